@@ -1,0 +1,74 @@
+/*
+ * config.h - the rules file, loaded into a fresh, validated structure.
+ *
+ * config_load() never half-succeeds: it returns a complete config, or NULL
+ * and every error it found, each as "FILE:LINE:COL: error: MESSAGE".  The
+ * daemon swaps a new config in only after a successful load, so a bad file
+ * never disturbs the rules in force.
+ *
+ * The operational settings (Redis, intake, HTTP, tickets) are plain data the
+ * I/O files read directly; the classification rules are the opaque
+ * struct rules (rules.h), owned by the config.
+ */
+#ifndef TRIAGED_CONFIG_H
+#define TRIAGED_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct rules;
+
+struct config_redis {
+	char		*host;		/* default "127.0.0.1" */
+	int		 port;		/* default 6379 */
+	char		*socket;	/* NULL unless set; wins over host/port */
+	int		 db;		/* default 0 */
+	char		*username;	/* NULL unless set */
+	char		*password_env;	/* name of the variable, NULL unless set */
+	char		*prefix;	/* default "triage:" */
+};
+
+struct config_intake {
+	char		*group;		/* default "routers" */
+	char		*stream;	/* key suffix after prefix, default "requests" */
+	char		*events;	/* key suffix after prefix, default "events" */
+	char		*consumer;	/* NULL: the daemon uses the host name */
+	int		 batch;		/* default 256, 1-10000 */
+	int64_t		 claim_idle_ms;	/* default 30s */
+	int		 max_deliveries;	/* default 5 */
+	size_t		 max_field_bytes;	/* default 65536 */
+	char		**channels;	/* default phone email chat web social */
+	size_t		 nchannels;
+};
+
+struct config {
+	char			*path;
+	char			 version[13];	/* short hash of the file's bytes */
+	struct config_redis	 redis;
+	struct config_intake	 intake;
+	char			*customers_key;	/* "crm:customer:{customer_id}" or NULL */
+	int64_t			 retention_ms;	/* tickets.retention, default 30d */
+	char			*http_listen;	/* "127.0.0.1:9464"; NULL or "" = off */
+	struct rules		*rules;
+};
+
+/* Flags for config_load(). */
+#define CONFIG_WARN	0x1	/* also report rules that can never match */
+
+/*
+ * Load and validate path.  On success returns the config (free with
+ * config_free()); on failure returns NULL.  Either way *diag receives a
+ * malloc'd text of error and warning lines, each ending in '\n', or NULL if
+ * there were none; the caller frees it.
+ */
+struct config	*config_load(const char *path, int flags, char **diag);
+void		 config_free(struct config *);		/* accepts NULL */
+
+/* Print the summary `triaged --check` shows for a valid file. */
+void		 config_summary(const struct config *, FILE *);
+
+/* "90s", "15m", "1h30m", "2d" -> milliseconds; -1 if malformed. */
+int64_t		 config_parse_duration(const char *text);
+
+#endif

@@ -1,0 +1,17 @@
+/*
+ * ctl.h - triagectl subcommands.  Each takes the loaded config and the
+ * arguments after its name, prints its result to stdout, and returns the
+ * process exit status (0 ok, 1 failure, 2 bad usage).
+ */
+#ifndef TRIAGED_CTL_H
+#define TRIAGED_CTL_H
+
+struct config;
+
+int	ctl_explain(const struct config *, int argc, char **argv);
+int	ctl_submit(const struct config *, int argc, char **argv);
+int	ctl_event(const struct config *, int argc, char **argv);
+int	ctl_queues(const struct config *, int argc, char **argv);
+int	ctl_ticket(const struct config *, int argc, char **argv);
+
+#endif
