@@ -1,1 +1,440 @@
-/* placeholder */
+/*
+ * intake.c - reading the requests stream through the consumer group.
+ *
+ * On every (re)connect the reader walks three phases before it reads new
+ * entries, so that nothing delivered earlier is forgotten:
+ *
+ *   GROUP    XGROUP CREATE ... 0 MKSTREAM (BUSYGROUP is fine).  From 0, not
+ *            $: requests written before the first start are routed too.
+ *   RECOVER  this consumer's own pending entries (a crash left them),
+ *            page by page: XPENDING for their delivery counts, then XCLAIM.
+ *   CLAIM    entries of any consumer idle longer than intake.claim_idle
+ *            (a dead peer's, or our own whose write failed): XPENDING IDLE,
+ *            then XCLAIM with the same min-idle so two claimers cannot both
+ *            win.  Runs again every claim_idle / 2.
+ *   READ     XREADGROUP ... BLOCK 1000 STREAMS key >, in batches.
+ *
+ * XPENDING before XCLAIM (rather than XAUTOCLAIM) because XAUTOCLAIM does
+ * not say how often an entry was delivered, and intake.max_deliveries needs
+ * exactly that.  Entries trimmed from the stream while pending are dropped
+ * from the pending list by XCLAIM itself and just counted here.
+ *
+ * At most INTAKE_MAX_BATCHES batches are in the router at once: the reader
+ * waits for one to come back before reading more, which bounds memory.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <hiredis/hiredis.h>
+
+#include "batch.h"
+#include "config.h"
+#include "daemon.h"
+#include "intake.h"
+#include "log.h"
+#include "metrics.h"
+#include "route.h"
+
+#define INTAKE_MAX_BATCHES	4
+#define INTAKE_BLOCK_MS		1000
+
+enum phase { PHASE_WAIT, PHASE_GROUP, PHASE_RECOVER, PHASE_CLAIM, PHASE_READ };
+
+struct page_item {
+	char	id[48];
+	int	deliveries;
+};
+
+struct intake {
+	struct daemon		*d;
+	enum phase		 phase;
+	int			 in_flight;	/* a reader command outstanding */
+	int			 claim_due;
+	char			 cursor[64];	/* XPENDING start */
+	struct page_item	*page;
+	size_t			 npage, page_cap;
+	struct batch		 batches[INTAKE_MAX_BATCHES];
+	int			 busy[INTAKE_MAX_BATCHES];
+	struct event		*claim_timer;
+	char			*stream_key;
+	struct batch		*claiming;	/* batch of the XCLAIM in flight */
+};
+
+static void	read_reply(struct rconn *, redisReply *, void *);
+
+static struct batch *
+batch_take(struct intake *in)
+{
+	for (int i = 0; i < INTAKE_MAX_BATCHES; i++) {
+		if (!in->busy[i]) {
+			in->busy[i] = 1;
+			batch_reset(&in->batches[i]);
+			in->batches[i].owner = in;
+			in->batches[i].stream = BATCH_REQUESTS;
+			return &in->batches[i];
+		}
+	}
+	return NULL;
+}
+
+static void
+batch_put(struct intake *in, struct batch *b)
+{
+	for (int i = 0; i < INTAKE_MAX_BATCHES; i++)
+		if (&in->batches[i] == b)
+			in->busy[i] = 0;
+}
+
+static int
+batches_free(const struct intake *in)
+{
+	int	n = 0;
+
+	for (int i = 0; i < INTAKE_MAX_BATCHES; i++)
+		n += !in->busy[i];
+	return n;
+}
+
+void
+intake_batch_done(struct intake *in, struct batch *b)
+{
+	batch_put(in, b);
+	intake_kick(in);
+	daemon_progress(in->d);
+}
+
+int
+intake_idle(const struct intake *in)
+{
+	return !in->in_flight && batches_free(in) == INTAKE_MAX_BATCHES;
+}
+
+int
+intake_reading(const struct intake *in)
+{
+	return in->phase == PHASE_READ;
+}
+
+/* A reply the reader cannot use: log it and start over after a reconnect. */
+static int
+reply_failed(struct intake *in, redisReply *r, const char *what)
+{
+	if (r == NULL) {
+		in->phase = PHASE_WAIT;
+		return 1;
+	}
+	if (r->type == REDIS_REPLY_ERROR) {
+		log_warnx("%s on %s failed: %.*s", what, in->stream_key,
+		    (int)r->len, r->str);
+		metrics_inc(METRIC_REDIS_ERRORS);
+		/* NOGROUP: somebody deleted the stream or group; recreate it. */
+		in->phase = PHASE_GROUP;
+		return 1;
+	}
+	return 0;
+}
+
+static void
+group_reply(struct rconn *rc, redisReply *r, void *arg)
+{
+	struct intake	*in = arg;
+
+	in->in_flight = 0;
+	if (r == NULL) {
+		in->phase = PHASE_WAIT;
+		return;
+	}
+	if (r->type == REDIS_REPLY_ERROR &&
+	    strncmp(r->str, "BUSYGROUP", 9) != 0) {
+		log_warnx("cannot create group on %s: %.*s", in->stream_key,
+		    (int)r->len, r->str);
+		metrics_inc(METRIC_REDIS_ERRORS);
+		rconn_drop(rc, "cannot create the consumer group");
+		return;
+	}
+	in->phase = PHASE_RECOVER;
+	snprintf(in->cursor, sizeof in->cursor, "-");
+	intake_kick(in);
+}
+
+static void
+claim_reply(struct rconn *rc, redisReply *r, void *arg)
+{
+	struct intake	*in = arg;
+	struct batch	*b = in->claiming;
+	size_t		 got = 0;
+
+	in->in_flight = 0;
+	in->claiming = NULL;
+	if (reply_failed(in, r, "XCLAIM")) {
+		batch_put(in, b);
+		intake_kick(in);
+		return;
+	}
+	/*
+	 * XCLAIM answers in the order asked, leaving out entries no longer in
+	 * the stream: walk both lists to give each entry its delivery count.
+	 */
+	for (size_t i = 0; i < r->elements; i++) {
+		redisReply	*item = r->element[i];
+		redisReply	 one = { .type = REDIS_REPLY_ARRAY, .elements = 1,
+				     .element = &item };
+		const char	*id;
+
+		if (item->type != REDIS_REPLY_ARRAY || item->elements != 2)
+			continue;
+		id = item->element[0]->str;
+		while (got < in->npage && strcmp(in->page[got].id, id) != 0) {
+			log_info("entry %s of %s was trimmed before it was "
+			    "routed", in->page[got].id, in->stream_key);
+			metrics_inc(METRIC_TRIMMED);
+			got++;
+		}
+		batch_add_entries(b, &one, got < in->npage ?
+		    in->page[got].deliveries + 1 : 1);
+		got++;
+	}
+	for (; got < in->npage; got++) {
+		log_info("entry %s of %s was trimmed before it was routed",
+		    in->page[got].id, in->stream_key);
+		metrics_inc(METRIC_TRIMMED);
+	}
+	if (b->nentries > 0) {
+		metrics_add(METRIC_CLAIMED, b->nentries);
+		router_submit(in->d->router, b);
+	} else
+		batch_put(in, b);
+	intake_kick(in);
+}
+
+static void
+pending_reply(struct rconn *rc, redisReply *r, void *arg)
+{
+	struct intake		*in = arg;
+	struct config		*cfg = in->d->live->cfg;
+	const char		*group = in->d->boot->cfg->intake.group;
+	const char		**argv;
+	size_t			*argvlen;
+	size_t			 argc = 0;
+	char			 idle[32];
+	struct batch		*b;
+	enum phase		 from = in->phase;
+
+	in->in_flight = 0;
+	if (reply_failed(in, r, "XPENDING")) {
+		intake_kick(in);
+		return;
+	}
+	in->npage = 0;
+	if (r->elements > in->page_cap) {
+		free(in->page);
+		in->page_cap = r->elements;
+		if ((in->page = calloc(in->page_cap, sizeof *in->page)) == NULL)
+			fatal("pending page");
+	}
+	for (size_t i = 0; i < r->elements; i++) {
+		redisReply	*it = r->element[i];
+
+		/* [id, consumer, idle ms, deliveries] */
+		if (it->type != REDIS_REPLY_ARRAY || it->elements != 4 ||
+		    it->element[0]->type != REDIS_REPLY_STRING ||
+		    it->element[0]->len >= sizeof in->page[0].id)
+			continue;
+		memcpy(in->page[in->npage].id, it->element[0]->str,
+		    it->element[0]->len + 1);
+		in->page[in->npage].deliveries = (int)it->element[3]->integer;
+		in->npage++;
+	}
+	if (in->npage == 0 || r->elements < (size_t)cfg->intake.batch) {
+		/* This page is the last one of the phase. */
+		if (in->phase == PHASE_RECOVER) {
+			in->phase = PHASE_CLAIM;
+			snprintf(in->cursor, sizeof in->cursor, "-");
+		} else
+			in->phase = PHASE_READ;
+	}
+	if (in->npage == 0) {
+		intake_kick(in);
+		return;
+	}
+	if (in->phase == from)
+		snprintf(in->cursor, sizeof in->cursor, "(%s",
+		    in->page[in->npage - 1].id);
+
+	if ((b = batch_take(in)) == NULL)
+		fatal("intake: no free batch for a claim");
+	/* XCLAIM key group consumer min-idle id ... */
+	argv = calloc(in->npage + 5, sizeof *argv);
+	argvlen = calloc(in->npage + 5, sizeof *argvlen);
+	if (argv == NULL || argvlen == NULL)
+		fatal("claim argv");
+	/* Our own entries are ours to take; others' only if still idle. */
+	snprintf(idle, sizeof idle, "%lld", from == PHASE_RECOVER ? 0LL :
+	    (long long)cfg->intake.claim_idle_ms);
+	argv[argc++] = "XCLAIM";
+	argv[argc++] = in->stream_key;
+	argv[argc++] = group;
+	argv[argc++] = in->d->consumer;
+	argv[argc++] = idle;
+	for (size_t i = 0; i < in->npage; i++)
+		argv[argc++] = in->page[i].id;
+	for (size_t i = 0; i < argc; i++)
+		argvlen[i] = strlen(argv[i]);
+	in->claiming = b;
+	if (rconn_command_argv(rc, claim_reply, in, (int)argc, argv,
+	    argvlen) == 0)
+		in->in_flight = 1;
+	else {
+		in->claiming = NULL;
+		batch_put(in, b);
+	}
+	free(argv);
+	free(argvlen);
+}
+
+static void
+read_reply(struct rconn *rc, redisReply *r, void *arg)
+{
+	struct intake	*in = arg;
+	struct batch	*b;
+
+	in->in_flight = 0;
+	if (reply_failed(in, r, "XREADGROUP")) {
+		intake_kick(in);
+		return;
+	}
+	/* nil: BLOCK ran out with nothing new. */
+	if (r->type == REDIS_REPLY_ARRAY && r->elements > 0) {
+		if ((b = batch_take(in)) == NULL)
+			fatal("intake: no free batch for a read");
+		for (size_t i = 0; i < r->elements; i++) {
+			redisReply	*s = r->element[i];
+
+			if (s->type == REDIS_REPLY_ARRAY && s->elements == 2)
+				batch_add_entries(b, s->element[1], 1);
+		}
+		if (b->nentries > 0)
+			router_submit(in->d->router, b);
+		else
+			batch_put(in, b);
+	}
+	intake_kick(in);
+}
+
+/* Send the next reader command if there is room for its batch. */
+void
+intake_kick(struct intake *in)
+{
+	struct config	*cfg = in->d->live->cfg;
+	const char	*group = in->d->boot->cfg->intake.group;
+	char		 count[16], idle[32];
+	int		 rv = -1;
+
+	if (in->in_flight || in->d->stopping ||
+	    rconn_state(in->d->reader) != RCONN_READY ||
+	    !router_ready(in->d->router) || batches_free(in) == 0)
+		return;
+	snprintf(count, sizeof count, "%d", cfg->intake.batch);
+	switch (in->phase) {
+	case PHASE_WAIT:
+	case PHASE_GROUP:
+		in->phase = PHASE_GROUP;
+		rv = rconn_command(in->d->reader, group_reply, in,
+		    "XGROUP CREATE %s %s 0 MKSTREAM", in->stream_key, group);
+		break;
+	case PHASE_RECOVER:
+		rv = rconn_command(in->d->reader, pending_reply, in,
+		    "XPENDING %s %s %s + %s %s", in->stream_key,
+		    group, in->cursor, count, in->d->consumer);
+		break;
+	case PHASE_CLAIM:
+		snprintf(idle, sizeof idle, "%lld",
+		    (long long)cfg->intake.claim_idle_ms);
+		rv = rconn_command(in->d->reader, pending_reply, in,
+		    "XPENDING %s %s IDLE %s %s + %s", in->stream_key,
+		    group, idle, in->cursor, count);
+		break;
+	case PHASE_READ:
+		if (in->claim_due) {
+			in->claim_due = 0;
+			in->phase = PHASE_CLAIM;
+			snprintf(in->cursor, sizeof in->cursor, "-");
+			intake_kick(in);
+			return;
+		}
+		rv = rconn_command(in->d->reader, read_reply, in,
+		    "XREADGROUP GROUP %s %s COUNT %s BLOCK %d STREAMS %s >",
+		    group, in->d->consumer, count, INTAKE_BLOCK_MS,
+		    in->stream_key);
+		break;
+	}
+	if (rv == 0)
+		in->in_flight = 1;
+}
+
+static void
+claim_timer_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct intake	*in = arg;
+
+	in->claim_due = 1;
+}
+
+void
+intake_reader_state(struct rconn *rc, enum rconn_state s, void *arg)
+{
+	struct intake	*in = arg;
+
+	if (s == RCONN_READY) {
+		in->phase = PHASE_GROUP;
+		intake_kick(in);
+	} else {
+		in->phase = PHASE_WAIT;
+	}
+}
+
+struct intake *
+intake_new(struct daemon *d)
+{
+	struct intake	*in;
+	struct config	*cfg = d->boot->cfg;
+	struct timeval	 tv;
+	int64_t		 every = cfg->intake.claim_idle_ms / 2;
+	size_t		 len;
+
+	if ((in = calloc(1, sizeof *in)) == NULL)
+		return NULL;
+	in->d = d;
+	in->phase = PHASE_WAIT;
+	len = strlen(cfg->redis.prefix) + strlen(cfg->intake.stream) + 1;
+	if ((in->stream_key = malloc(len)) == NULL) {
+		free(in);
+		return NULL;
+	}
+	snprintf(in->stream_key, len, "%s%s", cfg->redis.prefix,
+	    cfg->intake.stream);
+	if (every < 1000)
+		every = 1000;
+	tv.tv_sec = every / 1000;
+	tv.tv_usec = (every % 1000) * 1000;
+	in->claim_timer = event_new(d->base, -1, EV_PERSIST, claim_timer_cb,
+	    in);
+	event_add(in->claim_timer, &tv);
+	return in;
+}
+
+void
+intake_free(struct intake *in)
+{
+	if (in == NULL)
+		return;
+	if (in->claim_timer != NULL)
+		event_free(in->claim_timer);
+	for (int i = 0; i < INTAKE_MAX_BATCHES; i++)
+		batch_release(&in->batches[i]);
+	free(in->page);
+	free(in->stream_key);
+	free(in);
+}

@@ -1,1 +1,377 @@
-/* placeholder */
+/*
+ * main.c - options, the event base, signal events, wiring and shutdown.
+ *
+ * Everything here runs in the libevent loop: signals arrive as events
+ * (never handled in signal context), so a reload swaps the rules between
+ * two batches and a stop lets the batches in flight finish.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+#include "config.h"
+#include "daemon.h"
+#include "http.h"
+#include "intake.h"
+#include "log.h"
+#include "metrics.h"
+#include "redis.h"
+#include "route.h"
+#include "rules.h"
+
+#define REDIS_TIMEOUT_MS	5000
+#define STOP_GRACE_SEC		20
+
+static struct daemon	 daemon_state;
+static struct event	*stop_deadline;
+static struct http	*http;
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: triaged -c FILE [--check] [--consumer NAME] "
+	    "[--log-level warn|info|debug]\n       triaged --version\n");
+}
+
+int64_t
+daemon_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct live_config *
+daemon_config_acquire(struct daemon *d)
+{
+	d->live->refs++;
+	return d->live;
+}
+
+void
+daemon_config_release(struct live_config *lc)
+{
+	if (lc != NULL && --lc->refs == 0) {
+		config_free(lc->cfg);
+		free(lc);
+	}
+}
+
+static struct live_config *
+live_new(struct config *cfg)
+{
+	struct live_config	*lc;
+
+	if ((lc = calloc(1, sizeof *lc)) == NULL)
+		fatal("live config");
+	lc->cfg = cfg;
+	lc->refs = 1;
+	return lc;
+}
+
+static void
+notify(const char *state)
+{
+#ifdef HAVE_SYSTEMD
+	sd_notify(0, state);
+#else
+	(void)state;
+#endif
+}
+
+void
+daemon_progress(struct daemon *d)
+{
+	if (!d->ready_notified && intake_reading(d->intake) &&
+	    router_ready(d->router)) {
+		d->ready_notified = 1;
+		log_info("ready: consumer %s in group %s, rules %s",
+		    d->consumer, d->boot->cfg->intake.group,
+		    d->live->cfg->version);
+		notify("READY=1");
+	}
+	if (d->stopping && intake_idle(d->intake) &&
+	    router_inflight(d->router) == 0) {
+		log_info("stopped: every batch in flight is settled");
+		event_base_loopexit(d->base, NULL);
+	}
+}
+
+/* Settings a reload cannot change: say so instead of half-applying them. */
+static void
+report_restart_only(const struct config *old, const struct config *new)
+{
+#define SAME_STR(a, b) (((a) == NULL && (b) == NULL) || \
+	((a) != NULL && (b) != NULL && strcmp((a), (b)) == 0))
+	const struct {
+		const char	*name;
+		int		 same;
+	} opts[] = {
+		{ "redis.host", SAME_STR(old->redis.host, new->redis.host) },
+		{ "redis.port", old->redis.port == new->redis.port },
+		{ "redis.socket", SAME_STR(old->redis.socket, new->redis.socket) },
+		{ "redis.db", old->redis.db == new->redis.db },
+		{ "redis.username", SAME_STR(old->redis.username,
+		    new->redis.username) },
+		{ "redis.password_env", SAME_STR(old->redis.password_env,
+		    new->redis.password_env) },
+		{ "redis.prefix", SAME_STR(old->redis.prefix, new->redis.prefix) },
+		{ "intake.group", SAME_STR(old->intake.group, new->intake.group) },
+		{ "intake.stream", SAME_STR(old->intake.stream,
+		    new->intake.stream) },
+		{ "intake.events", SAME_STR(old->intake.events,
+		    new->intake.events) },
+		{ "intake.consumer", SAME_STR(old->intake.consumer,
+		    new->intake.consumer) },
+		{ "http.listen", SAME_STR(old->http_listen, new->http_listen) },
+	};
+#undef SAME_STR
+
+	for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
+		if (!opts[i].same)
+			log_warnx("reload: %s changed; it takes effect only "
+			    "after a restart", opts[i].name);
+}
+
+static void
+log_diagnostics(const char *diag)
+{
+	const char	*p = diag, *nl;
+
+	while (p != NULL && *p != '\0') {
+		nl = strchr(p, '\n');
+		log_warnx("%.*s", nl ? (int)(nl - p) : (int)strlen(p), p);
+		p = nl ? nl + 1 : NULL;
+	}
+}
+
+static void
+reload(struct daemon *d)
+{
+	struct config	*old = d->live->cfg, *cfg;
+	char		*diag = NULL;
+
+	cfg = config_load(old->path, 0, &diag);
+	if (cfg == NULL) {
+		log_diagnostics(diag);
+		log_warnx("reload of %s failed; rules %s stay in force",
+		    old->path, old->version);
+		metrics_inc(METRIC_RELOADS_FAILED);
+		free(diag);
+		return;
+	}
+	free(diag);
+	report_restart_only(d->boot->cfg, cfg);
+	log_info("reload: rules %s -> %s (tiers %zu -> %zu, teams %zu -> %zu, "
+	    "policies %zu -> %zu)", old->version, cfg->version,
+	    rules_tier_count(old->rules), rules_tier_count(cfg->rules),
+	    rules_team_count(old->rules), rules_team_count(cfg->rules),
+	    rules_policy_count(old->rules), rules_policy_count(cfg->rules));
+	/* Batches in flight keep the set they pinned; new ones get this. */
+	daemon_config_release(d->live);
+	d->live = live_new(cfg);
+	metrics_inc(METRIC_RELOADS_OK);
+}
+
+static void
+signal_cb(evutil_socket_t sig, short ev, void *arg)
+{
+	struct daemon	*d = arg;
+	struct timeval	 grace = { STOP_GRACE_SEC, 0 };
+
+	switch (sig) {
+	case SIGHUP:
+		notify("RELOADING=1");
+		reload(d);
+		notify("READY=1");
+		break;
+	case SIGTERM:
+	case SIGINT:
+		if (d->stopping)
+			break;
+		log_info("%s: finishing the batches in flight",
+		    sig == SIGTERM ? "SIGTERM" : "SIGINT");
+		notify("STOPPING=1");
+		d->stopping = 1;
+		event_add(stop_deadline, &grace);
+		daemon_progress(d);
+		break;
+	}
+}
+
+static void
+stop_deadline_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct daemon	*d = arg;
+
+	/* What is unsettled stays pending in Redis and is recovered later. */
+	log_warnx("stop: %zu batches still unsettled after %d s; exiting, "
+	    "their entries stay pending", router_inflight(d->router),
+	    STOP_GRACE_SEC);
+	event_base_loopexit(d->base, NULL);
+}
+
+static void
+heartbeat_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct daemon	*d = arg;
+
+	d->last_loop_ms = daemon_now_ms();
+	notify("WATCHDOG=1");
+}
+
+static char *
+default_consumer(void)
+{
+	char	host[256];
+
+	if (gethostname(host, sizeof host) == -1)
+		snprintf(host, sizeof host, "triaged");
+	host[sizeof host - 1] = '\0';
+	return strdup(host);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'n' },
+		{ "consumer", required_argument, NULL, 'C' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct daemon		*d = &daemon_state;
+	const char		*path = NULL, *consumer = NULL;
+	enum log_level		 level = LOG_LEVEL_INFO;
+	int			 check = 0, ch;
+	struct config		*cfg;
+	char			*diag = NULL;
+	struct event		*sighup, *sigterm, *sigint, *heartbeat;
+	struct timeval		 second = { 1, 0 };
+
+	while ((ch = getopt_long(argc, argv, "c:nhV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'C':
+			consumer = optarg;
+			break;
+		case 'l':
+			if (log_level_parse(optarg, &level) == -1) {
+				fprintf(stderr, "triaged: --log-level: expected "
+				    "warn, info or debug, got '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'V':
+			printf("triaged %s\n", TRIAGED_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (path == NULL || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	log_init(level, "triaged");
+
+	cfg = config_load(path, check ? CONFIG_WARN : 0, &diag);
+	if (diag != NULL)
+		fputs(diag, stderr);
+	free(diag);
+	if (cfg == NULL) {
+		fprintf(stderr, "triaged: %s: configuration refused\n", path);
+		return 1;
+	}
+	if (check) {
+		config_summary(cfg, stdout);
+		config_free(cfg);
+		return 0;
+	}
+
+	signal(SIGPIPE, SIG_IGN);
+	if ((d->base = event_base_new()) == NULL)
+		fatalx("cannot create the event base");
+	d->live = live_new(cfg);
+	d->boot = daemon_config_acquire(d);
+	if (consumer != NULL)
+		d->consumer = strdup(consumer);
+	else if (cfg->intake.consumer != NULL)
+		d->consumer = strdup(cfg->intake.consumer);
+	else
+		d->consumer = default_consumer();
+	d->last_loop_ms = daemon_now_ms();
+
+	d->router = router_new(d);
+	d->intake = intake_new(d);
+	d->reader = rconn_new(d->base, &cfg->redis, "reader", REDIS_TIMEOUT_MS,
+	    1000, intake_reader_state, d->intake);
+	d->writer = rconn_new(d->base, &cfg->redis, "writer", REDIS_TIMEOUT_MS,
+	    0, router_writer_state, d->router);
+	if (d->router == NULL || d->intake == NULL || d->reader == NULL ||
+	    d->writer == NULL || d->consumer == NULL)
+		fatalx("out of memory at start-up");
+
+	if (cfg->http_listen != NULL && *cfg->http_listen != '\0' &&
+	    (http = http_new(d, cfg->http_listen)) == NULL)
+		fatalx("cannot serve http.listen %s", cfg->http_listen);
+
+	sighup = evsignal_new(d->base, SIGHUP, signal_cb, d);
+	sigterm = evsignal_new(d->base, SIGTERM, signal_cb, d);
+	sigint = evsignal_new(d->base, SIGINT, signal_cb, d);
+	heartbeat = event_new(d->base, -1, EV_PERSIST, heartbeat_cb, d);
+	stop_deadline = evtimer_new(d->base, stop_deadline_cb, d);
+	evsignal_add(sighup, NULL);
+	evsignal_add(sigterm, NULL);
+	evsignal_add(sigint, NULL);
+	event_add(heartbeat, &second);
+
+	log_info("starting: rules %s from %s, redis %s%s%d, prefix %s, "
+	    "consumer %s", cfg->version, path, cfg->redis.socket ?
+	    cfg->redis.socket : cfg->redis.host, cfg->redis.socket ? "" : ":",
+	    cfg->redis.socket ? 0 : cfg->redis.port, cfg->redis.prefix,
+	    d->consumer);
+	rconn_start(d->writer);
+	rconn_start(d->reader);
+	event_base_dispatch(d->base);
+
+	http_free(http);
+	rconn_free(d->reader);
+	rconn_free(d->writer);
+	intake_free(d->intake);
+	router_free(d->router);
+	event_free(sighup);
+	event_free(sigterm);
+	event_free(sigint);
+	event_free(heartbeat);
+	event_free(stop_deadline);
+	daemon_config_release(d->boot);
+	daemon_config_release(d->live);
+	metrics_free();
+	free(d->consumer);
+	event_base_free(d->base);
+	return 0;
+}

@@ -1,1 +1,225 @@
-/* placeholder */
+/*
+ * metrics.c - counters, labeled series, the latency histogram, and their
+ * Prometheus text exposition.
+ *
+ * The daemon is single-threaded, so none of this needs atomics.  Labeled
+ * series are few (teams x tiers x urgencies, rejection reasons), so a small
+ * chained hash keyed by "metric{labels}" is plenty.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+
+#include "log.h"
+#include "metrics.h"
+
+static const struct {
+	const char	*name;
+	const char	*help;
+} counter_info[METRIC_COUNT] = {
+#define X(id, n, h) [METRIC_##id] = { n, h },
+	METRICS_COUNTERS(X)
+#undef X
+};
+
+static uint64_t	counters[METRIC_COUNT];
+
+struct series {
+	struct series	*next;
+	const char	*metric;	/* static string */
+	char		*labels;	/* `team="a",tier="b"` */
+	int64_t		 value;
+};
+
+#define SERIES_BUCKETS	256
+static struct series	*series_table[SERIES_BUCKETS];
+
+/* Latency buckets in ms; the last is +Inf. */
+static const int64_t	latency_bounds[] = {
+	1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000,
+	60000
+};
+#define NLATENCY (sizeof latency_bounds / sizeof latency_bounds[0])
+static uint64_t		latency_counts[NLATENCY + 1];
+static uint64_t		latency_n;
+static int64_t		latency_sum;
+
+static const char *series_help[][2] = {
+	{ "triaged_requests_routed_total", "Requests routed into a team queue." },
+	{ "triaged_requests_rejected_total", "Requests and events moved to the dead-letter stream, by reason." },
+	{ "triaged_alerts_fired_total", "Escalation alerts fired, by kind." },
+	{ "triaged_queue_depth", "Tickets waiting in each team's queue." },
+};
+
+void
+metrics_inc(enum metric m)
+{
+	counters[m]++;
+}
+
+void
+metrics_add(enum metric m, uint64_t n)
+{
+	counters[m] += n;
+}
+
+uint64_t
+metrics_get(enum metric m)
+{
+	return counters[m];
+}
+
+static uint32_t
+hash_str(const char *a, const char *b)
+{
+	uint32_t	h = 2166136261u;
+
+	for (; *a; a++)
+		h = (h ^ (unsigned char)*a) * 16777619u;
+	for (; *b; b++)
+		h = (h ^ (unsigned char)*b) * 16777619u;
+	return h;
+}
+
+static struct series *
+series_get(const char *metric, const char *labels)
+{
+	uint32_t	 h = hash_str(metric, labels) % SERIES_BUCKETS;
+	struct series	*s;
+
+	for (s = series_table[h]; s != NULL; s = s->next)
+		if (s->metric == metric && strcmp(s->labels, labels) == 0)
+			return s;
+	if ((s = calloc(1, sizeof *s)) == NULL ||
+	    (s->labels = strdup(labels)) == NULL)
+		fatal("metrics series");
+	s->metric = metric;
+	s->next = series_table[h];
+	series_table[h] = s;
+	return s;
+}
+
+void
+metrics_routed(const char *team, const char *tier, const char *urgency)
+{
+	char	labels[256];
+
+	snprintf(labels, sizeof labels, "team=\"%s\",tier=\"%s\",urgency=\"%s\"",
+	    team, tier, urgency);
+	series_get(series_help[0][0], labels)->value++;
+}
+
+void
+metrics_rejected(const char *reason)
+{
+	char	labels[128];
+
+	snprintf(labels, sizeof labels, "reason=\"%s\"", reason);
+	series_get(series_help[1][0], labels)->value++;
+}
+
+void
+metrics_alert(const char *kind)
+{
+	char	labels[64];
+
+	snprintf(labels, sizeof labels, "kind=\"%s\"", kind);
+	series_get(series_help[2][0], labels)->value++;
+}
+
+void
+metrics_set_queue_depth(const char *team, int64_t depth)
+{
+	char	labels[128];
+
+	snprintf(labels, sizeof labels, "team=\"%s\"", team);
+	series_get(series_help[3][0], labels)->value = depth;
+}
+
+static int64_t	open_clocks = -1;
+
+void
+metrics_set_open_clocks(int64_t n)
+{
+	open_clocks = n;
+}
+
+void
+metrics_latency(int64_t ms)
+{
+	size_t	i;
+
+	if (ms < 0)
+		ms = 0;
+	for (i = 0; i < NLATENCY && ms > latency_bounds[i]; i++)
+		;
+	latency_counts[i]++;
+	latency_n++;
+	latency_sum += ms;
+}
+
+void
+metrics_render(struct evbuffer *buf)
+{
+	uint64_t	cum = 0;
+
+	for (int m = 0; m < METRIC_COUNT; m++)
+		evbuffer_add_printf(buf, "# HELP %s %s\n# TYPE %s counter\n"
+		    "%s %llu\n", counter_info[m].name, counter_info[m].help,
+		    counter_info[m].name, counter_info[m].name,
+		    (unsigned long long)counters[m]);
+
+	for (size_t k = 0; k < sizeof series_help / sizeof series_help[0];
+	    k++) {
+		const char	*metric = series_help[k][0];
+		int		 gauge = strstr(metric, "_total") == NULL;
+
+		evbuffer_add_printf(buf, "# HELP %s %s\n# TYPE %s %s\n", metric,
+		    series_help[k][1], metric, gauge ? "gauge" : "counter");
+		for (int b = 0; b < SERIES_BUCKETS; b++)
+			for (struct series *s = series_table[b]; s != NULL;
+			    s = s->next)
+				if (s->metric == metric)
+					evbuffer_add_printf(buf, "%s{%s} %lld\n",
+					    metric, s->labels,
+					    (long long)s->value);
+	}
+
+	evbuffer_add_printf(buf, "# HELP triaged_routing_latency_seconds "
+	    "From the request's stream entry ID time to its ticket written.\n"
+	    "# TYPE triaged_routing_latency_seconds histogram\n");
+	for (size_t i = 0; i < NLATENCY; i++) {
+		cum += latency_counts[i];
+		evbuffer_add_printf(buf, "triaged_routing_latency_seconds_bucket"
+		    "{le=\"%g\"} %llu\n", latency_bounds[i] / 1000.0,
+		    (unsigned long long)cum);
+	}
+	cum += latency_counts[NLATENCY];
+	evbuffer_add_printf(buf, "triaged_routing_latency_seconds_bucket"
+	    "{le=\"+Inf\"} %llu\ntriaged_routing_latency_seconds_sum %.3f\n"
+	    "triaged_routing_latency_seconds_count %llu\n",
+	    (unsigned long long)cum, latency_sum / 1000.0,
+	    (unsigned long long)latency_n);
+
+	if (open_clocks >= 0)
+		evbuffer_add_printf(buf, "# HELP triaged_open_clocks SLA clocks "
+		    "running or paused.\n# TYPE triaged_open_clocks gauge\n"
+		    "triaged_open_clocks %lld\n", (long long)open_clocks);
+}
+
+void
+metrics_free(void)
+{
+	for (int b = 0; b < SERIES_BUCKETS; b++) {
+		struct series	*s = series_table[b], *next;
+
+		for (; s != NULL; s = next) {
+			next = s->next;
+			free(s->labels);
+			free(s);
+		}
+		series_table[b] = NULL;
+	}
+}

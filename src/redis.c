@@ -1,1 +1,420 @@
-/* placeholder */
+/*
+ * redis.c - the hiredis async connection: state machine, timeouts, reconnect.
+ *
+ * Outstanding commands sit in a ring, in the order they were sent.  Redis
+ * answers in order, so each reply belongs to the ring's head: one trampoline
+ * callback pops it and calls the caller's callback.  The ring also gives the
+ * age of the oldest unanswered command, which a once-a-second timer compares
+ * with the timeout.
+ *
+ *   send:   ring [ c1 c2 c3 ]  <- c4      (tail)
+ *   reply:  c1 -> caller                  (head)
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <hiredis/adapters/libevent.h>
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+
+#include "config.h"
+#include "log.h"
+#include "redis.h"
+
+#define BACKOFF_MIN_MS	100
+#define BACKOFF_MAX_MS	5000
+
+struct pending {
+	rconn_reply_cb	*cb;
+	void		*arg;
+	int64_t		 sent_ms;
+};
+
+struct rconn {
+	struct event_base		*base;
+	const struct config_redis	*cfg;
+	char				*name;
+	redisAsyncContext		*ac;
+	enum rconn_state		 state;
+	char				 reason[256];
+	int64_t				 timeout_ms;
+	int64_t				 slack_ms;
+	int64_t				 state_since;
+	int64_t				 backoff_ms;
+	struct event			*tick;		/* timeout check, 1/s */
+	struct event			*retry;		/* reconnect after backoff */
+	rconn_state_cb			*state_cb;
+	void				*arg;
+
+	struct pending			*ring;
+	size_t				 ring_cap;	/* a power of two */
+	size_t				 head, count;
+	size_t				 handshake;	/* commands before READY */
+};
+
+static const char *state_names[] = {
+	[RCONN_DISCONNECTED] = "disconnected",
+	[RCONN_CONNECTING] = "connecting",
+	[RCONN_READY] = "ready",
+	[RCONN_BACKOFF] = "backoff",
+};
+
+static void	rconn_connect(struct rconn *);
+
+static int64_t
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+const char *
+rconn_state_name(enum rconn_state s)
+{
+	return state_names[s];
+}
+
+static void
+rconn_set_state(struct rconn *rc, enum rconn_state s, const char *reason)
+{
+	enum rconn_state	old = rc->state;
+
+	if (reason != NULL)
+		snprintf(rc->reason, sizeof rc->reason, "%s", reason);
+	else if (s == RCONN_READY)
+		rc->reason[0] = '\0';
+	if (old == s)
+		return;
+	rc->state = s;
+	rc->state_since = now_ms();
+	if (s == RCONN_READY || old == RCONN_READY || reason != NULL)
+		log_info("redis %s: %s -> %s%s%s", rc->name, state_names[old],
+		    state_names[s], reason ? ": " : "", reason ? reason : "");
+	if (rc->state_cb != NULL)
+		rc->state_cb(rc, s, rc->arg);
+}
+
+static void
+ring_push(struct rconn *rc, rconn_reply_cb *cb, void *arg)
+{
+	if (rc->count == rc->ring_cap) {
+		size_t		 ncap = rc->ring_cap ? rc->ring_cap * 2 : 64;
+		struct pending	*n = calloc(ncap, sizeof *n);
+
+		if (n == NULL)
+			fatal("ring");
+		for (size_t i = 0; i < rc->count; i++)
+			n[i] = rc->ring[(rc->head + i) & (rc->ring_cap - 1)];
+		free(rc->ring);
+		rc->ring = n;
+		rc->ring_cap = ncap;
+		rc->head = 0;
+	}
+	rc->ring[(rc->head + rc->count) & (rc->ring_cap - 1)] =
+	    (struct pending){ cb, arg, now_ms() };
+	rc->count++;
+}
+
+/* Every reply, and every NULL on disconnect, passes here in send order. */
+static void
+trampoline(redisAsyncContext *ac, void *r, void *privdata)
+{
+	struct rconn	*rc = privdata;
+	struct pending	 p;
+
+	if (rc->count == 0) {
+		log_warnx("redis %s: a reply with no command waiting", rc->name);
+		return;
+	}
+	p = rc->ring[rc->head];
+	rc->head = (rc->head + 1) & (rc->ring_cap - 1);
+	rc->count--;
+	if (p.cb != NULL)
+		p.cb(rc, r, p.arg);
+}
+
+static int
+rconn_usable(struct rconn *rc)
+{
+	return rc->ac != NULL && (rc->state == RCONN_READY ||
+	    rc->state == RCONN_CONNECTING);
+}
+
+int
+rconn_command(struct rconn *rc, rconn_reply_cb *cb, void *arg,
+    const char *fmt, ...)
+{
+	va_list	ap;
+	int	rv;
+
+	if (!rconn_usable(rc))
+		return -1;
+	va_start(ap, fmt);
+	rv = redisvAsyncCommand(rc->ac, trampoline, rc, fmt, ap);
+	va_end(ap);
+	if (rv != REDIS_OK)
+		return -1;
+	ring_push(rc, cb, arg);
+	return 0;
+}
+
+int
+rconn_command_argv(struct rconn *rc, rconn_reply_cb *cb, void *arg, int argc,
+    const char **argv, const size_t *argvlen)
+{
+	if (!rconn_usable(rc))
+		return -1;
+	if (redisAsyncCommandArgv(rc->ac, trampoline, rc, argc, argv,
+	    argvlen) != REDIS_OK)
+		return -1;
+	ring_push(rc, cb, arg);
+	return 0;
+}
+
+int
+rconn_formatted(struct rconn *rc, rconn_reply_cb *cb, void *arg,
+    const char *cmd, size_t len)
+{
+	if (!rconn_usable(rc))
+		return -1;
+	if (redisAsyncFormattedCommand(rc->ac, trampoline, rc, cmd, len) !=
+	    REDIS_OK)
+		return -1;
+	ring_push(rc, cb, arg);
+	return 0;
+}
+
+/* AUTH, SELECT and PING answer in order; the PING's reply makes us READY. */
+static void
+handshake_reply(struct rconn *rc, redisReply *r, void *arg)
+{
+	const char	*step = arg;
+	char		 why[256];
+
+	if (r == NULL)
+		return;
+	if (r->type == REDIS_REPLY_ERROR) {
+		snprintf(why, sizeof why, "%s failed: %.*s", step,
+		    (int)r->len, r->str);
+		log_warnx("redis %s: %s", rc->name, why);
+		rconn_drop(rc, why);
+		return;
+	}
+	if (strcmp(step, "PING") == 0)
+		rconn_set_state(rc, RCONN_READY, NULL);
+}
+
+static void
+on_connect(const redisAsyncContext *ac, int status)
+{
+	struct rconn	*rc = ac->data;
+	const char	*password = NULL;
+
+	if (status != REDIS_OK) {
+		/* hiredis frees the context after this callback. */
+		char	why[256];
+
+		snprintf(why, sizeof why, "cannot connect: %s", ac->errstr);
+		rc->ac = NULL;
+		rconn_set_state(rc, RCONN_BACKOFF, why);
+		rconn_drop(rc, why);
+		return;
+	}
+	if (rc->cfg->password_env != NULL)
+		password = getenv(rc->cfg->password_env);
+	/* The secret goes to Redis only: never into a log line. */
+	if (password != NULL && *password != '\0') {
+		if (rc->cfg->username != NULL)
+			rconn_command(rc, handshake_reply, "AUTH", "AUTH %s %s",
+			    rc->cfg->username, password);
+		else
+			rconn_command(rc, handshake_reply, "AUTH", "AUTH %s",
+			    password);
+	}
+	if (rc->cfg->db != 0)
+		rconn_command(rc, handshake_reply, "SELECT", "SELECT %d",
+		    rc->cfg->db);
+	rconn_command(rc, handshake_reply, "PING", "PING");
+}
+
+static void
+on_disconnect(const redisAsyncContext *ac, int status)
+{
+	struct rconn	*rc = ac->data;
+	char		 why[256];
+
+	rc->ac = NULL;
+	/* rconn_drop() already scheduled a retry, or rconn_free() is at work. */
+	if (rc->state == RCONN_BACKOFF || rc->state == RCONN_DISCONNECTED)
+		return;
+	snprintf(why, sizeof why, "connection lost%s%s",
+	    status == REDIS_OK ? "" : ": ",
+	    status == REDIS_OK ? "" : ac->errstr);
+	rconn_drop(rc, why);
+}
+
+static void
+retry_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	rconn_connect(arg);
+}
+
+void
+rconn_drop(struct rconn *rc, const char *reason)
+{
+	struct timeval	 tv;
+	redisAsyncContext *ac = rc->ac;
+
+	rconn_set_state(rc, RCONN_BACKOFF, reason);
+	if (ac != NULL) {
+		/*
+		 * Fails every outstanding callback with NULL; when called from
+		 * inside a reply callback hiredis defers the free until it
+		 * returns.
+		 */
+		rc->ac = NULL;
+		redisAsyncFree(ac);
+	}
+	rc->backoff_ms = rc->backoff_ms == 0 ? BACKOFF_MIN_MS :
+	    rc->backoff_ms * 2;
+	if (rc->backoff_ms > BACKOFF_MAX_MS)
+		rc->backoff_ms = BACKOFF_MAX_MS;
+	tv.tv_sec = rc->backoff_ms / 1000;
+	tv.tv_usec = (rc->backoff_ms % 1000) * 1000;
+	evtimer_add(rc->retry, &tv);
+}
+
+static void
+rconn_connect(struct rconn *rc)
+{
+	redisAsyncContext	*ac;
+	char			 why[256];
+
+	if (rc->cfg->socket != NULL)
+		ac = redisAsyncConnectUnix(rc->cfg->socket);
+	else
+		ac = redisAsyncConnect(rc->cfg->host, rc->cfg->port);
+	if (ac == NULL || ac->err) {
+		snprintf(why, sizeof why, "cannot connect: %s",
+		    ac ? ac->errstr : "out of memory");
+		if (ac != NULL)
+			redisAsyncFree(ac);
+		rconn_drop(rc, why);
+		return;
+	}
+	ac->data = rc;
+	rc->ac = ac;
+	redisLibeventAttach(ac, rc->base);
+	redisAsyncSetConnectCallback(ac, on_connect);
+	redisAsyncSetDisconnectCallback(ac, on_disconnect);
+	rconn_set_state(rc, RCONN_CONNECTING, NULL);
+}
+
+/* Once a second: is the oldest command, or the connect, taking too long? */
+static void
+tick_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct rconn	*rc = arg;
+	int64_t		 now = now_ms(), age;
+	char		 why[256];
+
+	if (rc->state == RCONN_CONNECTING && now - rc->state_since >
+	    rc->timeout_ms) {
+		snprintf(why, sizeof why, "no answer to connect within %lld ms",
+		    (long long)rc->timeout_ms);
+		rconn_drop(rc, why);
+		return;
+	}
+	if (rc->state == RCONN_READY && now - rc->state_since > 10000)
+		rc->backoff_ms = 0;	/* stable again: start backoff anew */
+	if (rc->count == 0 || rc->ac == NULL)
+		return;
+	age = now - rc->ring[rc->head].sent_ms;
+	if (age > rc->timeout_ms + rc->slack_ms) {
+		snprintf(why, sizeof why, "no reply for %lld ms (timeout %lld "
+		    "ms)", (long long)age, (long long)(rc->timeout_ms +
+		    rc->slack_ms));
+		log_warnx("redis %s: %s", rc->name, why);
+		rconn_drop(rc, why);
+	}
+}
+
+struct rconn *
+rconn_new(struct event_base *base, const struct config_redis *cfg,
+    const char *name, int64_t timeout_ms, int64_t slack_ms,
+    rconn_state_cb *state_cb, void *arg)
+{
+	struct rconn	*rc;
+	struct timeval	 second = { 1, 0 };
+
+	if ((rc = calloc(1, sizeof *rc)) == NULL)
+		return NULL;
+	rc->base = base;
+	rc->cfg = cfg;
+	rc->name = strdup(name);
+	rc->timeout_ms = timeout_ms;
+	rc->slack_ms = slack_ms;
+	rc->state_cb = state_cb;
+	rc->arg = arg;
+	rc->state = RCONN_DISCONNECTED;
+	snprintf(rc->reason, sizeof rc->reason, "not connected yet");
+	rc->tick = event_new(base, -1, EV_PERSIST, tick_cb, rc);
+	rc->retry = evtimer_new(base, retry_cb, rc);
+	if (rc->name == NULL || rc->tick == NULL || rc->retry == NULL) {
+		rconn_free(rc);
+		return NULL;
+	}
+	event_add(rc->tick, &second);
+	return rc;
+}
+
+void
+rconn_start(struct rconn *rc)
+{
+	rconn_connect(rc);
+}
+
+void
+rconn_free(struct rconn *rc)
+{
+	if (rc == NULL)
+		return;
+	rc->state_cb = NULL;
+	if (rc->ac != NULL) {
+		redisAsyncContext *ac = rc->ac;
+
+		rc->ac = NULL;
+		rc->state = RCONN_DISCONNECTED;
+		redisAsyncFree(ac);
+	}
+	if (rc->tick != NULL)
+		event_free(rc->tick);
+	if (rc->retry != NULL)
+		event_free(rc->retry);
+	free(rc->ring);
+	free(rc->name);
+	free(rc);
+}
+
+enum rconn_state
+rconn_state(const struct rconn *rc)
+{
+	return rc->state;
+}
+
+const char *
+rconn_reason(const struct rconn *rc)
+{
+	return rc->reason;
+}
+
+size_t
+rconn_outstanding(const struct rconn *rc)
+{
+	return rc->count;
+}

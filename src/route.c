@@ -1,1 +1,708 @@
-/* placeholder */
+/*
+ * route.c - from a batch of stream entries to tickets, queues, dead letters
+ * and acknowledgements, in one atomic script call per batch.
+ *
+ *   batch ──validate──> (CRM lookups, pipelined HGETALL) ──classify──>
+ *         EVALSHA route: per entry  T = ticket + queue, D = dead letter,
+ *                                   A = ack only;  then XACK all at once
+ *
+ * Atomic per batch, so a crash leaves every entry either written and
+ * acknowledged, or untouched and pending (recovered on restart).  Exactly
+ * once: the script skips a ticket whose hash already exists (a redelivered
+ * or duplicate `id`), and a dead letter whose entry is no longer pending.
+ *
+ * The script is loaded with SCRIPT LOAD when the writer connects; a
+ * NOSCRIPT (Redis restarted or flushed its scripts) loads it again and
+ * resends the same call.  A call whose connection died is resent when the
+ * writer is back: it is idempotent for the reasons above.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+
+#include "batch.h"
+#include "config.h"
+#include "daemon.h"
+#include "intake.h"
+#include "log.h"
+#include "metrics.h"
+#include "request.h"
+#include "route.h"
+#include "rules.h"
+
+#define ROUTE_MAX_ATTEMPTS	5
+#define ONE_YEAR_MS		(365LL * 24 * 3600 * 1000)
+
+/*
+ * KEYS: requests stream, dead stream, then ticket and queue key per T.
+ * ARGV: group, then records:
+ *   T src npairs f v ... queue_score ticket_id
+ *   D src npairs f v ...
+ *   A src
+ * Returns one character per record: R routed, S skipped (ticket existed),
+ * D dead-lettered, d dead letter skipped (already acknowledged), A acked.
+ */
+static const char route_script[] =
+"local stream, dead, group = KEYS[1], KEYS[2], ARGV[1]\n"
+"local k, i, out, acks = 3, 2, {}, {}\n"
+"while i <= #ARGV do\n"
+"  local kind, src = ARGV[i], ARGV[i + 1]\n"
+"  if kind == 'T' then\n"
+"    local n = tonumber(ARGV[i + 2])\n"
+"    local tkey, qkey = KEYS[k], KEYS[k + 1]\n"
+"    k = k + 2\n"
+"    if redis.call('EXISTS', tkey) == 0 then\n"
+"      redis.call('HSET', tkey, unpack(ARGV, i + 3, i + 2 + 2 * n))\n"
+"      redis.call('ZADD', qkey, ARGV[i + 3 + 2 * n], ARGV[i + 4 + 2 * n])\n"
+"      out[#out + 1] = 'R'\n"
+"    else\n"
+"      out[#out + 1] = 'S'\n"
+"    end\n"
+"    i = i + 5 + 2 * n\n"
+"  elseif kind == 'D' then\n"
+"    local n = tonumber(ARGV[i + 2])\n"
+"    if #redis.call('XPENDING', stream, group, src, src, 1) > 0 then\n"
+"      redis.call('XADD', dead, '*', unpack(ARGV, i + 3, i + 2 + 2 * n))\n"
+"      out[#out + 1] = 'D'\n"
+"    else\n"
+"      out[#out + 1] = 'd'\n"
+"    end\n"
+"    i = i + 3 + 2 * n\n"
+"  else\n"
+"    out[#out + 1] = 'A'\n"
+"    i = i + 2\n"
+"  end\n"
+"  acks[#acks + 1] = src\n"
+"  if #acks == 500 then\n"
+"    redis.call('XACK', stream, group, unpack(acks))\n"
+"    acks = {}\n"
+"  end\n"
+"end\n"
+"if #acks > 0 then redis.call('XACK', stream, group, unpack(acks)) end\n"
+"return table.concat(out)\n";
+
+/* An argument under construction: arena offset, or a stable pointer. */
+struct arg {
+	const char	*ptr;
+	size_t		 off;
+	size_t		 len;
+};
+
+struct arglist {
+	struct arg	*v;
+	size_t		 n, cap;
+};
+
+struct router {
+	struct daemon	*d;
+	char		 sha[41];
+	int		 script_ready;
+	int		 script_loading;
+	size_t		 inflight;		/* batches not yet settled */
+	struct batch	*waiting, *waiting_tail;
+	struct arglist	 keys, args;
+	const char	**argv;
+	size_t		*argvlen;
+	size_t		 argv_cap;
+};
+
+static void	dispatch(struct router *, struct batch *);
+
+static void
+arg_push(struct arglist *l, const char *ptr, size_t off, size_t len)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 1024;
+		if ((l->v = realloc(l->v, l->cap * sizeof *l->v)) == NULL)
+			fatal("route args");
+	}
+	l->v[l->n++] = (struct arg){ ptr, off, len };
+}
+
+static void
+arg_const(struct arglist *l, const char *s)
+{
+	arg_push(l, s, 0, strlen(s));
+}
+
+static void
+arg_arena(struct arglist *l, size_t off, size_t len)
+{
+	arg_push(l, NULL, off, len);
+}
+
+/* printf into the batch arena and push the result. */
+static void
+arg_fmt(struct arglist *l, struct batch *b, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+arg_fmt(struct arglist *l, struct batch *b, const char *fmt, ...)
+{
+	char	buf[512];
+	va_list	ap;
+	int	n;
+	long	off;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof buf)
+		fatalx("route: argument too long");
+	if ((off = batch_copy(b, buf, n)) == -1)
+		fatal("route arena");
+	arg_arena(l, off, n);
+}
+
+static void
+waiting_push(struct router *r, struct batch *b)
+{
+	b->next_waiting = NULL;
+	if (r->waiting_tail != NULL)
+		r->waiting_tail->next_waiting = b;
+	else
+		r->waiting = b;
+	r->waiting_tail = b;
+}
+
+static void
+settle(struct router *r, struct batch *b)
+{
+	free(b->cmd);
+	b->cmd = NULL;
+	daemon_config_release(b->config);
+	b->config = NULL;
+	r->inflight--;
+	intake_batch_done(r->d->intake, b);
+}
+
+/* Validate every entry; decide what the script will do with it. */
+static void
+prepare(struct router *r, struct batch *b)
+{
+	const struct config	*cfg = b->config->cfg;
+	int64_t			 now = daemon_now_ms();
+	char			 err[REQUEST_ERROR_MAX];
+
+	for (size_t i = 0; i < b->nentries; i++) {
+		struct entry		*e = &b->entries[i];
+		const struct field	*req, *cust;
+		size_t			 nreq, ncust;
+		struct request		 rq;
+		enum request_reason	 why;
+		long			 off;
+
+		e->entry_ms = request_entry_ms(batch_id(b, e));
+		e->outcome = OUTCOME_DEAD;
+		if (e->malformed == 2) {
+			e->outcome = OUTCOME_ACK;
+			continue;
+		}
+		if (e->malformed) {
+			why = REQUEST_MALFORMED;
+			snprintf(err, sizeof err, "the entry is not a list of "
+			    "field/value pairs");
+		} else if (e->deliveries > cfg->intake.max_deliveries) {
+			why = REQUEST_TOO_MANY_DELIVERIES;
+			snprintf(err, sizeof err, "delivered %d times without "
+			    "being routed (intake.max_deliveries is %d)",
+			    e->deliveries - 1, cfg->intake.max_deliveries);
+		} else {
+			if (batch_fields(b, e, &req, &nreq, &cust, &ncust) == -1)
+				fatal("batch fields");
+			why = request_validate(&cfg->intake, batch_id(b, e), req,
+			    nreq, now, &rq, err, sizeof err);
+		}
+		e->reason = why;
+		if (why == REQUEST_OK) {
+			e->outcome = OUTCOME_ROUTE;
+			continue;
+		}
+		if ((off = batch_copy(b, err, strlen(err))) == -1)
+			fatal("route arena");
+		e->error_off = off;
+	}
+}
+
+/* Expand "crm:customer:{customer_id}" with the entry's fields. */
+static int
+customer_key(struct batch *b, const struct entry *e, const char *tmpl,
+    char *out, size_t outlen)
+{
+	const struct field	*req, *cust;
+	size_t			 nreq, ncust, o = 0;
+
+	if (batch_fields(b, e, &req, &nreq, &cust, &ncust) == -1)
+		return -1;
+	for (const char *p = tmpl; *p != '\0'; p++) {
+		const char	*close;
+		size_t		 nlen;
+		const struct field *f = NULL;
+
+		if (*p != '{' || (close = strchr(p, '}')) == NULL) {
+			if (o + 1 >= outlen)
+				return -1;
+			out[o++] = *p;
+			continue;
+		}
+		nlen = close - p - 1;
+		for (size_t i = 0; i < nreq; i++)
+			if (req[i].name_len == nlen &&
+			    memcmp(req[i].name, p + 1, nlen) == 0)
+				f = &req[i];
+		if (f != NULL) {
+			if (o + f->value_len >= outlen)
+				return -1;
+			memcpy(out + o, f->value, f->value_len);
+			o += f->value_len;
+		}
+		p = close;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+static void
+lookup_reply(struct rconn *rc, redisReply *reply, void *arg)
+{
+	struct batch	*b = arg;
+	struct router	*r = b->router;
+
+	/* The k-th reply belongs to the k-th entry that is to be routed. */
+	while (b->lookup_next < b->nentries &&
+	    b->entries[b->lookup_next].outcome != OUTCOME_ROUTE)
+		b->lookup_next++;
+	if (reply == NULL)
+		b->looked_up = -1;	/* connection lost: look up again */
+	else if (reply->type == REDIS_REPLY_ARRAY &&
+	    b->lookup_next < b->nentries)
+		batch_add_customer(b, b->lookup_next, reply);
+	else if (reply->type == REDIS_REPLY_ERROR) {
+		log_warnx("customer lookup for entry %s failed: %.*s",
+		    batch_id(b, &b->entries[b->lookup_next]), (int)reply->len,
+		    reply->str);
+		metrics_inc(METRIC_REDIS_ERRORS);
+	}
+	b->lookup_next++;
+	if (--b->pending_lookups > 0)
+		return;
+	if (b->looked_up == -1) {
+		b->looked_up = 0;
+		for (size_t i = 0; i < b->nentries; i++)
+			b->entries[i].ncust = 0;
+		waiting_push(r, b);
+		return;
+	}
+	b->looked_up = 1;
+	dispatch(r, b);
+}
+
+/* Send one HGETALL per entry to be routed, all pipelined. */
+static int
+lookup_customers(struct router *r, struct batch *b)
+{
+	const char	*tmpl = b->config->cfg->customers_key;
+	char		 key[1024];
+	const char	*argv[2] = { "HGETALL", key };
+	size_t		 argvlen[2] = { 7, 0 };
+
+	b->lookup_next = 0;
+	b->pending_lookups = 0;
+	for (size_t i = 0; i < b->nentries; i++) {
+		struct entry	*e = &b->entries[i];
+
+		if (e->outcome != OUTCOME_ROUTE)
+			continue;
+		if (customer_key(b, e, tmpl, key, sizeof key) == -1)
+			key[0] = '\0';	/* too long: no customer record */
+		argvlen[1] = strlen(key);
+		/* Counted first: a lost connection answers at once. */
+		b->pending_lookups++;
+		if (rconn_command_argv(r->d->writer, lookup_reply, b, 2, argv,
+		    argvlen) == -1) {
+			b->pending_lookups--;
+			return -1;
+		}
+	}
+	return b->pending_lookups > 0 ? 0 : 1;
+}
+
+/* An entry's own fields, by arena offset (pointers would not survive). */
+static void
+add_entry_fields(struct arglist *a, const struct batch *b,
+    const struct entry *e)
+{
+	for (size_t i = 0; i < e->nfields; i++) {
+		const struct field_ref	*f = &b->refs[e->first_field + i];
+
+		arg_arena(a, f->name_off, f->name_len);
+		arg_arena(a, f->value_off, f->value_len);
+	}
+}
+
+/* The ticket's fields: the request's own, then what routing decided. */
+static void
+add_ticket_fields(struct arglist *a, struct batch *b, const struct entry *e,
+    size_t id_off, size_t id_len, int64_t created_at,
+    const struct verdict *v, const char *version, int64_t now)
+{
+	arg_fmt(a, b, "%zu", e->nfields + 12);
+	add_entry_fields(a, b, e);
+	arg_const(a, "ticket_id");
+	arg_arena(a, id_off, id_len);
+	arg_const(a, "source_id");
+	arg_arena(a, e->id_off, strlen(batch_id(b, e)));
+	arg_const(a, "tier");
+	arg_const(a, v->tier_name);
+	arg_const(a, "urgency");
+	arg_const(a, v->urgency_name);
+	arg_const(a, "score");
+	arg_fmt(a, b, "%ld", v->score);
+	arg_const(a, "team");
+	arg_const(a, v->team_name);
+	arg_const(a, "route");
+	arg_const(a, v->route_name);
+	arg_const(a, "policy");
+	arg_const(a, v->policy_name != NULL ? v->policy_name : "none");
+	arg_const(a, "status");
+	arg_const(a, "open");
+	arg_const(a, "created_at");
+	arg_fmt(a, b, "%lld", (long long)created_at);
+	arg_const(a, "routed_at");
+	arg_fmt(a, b, "%lld", (long long)now);
+	arg_const(a, "rules_version");
+	arg_const(a, version);
+}
+
+/* A dead letter keeps every original field, plus why, whence and when. */
+static void
+add_dead_letter(struct arglist *a, struct batch *b, const struct entry *e,
+    int64_t now)
+{
+	arg_const(a, "D");
+	arg_arena(a, e->id_off, strlen(batch_id(b, e)));
+	arg_fmt(a, b, "%zu", e->nfields + 3);
+	add_entry_fields(a, b, e);
+	arg_const(a, "error");
+	arg_arena(a, e->error_off, strlen(batch_str(b, e->error_off)));
+	arg_const(a, "source_id");
+	arg_arena(a, e->id_off, strlen(batch_id(b, e)));
+	arg_const(a, "failed_at");
+	arg_fmt(a, b, "%lld", (long long)now);
+}
+
+/*
+ * Classify the batch with the rules it pinned and build the script call.
+ * Field pointers from batch_fields() move when the arena grows, so every
+ * argument is kept as an arena offset until the whole call is built.
+ */
+static void
+build_call(struct router *r, struct batch *b)
+{
+	const struct config	*cfg = b->config->cfg;
+	const struct config	*boot = r->d->boot->cfg;
+	const char		*prefix = boot->redis.prefix;
+	const struct rules	*rules = cfg->rules;
+	struct arglist		*k = &r->keys, *a = &r->args;
+	int64_t			 now = daemon_now_ms();
+	char			 err[REQUEST_ERROR_MAX];
+	size_t			 argc;
+
+	k->n = a->n = 0;
+	arg_fmt(k, b, "%s%s", prefix, boot->intake.stream);
+	arg_fmt(k, b, "%sdead", prefix);
+	arg_const(a, boot->intake.group);
+
+	for (size_t i = 0; i < b->nentries; i++) {
+		struct entry		*e = &b->entries[i];
+		const struct field	*req, *cust;
+		size_t			 nreq, ncust, id_off, id_len;
+		struct request		 rq;
+		struct verdict		 v;
+
+		if (e->outcome == OUTCOME_ACK) {
+			arg_const(a, "A");
+			arg_arena(a, e->id_off, strlen(batch_id(b, e)));
+			continue;
+		}
+		if (e->outcome == OUTCOME_DEAD) {
+			add_dead_letter(a, b, e, now);
+			continue;
+		}
+		if (batch_fields(b, e, &req, &nreq, &cust, &ncust) == -1)
+			fatal("batch fields");
+		/* Validated in prepare(); this finds the id and clock again. */
+		request_validate(&cfg->intake, batch_id(b, e), req, nreq, now,
+		    &rq, err, sizeof err);
+		rules_classify(rules, req, nreq, cust, ncust, &v);
+		/* From here on the arena may move: keep offsets only. */
+		id_off = rq.id - b->arena;
+		id_len = rq.id_len;
+		e->team = v.team;
+		e->tier = v.tier;
+		e->urgency = v.urgency;
+
+		arg_fmt(k, b, "%sticket:%.*s", prefix, (int)rq.id_len, rq.id);
+		arg_fmt(k, b, "%squeue:%s", prefix, v.team_name);
+		arg_const(a, "T");
+		arg_arena(a, e->id_off, strlen(batch_id(b, e)));
+		add_ticket_fields(a, b, e, id_off, id_len, rq.created_at, &v,
+		    cfg->version, now);
+		/* No SLA deadline yet: created_at plus a year (contract §1.3). */
+		arg_fmt(a, b, "%lld", (long long)(rq.created_at + ONE_YEAR_MS));
+		arg_arena(a, id_off, id_len);
+	}
+
+	argc = 3 + k->n + a->n;
+	if (argc > r->argv_cap) {
+		r->argv_cap = argc * 2;
+		free(r->argv);
+		free(r->argvlen);
+		r->argv = calloc(r->argv_cap, sizeof *r->argv);
+		r->argvlen = calloc(r->argv_cap, sizeof *r->argvlen);
+		if (r->argv == NULL || r->argvlen == NULL)
+			fatal("route argv");
+	}
+	r->argv[0] = "EVALSHA";
+	r->argv[1] = r->sha;
+	snprintf(err, sizeof err, "%zu", k->n);
+	r->argv[2] = err;
+	for (size_t i = 0; i < k->n; i++)
+		r->argv[3 + i] = k->v[i].ptr ? k->v[i].ptr :
+		    b->arena + k->v[i].off;
+	for (size_t i = 0; i < a->n; i++)
+		r->argv[3 + k->n + i] = a->v[i].ptr ? a->v[i].ptr :
+		    b->arena + a->v[i].off;
+	for (size_t i = 0; i < argc; i++)
+		r->argvlen[i] = i < 3 ? strlen(r->argv[i]) : (i < 3 + k->n ?
+		    k->v[i - 3].len : a->v[i - 3 - k->n].len);
+	free(b->cmd);
+	{
+		char	*cmd;
+		int	 len = redisFormatCommandArgv(&cmd, (int)argc, r->argv,
+			    r->argvlen);
+
+		if (len < 0)
+			fatal("route: formatting the script call");
+		b->cmd = cmd;
+		b->cmdlen = (size_t)len;
+	}
+}
+
+/* Metrics per entry, from the script's one-character answers. */
+static void
+account(struct batch *b, const char *out, size_t len)
+{
+	const struct rules	*rules = b->config->cfg->rules;
+	int64_t			 now = daemon_now_ms();
+
+	for (size_t i = 0; i < b->nentries && i < len; i++) {
+		struct entry	*e = &b->entries[i];
+
+		switch (out[i]) {
+		case 'R':
+			metrics_routed(rules_team_name(rules, e->team),
+			    rules_tier_name(rules, e->tier),
+			    rules_urgency_name(rules, e->urgency));
+			metrics_latency(now - e->entry_ms);
+			break;
+		case 'S':
+			metrics_inc(METRIC_DUPLICATES);
+			log_debug("entry %s: ticket exists already",
+			    batch_id(b, e));
+			break;
+		case 'D':
+			metrics_rejected(request_reason_name(e->reason));
+			log_info("entry %s to the dead-letter stream: %s",
+			    batch_id(b, e), batch_str(b, e->error_off));
+			break;
+		}
+	}
+	metrics_inc(METRIC_BATCHES);
+}
+
+static void	script_load(struct router *);
+
+static void
+write_reply(struct rconn *rc, redisReply *reply, void *arg)
+{
+	struct batch	*b = arg;
+	struct router	*r = b->router;
+
+	if (reply == NULL) {
+		/* The outcome is unknown; resending is safe (see top). */
+		if (b->attempts >= ROUTE_MAX_ATTEMPTS) {
+			log_warnx("batch of %zu entries not written after %d "
+			    "attempts; left pending for a later claim",
+			    b->nentries, b->attempts);
+			settle(r, b);
+			return;
+		}
+		waiting_push(r, b);
+		return;
+	}
+	if (reply->type == REDIS_REPLY_ERROR &&
+	    strncmp(reply->str, "NOSCRIPT", 8) == 0) {
+		log_info("routing script missing on the server; loading it "
+		    "again");
+		r->script_ready = 0;
+		waiting_push(r, b);
+		script_load(r);
+		return;
+	}
+	if (reply->type == REDIS_REPLY_ERROR) {
+		log_warnx("routing a batch of %zu entries failed: %.*s; left "
+		    "pending for a later claim", b->nentries, (int)reply->len,
+		    reply->str);
+		metrics_inc(METRIC_REDIS_ERRORS);
+		settle(r, b);
+		return;
+	}
+	if (reply->type == REDIS_REPLY_STRING)
+		account(b, reply->str, reply->len);
+	settle(r, b);
+}
+
+static void
+write_batch(struct router *r, struct batch *b)
+{
+	if (b->cmd == NULL)
+		build_call(r, b);
+	b->attempts++;
+	if (rconn_formatted(r->d->writer, write_reply, b, b->cmd,
+	    b->cmdlen) == -1)
+		waiting_push(r, b);
+}
+
+/* Move a batch on as far as the writer allows. */
+static void
+dispatch(struct router *r, struct batch *b)
+{
+	if (!r->script_ready || rconn_state(r->d->writer) != RCONN_READY) {
+		waiting_push(r, b);
+		return;
+	}
+	if (b->config->cfg->customers_key != NULL && !b->looked_up) {
+		switch (lookup_customers(r, b)) {
+		case -1:
+			waiting_push(r, b);
+			return;
+		case 0:
+			return;		/* lookup_reply() continues */
+		}
+		b->looked_up = 1;	/* nothing to look up */
+	}
+	write_batch(r, b);
+}
+
+static void
+flush_waiting(struct router *r)
+{
+	struct batch	*b = r->waiting;
+
+	r->waiting = r->waiting_tail = NULL;
+	while (b != NULL) {
+		struct batch	*next = b->next_waiting;
+
+		dispatch(r, b);
+		b = next;
+	}
+}
+
+void
+router_submit(struct router *r, struct batch *b)
+{
+	b->router = r;
+	b->config = daemon_config_acquire(r->d);
+	b->looked_up = 0;
+	b->attempts = 0;
+	b->cmd = NULL;
+	r->inflight++;
+	prepare(r, b);
+	dispatch(r, b);
+}
+
+static void
+script_reply(struct rconn *rc, redisReply *reply, void *arg)
+{
+	struct router	*r = arg;
+
+	r->script_loading = 0;
+	if (reply == NULL)
+		return;
+	if (reply->type != REDIS_REPLY_STRING || reply->len != 40) {
+		log_warnx("SCRIPT LOAD failed: %.*s", reply->type ==
+		    REDIS_REPLY_ERROR ? (int)reply->len : 0, reply->type ==
+		    REDIS_REPLY_ERROR ? reply->str : "");
+		metrics_inc(METRIC_REDIS_ERRORS);
+		rconn_drop(rc, "cannot load the routing script");
+		return;
+	}
+	memcpy(r->sha, reply->str, 40);
+	r->sha[40] = '\0';
+	r->script_ready = 1;
+	flush_waiting(r);
+	intake_kick(r->d->intake);
+	daemon_progress(r->d);
+}
+
+static void
+script_load(struct router *r)
+{
+	if (r->script_loading)
+		return;
+	if (rconn_command(r->d->writer, script_reply, r, "SCRIPT LOAD %s",
+	    route_script) == 0)
+		r->script_loading = 1;
+}
+
+void
+router_writer_state(struct rconn *rc, enum rconn_state s, void *arg)
+{
+	struct router	*r = arg;
+
+	if (s == RCONN_READY)
+		script_load(r);
+	else {
+		r->script_ready = 0;
+		r->script_loading = 0;
+	}
+}
+
+int
+router_ready(const struct router *r)
+{
+	return r->script_ready;
+}
+
+size_t
+router_inflight(const struct router *r)
+{
+	return r->inflight;
+}
+
+struct router *
+router_new(struct daemon *d)
+{
+	struct router	*r;
+
+	if ((r = calloc(1, sizeof *r)) == NULL)
+		return NULL;
+	r->d = d;
+	return r;
+}
+
+void
+router_free(struct router *r)
+{
+	if (r == NULL)
+		return;
+	free(r->keys.v);
+	free(r->args.v);
+	free(r->argv);
+	free(r->argvlen);
+	free(r);
+}

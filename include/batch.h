@@ -1,0 +1,90 @@
+/*
+ * batch.h - stream entries copied out of a hiredis reply.
+ *
+ * hiredis frees a reply when its callback returns, but a batch lives on
+ * while customer records are fetched and the routing script runs.  So the
+ * reader copies each batch into one arena.  The arena, the entry and field
+ * arrays are kept and reused from batch to batch: after warm-up the hot path
+ * allocates nothing per request.
+ *
+ * Strings are kept as offsets into the arena, since the arena may move as it
+ * grows; batch_fields() turns an entry's offsets into pointers once the
+ * batch is complete.
+ */
+#ifndef TRIAGED_BATCH_H
+#define TRIAGED_BATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "field.h"
+
+struct redisReply;
+struct live_config;
+struct router;
+
+struct field_ref {
+	size_t	name_off, name_len;
+	size_t	value_off, value_len;
+};
+
+struct entry {
+	size_t	id_off;			/* NUL-terminated stream entry ID */
+	size_t	first_field, nfields;	/* into batch->refs */
+	size_t	first_cust, ncust;	/* customer fields, into batch->refs */
+	int	deliveries;		/* this delivery included */
+	int	malformed;		/* the reply did not hold pairs */
+	/* Decided while routing, kept for metrics when the write returns. */
+	int	outcome;		/* enum route_outcome */
+	int	reason;			/* enum request_reason when dead */
+	size_t	error_off;		/* the dead-letter sentence, in arena */
+	int	team, tier, urgency;
+	int64_t	entry_ms;
+};
+
+struct batch {
+	int			 stream;	/* which stream: BATCH_* */
+	struct live_config	*config;	/* pinned for the whole batch */
+	char			*arena;
+	size_t			 arena_len, arena_cap;
+	struct entry		*entries;
+	size_t			 nentries, entries_cap;
+	struct field_ref	*refs;
+	size_t			 nrefs, refs_cap;
+	struct field		*scratch;	/* batch_fields() output */
+	size_t			 scratch_cap;
+	/* The router's progress with this batch (route.c). */
+	int			 pending_lookups;	/* CRM replies awaited */
+	size_t			 lookup_next;	/* entry of the next CRM reply */
+	int			 looked_up;
+	int			 attempts;	/* script calls sent */
+	char			*cmd;		/* the formatted script call */
+	size_t			 cmdlen;
+	struct batch		*next_waiting;
+	struct router		*router;
+	void			*owner;
+};
+
+enum { BATCH_REQUESTS, BATCH_EVENTS };
+
+void		 batch_reset(struct batch *);
+void		 batch_release(struct batch *);	/* frees the buffers */
+/* Append the entries of one stream's XREADGROUP/XCLAIM reply array. */
+int		 batch_add_entries(struct batch *, const struct redisReply *arr,
+		    int deliveries);
+/* Append an HGETALL reply as entry i's customer fields. */
+int		 batch_add_customer(struct batch *, size_t i,
+		    const struct redisReply *);
+const char	*batch_id(const struct batch *, const struct entry *);
+/*
+ * Pointers to an entry's request fields and customer fields, valid until
+ * the next call.  -1 only when out of memory.
+ */
+int		 batch_fields(struct batch *, const struct entry *,
+		    const struct field **req, size_t *nreq,
+		    const struct field **cust, size_t *ncust);
+/* Copy len bytes into the arena; returns the offset, or -1. */
+long		 batch_copy(struct batch *, const char *, size_t);
+const char	*batch_str(const struct batch *, size_t off);
+
+#endif

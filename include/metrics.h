@@ -1,0 +1,59 @@
+/*
+ * metrics.h - the daemon's counters, written once.
+ *
+ * METRICS_COUNTERS is the one list of plain counters: it generates the
+ * enum, the storage and the /metrics text.  Counters with labels that come
+ * from the rules (team, tier, urgency) live in a small table keyed by name,
+ * so a reload that renames a team starts new series instead of mixing them.
+ */
+#ifndef TRIAGED_METRICS_H
+#define TRIAGED_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct evbuffer;
+
+/* name, help */
+#define METRICS_COUNTERS(X)						\
+	X(DUPLICATES, "triaged_requests_duplicate_total",		\
+	    "Requests whose ticket already existed (acknowledged, not routed again).") \
+	X(CLAIMED, "triaged_entries_claimed_total",			\
+	    "Pending entries taken over after a crash or from an idle consumer.") \
+	X(TRIMMED, "triaged_entries_trimmed_total",			\
+	    "Pending entries trimmed from the stream before they were routed.") \
+	X(REDIS_ERRORS, "triaged_redis_errors_total",			\
+	    "Error replies from Redis.")				\
+	X(RELOADS_OK, "triaged_reloads_ok_total",			\
+	    "Rules reloads that took effect.")				\
+	X(RELOADS_FAILED, "triaged_reloads_failed_total",		\
+	    "Rules reloads refused because the file was invalid.")	\
+	X(BATCHES, "triaged_batches_total",				\
+	    "Batches written to Redis.")
+
+enum metric {
+#define X(id, name, help) METRIC_##id,
+	METRICS_COUNTERS(X)
+#undef X
+	METRIC_COUNT
+};
+
+void	metrics_inc(enum metric);
+void	metrics_add(enum metric, uint64_t);
+uint64_t metrics_get(enum metric);
+
+/* Labeled series. */
+void	metrics_routed(const char *team, const char *tier, const char *urgency);
+void	metrics_rejected(const char *reason);
+void	metrics_alert(const char *kind);
+/* Routing latency, from stream entry ID time to ticket written. */
+void	metrics_latency(int64_t ms);
+/* Gauges refreshed from Redis. */
+void	metrics_set_queue_depth(const char *team, int64_t depth);
+void	metrics_set_open_clocks(int64_t n);
+
+/* Append the Prometheus text exposition to buf. */
+void	metrics_render(struct evbuffer *buf);
+void	metrics_free(void);
+
+#endif
