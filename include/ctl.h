@@ -6,12 +6,22 @@
 #ifndef TRIAGED_CTL_H
 #define TRIAGED_CTL_H
 
+#include <stddef.h>
+
 struct config;
+struct redisContext;
 
 int	ctl_explain(const struct config *, int argc, char **argv);
 int	ctl_submit(const struct config *, int argc, char **argv);
 int	ctl_event(const struct config *, int argc, char **argv);
 int	ctl_queues(const struct config *, int argc, char **argv);
 int	ctl_ticket(const struct config *, int argc, char **argv);
+
+/* A blocking connection to the config's Redis, or NULL with a message. */
+struct redisContext *ctl_redis_connect(const struct config *);
+/* Format ms since the epoch as local "YYYY-MM-DD HH:MM:SS" into buf. */
+const char *ctl_time(long long ms, char *buf, size_t len);
+/* "1h 5m" style duration of |ms|. */
+const char *ctl_duration(long long ms, char *buf, size_t len);
 
 #endif

@@ -1,0 +1,160 @@
+/*
+ * queues.c - `triagectl queues` and `triagectl ticket`: what agents and
+ * on-call staff see in Redis, read with a pipelined round trip or two.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <hiredis/hiredis.h>
+
+#include "config.h"
+#include "ctl.h"
+#include "rules.h"
+
+static long long
+now_ms(void)
+{
+	struct timeval	tv;
+
+	gettimeofday(&tv, NULL);
+	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+/* "due in 1h 5m" or "overdue by 3m 2s". */
+static void
+print_due(const char *label, long long due, long long now)
+{
+	char	when[64], left[64];
+
+	ctl_time(due, when, sizeof when);
+	ctl_duration(due - now, left, sizeof left);
+	printf("  %-22s %s (%s %s)\n", label, when, due >= now ?
+	    "due in" : "overdue by", left);
+}
+
+int
+ctl_queues(const struct config *cfg, int argc, char **argv)
+{
+	const struct rules	*rules = cfg->rules;
+	size_t			 nteams = rules_team_count(rules);
+	redisContext		*c;
+	long long		 now = now_ms();
+	int			 rv = 0;
+
+	if (argc != 0) {
+		fprintf(stderr, "usage: triagectl -c FILE queues\n");
+		return 2;
+	}
+	if ((c = ctl_redis_connect(cfg)) == NULL)
+		return 1;
+	for (size_t i = 0; i < nteams; i++) {
+		const char	*team = rules_team_name(rules, (int)i);
+
+		redisAppendCommand(c, "ZCARD %s%s%s", cfg->redis.prefix,
+		    "queue:", team);
+		redisAppendCommand(c, "ZRANGE %s%s%s 0 0 WITHSCORES",
+		    cfg->redis.prefix, "queue:", team);
+	}
+	printf("%-16s %7s  %-24s %s\n", "TEAM", "DEPTH", "MOST PRESSING",
+	    "DUE");
+	for (size_t i = 0; i < nteams; i++) {
+		redisReply	*card = NULL, *top = NULL;
+		char		 when[64], left[64];
+
+		if (redisGetReply(c, (void **)&card) != REDIS_OK ||
+		    redisGetReply(c, (void **)&top) != REDIS_OK) {
+			fprintf(stderr, "triagectl: %s\n", c->errstr);
+			freeReplyObject(card);
+			rv = 1;
+			break;
+		}
+		printf("%-16s %7lld  ", rules_team_name(rules, (int)i),
+		    card->type == REDIS_REPLY_INTEGER ? card->integer : 0);
+		if (top->type == REDIS_REPLY_ARRAY && top->elements == 2) {
+			long long due = strtoll(top->element[1]->str, NULL, 10);
+
+			printf("%-24s %s (%s %s)\n", top->element[0]->str,
+			    ctl_time(due, when, sizeof when), due >= now ?
+			    "in" : "overdue by", ctl_duration(due - now, left,
+			    sizeof left));
+		} else
+			printf("%-24s -\n", "-");
+		freeReplyObject(card);
+		freeReplyObject(top);
+	}
+	redisFree(c);
+	return rv;
+}
+
+static const char *
+hash_get(const redisReply *h, const char *name)
+{
+	for (size_t i = 0; i + 1 < h->elements; i += 2)
+		if (strcmp(h->element[i]->str, name) == 0)
+			return h->element[i + 1]->str;
+	return NULL;
+}
+
+int
+ctl_ticket(const struct config *cfg, int argc, char **argv)
+{
+	static const char *clock_fields[][2] = {
+		{ "created_at", "created" },
+		{ "routed_at", "routed" },
+		{ "first_response_due", "first response due" },
+		{ "first_response_at", "first response at" },
+		{ "resolution_due", "resolution due" },
+		{ "resolved_at", "resolved at" },
+	};
+	redisContext	*c;
+	redisReply	*r;
+	long long	 now = now_ms();
+	const char	*v;
+
+	if (argc != 1) {
+		fprintf(stderr, "usage: triagectl -c FILE ticket ID\n");
+		return 2;
+	}
+	if ((c = ctl_redis_connect(cfg)) == NULL)
+		return 1;
+	r = redisCommand(c, "HGETALL %sticket:%s", cfg->redis.prefix, argv[0]);
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+		fprintf(stderr, "triagectl: HGETALL failed: %s\n",
+		    r ? (r->str ? r->str : "unexpected reply") : c->errstr);
+		freeReplyObject(r);
+		redisFree(c);
+		return 1;
+	}
+	if (r->elements == 0) {
+		fprintf(stderr, "triagectl: no ticket '%s' (key %sticket:%s)\n",
+		    argv[0], cfg->redis.prefix, argv[0]);
+		freeReplyObject(r);
+		redisFree(c);
+		return 1;
+	}
+	printf("ticket %s\n", argv[0]);
+	for (size_t i = 0; i + 1 < r->elements; i += 2)
+		printf("  %-22s %s\n", r->element[i]->str,
+		    r->element[i + 1]->str);
+	printf("clocks\n");
+	for (size_t i = 0; i < sizeof clock_fields / sizeof clock_fields[0];
+	    i++) {
+		char	when[64];
+
+		if ((v = hash_get(r, clock_fields[i][0])) == NULL || *v == '\0')
+			continue;
+		if (strstr(clock_fields[i][0], "_due") != NULL)
+			print_due(clock_fields[i][1], strtoll(v, NULL, 10), now);
+		else
+			printf("  %-22s %s\n", clock_fields[i][1],
+			    ctl_time(strtoll(v, NULL, 10), when, sizeof when));
+	}
+	if ((v = hash_get(r, "paused_at")) != NULL && *v != '\0')
+		printf("  %-22s since %s\n", "resolution clock paused",
+		    ctl_time(strtoll(v, NULL, 10), (char[64]){0}, 64));
+	freeReplyObject(r);
+	redisFree(c);
+	return 0;
+}

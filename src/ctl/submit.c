@@ -1,0 +1,138 @@
+/*
+ * submit.c - `triagectl submit` and `triagectl event`: append a request or
+ * a lifecycle event to its stream, as a gateway or an agent desktop would.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+
+#include "config.h"
+#include "ctl.h"
+
+/* XADD key * name value ...; prints the new entry ID. */
+static int
+xadd(const struct config *cfg, const char *stream, int npairs,
+    const char **names, const size_t *nlens, const char **values,
+    const size_t *vlens)
+{
+	redisContext	*c;
+	redisReply	*r;
+	const char	**argv;
+	size_t		*argvlen;
+	char		 key[512];
+	int		 argc = 0, rv = 1;
+
+	snprintf(key, sizeof key, "%s%s", cfg->redis.prefix, stream);
+	argv = calloc(3 + 2 * npairs, sizeof *argv);
+	argvlen = calloc(3 + 2 * npairs, sizeof *argvlen);
+	if (argv == NULL || argvlen == NULL) {
+		fprintf(stderr, "triagectl: out of memory\n");
+		goto out;
+	}
+	argv[argc] = "XADD";
+	argvlen[argc++] = 4;
+	argv[argc] = key;
+	argvlen[argc++] = strlen(key);
+	argv[argc] = "*";
+	argvlen[argc++] = 1;
+	for (int i = 0; i < npairs; i++) {
+		argv[argc] = names[i];
+		argvlen[argc++] = nlens[i];
+		argv[argc] = values[i];
+		argvlen[argc++] = vlens[i];
+	}
+	if ((c = ctl_redis_connect(cfg)) == NULL)
+		goto out;
+	r = redisCommandArgv(c, argc, argv, argvlen);
+	if (r == NULL || r->type != REDIS_REPLY_STRING)
+		fprintf(stderr, "triagectl: XADD %s failed: %s\n", key,
+		    r ? (r->str ? r->str : "unexpected reply") : c->errstr);
+	else {
+		printf("%s\n", r->str);
+		rv = 0;
+	}
+	freeReplyObject(r);
+	redisFree(c);
+out:
+	free(argv);
+	free(argvlen);
+	return rv;
+}
+
+/* Split field=value arguments; 2 with a message if one has no '='. */
+static int
+split_pairs(int argc, char **argv, const char **names, size_t *nlens,
+    const char **values, size_t *vlens)
+{
+	for (int i = 0; i < argc; i++) {
+		const char	*eq = strchr(argv[i], '=');
+
+		if (eq == NULL || eq == argv[i]) {
+			fprintf(stderr, "triagectl: '%s': expected "
+			    "field=value\n", argv[i]);
+			return 2;
+		}
+		names[i] = argv[i];
+		nlens[i] = eq - argv[i];
+		values[i] = eq + 1;
+		vlens[i] = strlen(eq + 1);
+	}
+	return 0;
+}
+
+int
+ctl_submit(const struct config *cfg, int argc, char **argv)
+{
+	const char	**names, **values;
+	size_t		*nlens, *vlens;
+	int		 rv;
+
+	if (argc == 0) {
+		fprintf(stderr, "usage: triagectl -c FILE submit "
+		    "field=value ...\n");
+		return 2;
+	}
+	names = calloc(argc, sizeof *names);
+	values = calloc(argc, sizeof *values);
+	nlens = calloc(argc, sizeof *nlens);
+	vlens = calloc(argc, sizeof *vlens);
+	if (names == NULL || values == NULL || nlens == NULL || vlens == NULL)
+		rv = 1;
+	else if ((rv = split_pairs(argc, argv, names, nlens, values,
+	    vlens)) == 0)
+		rv = xadd(cfg, cfg->intake.stream, argc, names, nlens, values,
+		    vlens);
+	free(names);
+	free(values);
+	free(nlens);
+	free(vlens);
+	return rv;
+}
+
+int
+ctl_event(const struct config *cfg, int argc, char **argv)
+{
+	const char	*names[3] = { "ticket", "event", "team" };
+	size_t		 nlens[3] = { 6, 5, 4 };
+	const char	*values[3];
+	size_t		 vlens[3];
+	int		 n = 2;
+
+	if (argc < 2 || argc > 3 || (argc == 3 &&
+	    strncmp(argv[2], "team=", 5) != 0)) {
+		fprintf(stderr, "usage: triagectl -c FILE event TICKET EVENT "
+		    "[team=TEAM]\n");
+		return 2;
+	}
+	values[0] = argv[0];
+	values[1] = argv[1];
+	if (argc == 3) {
+		values[2] = argv[2] + 5;
+		n = 3;
+	}
+	for (int i = 0; i < n; i++)
+		vlens[i] = strlen(values[i]);
+	return xadd(cfg, cfg->intake.events, n, names, nlens, values, vlens);
+}
