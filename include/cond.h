@@ -1,0 +1,105 @@
+/*
+ * cond.h - compiled conditions and their matchers (pure).
+ *
+ * A condition is a small tree (all / any / not over field matchers) built
+ * once when the rules are loaded.  Field names are interned into slot
+ * numbers at load time; classifying a request fills an array of slot values
+ * and evaluates the trees against it, so nothing here allocates, hashes a
+ * name or compiles a regex per request.
+ *
+ * Slots 0-3 are the facts decided by the stages (tier, urgency, score,
+ * team).  A fact shadows a request field of the same name: the request's own
+ * "team" field, say, is never seen by a condition.  Names "customer.X" refer
+ * to the CRM field X only, never to a request field spelt "customer.X", so a
+ * gateway cannot forge the customer's data.
+ */
+#ifndef TRIAGED_COND_H
+#define TRIAGED_COND_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#define COND_SLOT_TIER		0
+#define COND_SLOT_URGENCY	1
+#define COND_SLOT_SCORE		2
+#define COND_SLOT_TEAM		3
+#define COND_NFACTS		4
+
+/* Distinct field names one rules file may use in its conditions. */
+#define COND_MAX_SLOTS		512
+
+#define COND_CUSTOMER_PREFIX	"customer."
+
+/* The value of one slot while a request is classified. */
+struct cond_value {
+	const char	*ptr;		/* NULL: the field is missing */
+	size_t		 len;
+	double		 num;		/* valid when numstate == 1 */
+	int		 numstate;	/* 0 not parsed yet, 1 number, -1 not one */
+};
+
+/* Interned field names. */
+struct cond_names;
+
+struct cond_names	*cond_names_new(void);
+void			 cond_names_free(struct cond_names *);	/* accepts NULL */
+/* Slot of name ("severity", "customer.level", "tier"); -1 if full. */
+int			 cond_names_intern(struct cond_names *, const char *name);
+/* Slot fed by a request field, -1 if no condition reads it. */
+int			 cond_names_request(const struct cond_names *,
+			    const char *name, size_t len);
+/* Slot fed by a CRM field (name without "customer."), or -1. */
+int			 cond_names_customer(const struct cond_names *,
+			    const char *name, size_t len);
+size_t			 cond_names_count(const struct cond_names *);
+const char		*cond_names_name(const struct cond_names *, int slot);
+
+/* The numeric comparisons. */
+enum cond_cmp { COND_GT, COND_GTE, COND_LT, COND_LTE };
+
+struct cond;
+
+/*
+ * Constructors.  They copy what they are given; a group takes ownership of
+ * the children added to it.  Out of memory is fatal.  A NULL condition
+ * always holds.
+ */
+struct cond	*cond_new_all(void);
+struct cond	*cond_new_any(void);
+struct cond	*cond_new_not(struct cond *);
+void		 cond_add(struct cond *group, struct cond *);
+size_t		 cond_count(const struct cond *group);
+/* eq / in (negate 0) or ne / not_in (negate 1) over n exact values. */
+struct cond	*cond_new_eq(int slot, int negate, char *const *values,
+		    size_t n);
+struct cond	*cond_new_cmp(int slot, enum cond_cmp, double);
+/* Any of n non-empty needles, ASCII letters without case. */
+struct cond	*cond_new_contains(int slot, char *const *needles, size_t n);
+/* POSIX extended regex; NULL and a regerror() text in err if it is bad. */
+struct cond	*cond_new_regex(int slot, const char *re, char *err,
+		    size_t errlen);
+struct cond	*cond_new_exists(int slot, int exists);
+void		 cond_free(struct cond *);		/* accepts NULL */
+
+/* Whether the condition holds for the slot values. */
+int		 cond_eval(const struct cond *, struct cond_value *slots);
+
+/*
+ * Three-valued evaluation for the load-time analysis: slots whose known[]
+ * flag is 0 may hold anything.  Returns COND_FALSE, COND_TRUE or
+ * COND_UNKNOWN.
+ */
+#define COND_FALSE	0
+#define COND_TRUE	1
+#define COND_UNKNOWN	2
+int		 cond_eval3(const struct cond *, struct cond_value *slots,
+		    const unsigned char *known);
+
+/* Print the condition in one line, for explain and warnings. */
+void		 cond_print(const struct cond *, const struct cond_names *,
+		    FILE *);
+
+/* Parse a whole string as a finite number; 0 ok, -1 not a number. */
+int		 cond_parse_number(const char *, size_t, double *);
+
+#endif
