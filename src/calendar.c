@@ -35,8 +35,9 @@
  *    instant, not the next opening.
  *  - A deadline more than ten years (CAL_SEARCH_DAYS) after the start, or on
  *    a calendar with no working window at all, is INT64_MAX: "never".
- *  - Instants are clamped to the years 0001..9999; beyond ZONE_RULE_END_YEAR
- *    the offset in force at its end is kept.
+ *  - Instants are clamped to the years 0001..9999 (a deadline counted from
+ *    after 9999 is INT64_MAX); beyond ZONE_RULE_END_YEAR the offset in force
+ *    at its end is kept.
  *  - A calendar that works all week round with no holidays takes a shortcut:
  *    working time is real time, whatever the zone.
  */
@@ -579,6 +580,9 @@ tzif_parse(struct zone *z, const unsigned char *buf, size_t len,
 
 	memset(z, 0, sizeof *z);
 	*why = "is not a TZif file";
+	if (len < 4 || memcmp(buf, "TZif", 4) != 0)
+		return -1;
+	*why = "is a damaged TZif file";
 	if (tzif_header(buf, len, 4, &h, &datalen) != 0)
 		return -1;
 	p = buf;
@@ -590,7 +594,6 @@ tzif_parse(struct zone *z, const unsigned char *buf, size_t len,
 			return -1;
 		has_footer = 1;
 	}
-	*why = "is a damaged TZif file";
 	if (h.typecnt == 0 || h.typecnt > 256 ||
 	    (h.isstdcnt != 0 && h.isstdcnt != h.typecnt) ||
 	    (h.isutcnt != 0 && h.isutcnt != h.typecnt))
@@ -1021,6 +1024,8 @@ calendar_deadline(const struct calendar *cal, int64_t start_ms,
 
 	if (business_ms <= 0)
 		return start_ms;
+	if (start_ms > CAL_MAX_MS)
+		return INT64_MAX;
 	/* Working time never runs faster than real time. */
 	if (business_ms > CAL_SEARCH_MS || cal->total_windows == 0)
 		return INT64_MAX;
