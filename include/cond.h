@@ -34,17 +34,18 @@
 struct cond_value {
 	const char	*ptr;		/* NULL: the field is missing */
 	size_t		 len;
-	double		 num;		/* valid when numstate == 1 */
-	int		 numstate;	/* 0 not parsed yet, 1 number, -1 not one */
+	double		 num;		/* when numstate == 1 */
+	int		 numstate;	/* 0 unparsed, 1 number, -1 not */
 };
 
 /* Interned field names. */
 struct cond_names;
 
 struct cond_names	*cond_names_new(void);
-void			 cond_names_free(struct cond_names *);	/* accepts NULL */
+void			 cond_names_free(struct cond_names *); /* NULL ok */
 /* Slot of name ("severity", "customer.level", "tier"); -1 if full. */
-int			 cond_names_intern(struct cond_names *, const char *name);
+int			 cond_names_intern(struct cond_names *,
+			    const char *name);
 /* Slot fed by a request field, -1 if no condition reads it. */
 int			 cond_names_request(const struct cond_names *,
 			    const char *name, size_t len);

@@ -44,7 +44,8 @@ struct rules_policy {
 	struct cond		*when;
 	int			 calendar;	/* index into calendars */
 	struct sla_target	 target[SLA_NMETRICS];
-	struct sla_step		*steps[SLA_NMETRICS];	/* owned; target[].steps */
+	/* Owned here; target[].steps points to them. */
+	struct sla_step		*steps[SLA_NMETRICS];
 	int			 line, col;
 };
 
@@ -80,6 +81,6 @@ struct rules {
 };
 
 struct rules	*rules_new(void);
-void		 rules_free(struct rules *);		/* accepts NULL */
+void		 rules_free(struct rules *);	/* accepts NULL */
 
 #endif

@@ -41,10 +41,10 @@ struct cond {
 	enum cond_cmp	  cmp;		/* COND_CMP */
 	double		  num;		/* COND_CMP */
 
-	struct cond	**kids;		/* COND_ALL, COND_ANY, COND_NOT */
+	struct cond	**kids;	/* COND_ALL, COND_ANY, COND_NOT */
 	size_t		  nkids;
 
-	char		**strs;		/* COND_EQ values, COND_CONTAINS needles */
+	char		**strs;	/* eq values, contains needles */
 	size_t		 *lens;
 	size_t		  nstrs;
 
@@ -54,7 +54,7 @@ struct cond {
 
 /* Names hash to slots through a small open-addressing table. */
 struct cond_name {
-	char		*name;		/* as written: "customer.level" */
+	char		*name;		/* as written */
 	const char	*key;		/* name, or after "customer." */
 	size_t		 keylen;
 	int		 customer;
@@ -64,7 +64,7 @@ struct cond_name {
 struct cond_names {
 	struct cond_name	*names;		/* by slot */
 	size_t			 nnames;
-	int			*table;		/* slot + 1, 0 = empty */
+	int			*table;	/* slot + 1, 0 = empty */
 	size_t			 tablesize;	/* a power of two */
 };
 
@@ -288,11 +288,9 @@ cond_set_strings(struct cond *c, char *const *values, size_t n, int lower)
 	for (i = 0; i < n; i++) {
 		c->strs[i] = cond_strdup(values[i]);
 		c->lens[i] = strlen(values[i]);
-		if (lower) {
-			for (j = 0; j < c->lens[i]; j++) {
-				if (c->strs[i][j] >= 'A' && c->strs[i][j] <= 'Z')
-					c->strs[i][j] += 'a' - 'A';
-			}
+		for (j = 0; lower && j < c->lens[i]; j++) {
+			if (c->strs[i][j] >= 'A' && c->strs[i][j] <= 'Z')
+				c->strs[i][j] += 'a' - 'A';
 		}
 	}
 }

@@ -64,13 +64,21 @@ static const char *load_days[] = {
 	"mon", "tue", "wed", "thu", "fri", "sat", "sun"
 };
 
+/* One error or warning, kept to be shown in the order of the file. */
+struct load_diag {
+	size_t		 line, col;	/* line 0: the whole file */
+	size_t		 seq;
+	char		*text;		/* the line, with '\n' */
+};
+
 struct load {
 	const char	*path;
 	int		 flags;
 	yaml_document_t	 doc;
-	FILE		*diag;
+	struct load_diag *diags;
+	size_t		 ndiags;
 	int		 nerrors;
-	size_t		 budget;	/* condition nodes still allowed */
+	size_t		 budget;	/* condition nodes left */
 	struct config	*cf;
 	struct rules	*r;
 
@@ -106,13 +114,110 @@ load_strdup(const char *s)
 	return p;
 }
 
+/* A malloc'd, formatted string. */
+static char *
+load_vformat(const char *fmt, va_list ap)
+{
+	va_list	 ap2;
+	char	*s;
+	int	 n;
+
+	va_copy(ap2, ap);
+	n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	if (n < 0 || (s = malloc((size_t)n + 1)) == NULL)
+		fatal("vsnprintf");
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	return s;
+}
+
+static char * __attribute__((format(printf, 1, 2)))
+load_format(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s;
+
+	va_start(ap, fmt);
+	s = load_vformat(fmt, ap);
+	va_end(ap);
+	return s;
+}
+
 static void
 load_vmsg(struct load *ld, size_t line, size_t col, const char *kind,
     const char *fmt, va_list ap)
 {
-	fprintf(ld->diag, "%s:%zu:%zu: %s: ", ld->path, line, col, kind);
-	vfprintf(ld->diag, fmt, ap);
-	fputc('\n', ld->diag);
+	struct load_diag	*d;
+	char			*msg;
+
+	msg = load_vformat(fmt, ap);
+	d = reallocarray(ld->diags, ld->ndiags + 1, sizeof *d);
+	if (d == NULL)
+		fatal("reallocarray");
+	ld->diags = d;
+	d = &ld->diags[ld->ndiags];
+	d->line = line;
+	d->col = col;
+	d->seq = ld->ndiags++;
+	if (line == 0)
+		d->text = load_format("%s: %s: %s\n", ld->path, kind, msg);
+	else
+		d->text = load_format("%s:%zu:%zu: %s: %s\n", ld->path, line,
+		    col, kind, msg);
+	free(msg);
+}
+
+static void __attribute__((format(printf, 4, 5)))
+load_error_at(struct load *ld, size_t line, size_t col, const char *fmt,
+    ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	load_vmsg(ld, line, col, "error", fmt, ap);
+	va_end(ap);
+	ld->nerrors++;
+}
+
+static int
+load_diag_cmp(const void *a, const void *b)
+{
+	const struct load_diag	*da = a, *db = b;
+
+	if (da->line != db->line)
+		return da->line < db->line ? -1 : 1;
+	if (da->col != db->col)
+		return da->col < db->col ? -1 : 1;
+	return da->seq < db->seq ? -1 : da->seq > db->seq;
+}
+
+/*
+ * The diagnostics as one text, in the order of the file: the loader finds
+ * them in the order it walks the sections, which is not what a person
+ * reading the file expects.
+ */
+static char *
+load_diag_text(struct load *ld)
+{
+	char	*text;
+	size_t	 i, len = 0, off = 0;
+
+	if (ld->ndiags == 0)
+		return NULL;
+	qsort(ld->diags, ld->ndiags, sizeof *ld->diags, load_diag_cmp);
+	for (i = 0; i < ld->ndiags; i++)
+		len += strlen(ld->diags[i].text);
+	if ((text = malloc(len + 1)) == NULL)
+		fatal("malloc");
+	for (i = 0; i < ld->ndiags; i++) {
+		len = strlen(ld->diags[i].text);
+		memcpy(text + off, ld->diags[i].text, len);
+		off += len;
+		free(ld->diags[i].text);
+	}
+	text[off] = '\0';
+	free(ld->diags);
+	return text;
 }
 
 static void __attribute__((format(printf, 3, 4)))
@@ -1090,10 +1195,10 @@ load_windows(struct load *ld, yaml_node_t *n, const char *calname,
 			end = load_minute(dash + 1, len - (dash + 1 - p));
 		}
 		if (start == -1 || end == -1) {
-			load_error(ld, n, "bad working hours '%.*s' in calendar "
-			    "'%s' (expected HH:MM-HH:MM, e.g. 09:00-18:00, "
-			    "several separated by commas)", (int)len, p,
-			    calname);
+			load_error(ld, n, "bad working hours '%.*s' in "
+			    "calendar '%s' (expected HH:MM-HH:MM, e.g. "
+			    "09:00-18:00, several separated by commas)",
+			    (int)len, p, calname);
 			return;
 		}
 		if (end <= start) {
@@ -1219,8 +1324,8 @@ load_calendars(struct load *ld, yaml_node_t *n)
 		if ((name = load_scalar(ld, k, "a calendar name")) == NULL)
 			continue;
 		if (strcmp(name, "always") == 0) {
-			load_error(ld, k, "calendar 'always' is built in (24x7) "
-			    "and cannot be redefined");
+			load_error(ld, k, "calendar 'always' is built in "
+			    "(24x7) and cannot be redefined");
 			continue;
 		}
 		if (load_find(ld->calnames, ld->ncalnames, name) != -1) {
@@ -1239,8 +1344,9 @@ load_calendars(struct load *ld, yaml_node_t *n)
 		else if ((tz = load_scalar(ld, ck[0].value,
 		    "a time zone name")) != NULL &&
 		    (cal = calendar_new(name, tz, err, sizeof err)) == NULL)
-			load_error(ld, ck[0].value, "unknown time zone '%s' in "
-			    "calendar '%s': %s", tz, name, err);
+			load_error(ld, ck[0].value, "calendar '%s': %s "
+			    "(expected an IANA name such as Asia/Shanghai)",
+			    name, err);
 		if (ck[1].value == NULL)
 			load_error(ld, k, "calendar '%s' has no hours "
 			    "(expected e.g. hours: {mon-fri: \"09:00-18:00\"})",
@@ -1314,8 +1420,8 @@ load_tiers(struct load *ld, yaml_node_t *n)
 				break;
 		}
 		if (j < r->ntiers) {
-			load_error(ld, lk[0].value, "duplicate tier '%s' (first "
-			    "at line %d)", s, r->tiers[j].line);
+			load_error(ld, lk[0].value, "duplicate tier '%s' "
+			    "(first at line %d)", s, r->tiers[j].line);
 			continue;
 		}
 		t = &r->tiers[r->ntiers++];
@@ -1357,7 +1463,7 @@ load_thresholds(struct load *ld, yaml_node_t *n)
 {
 	struct rules		*r = ld->r;
 	yaml_node_pair_t	*p;
-	yaml_node_t		*k, *v;
+	yaml_node_t		*k, *v, **keys;
 	char			 what[128];
 	size_t			 i, prev;
 	long			 t;
@@ -1369,6 +1475,7 @@ load_thresholds(struct load *ld, yaml_node_t *n)
 		    load_kind(n));
 		return;
 	}
+	keys = load_calloc(r->nurgencies, sizeof *keys);
 	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
 	    p++) {
 		k = load_node(ld, p->key);
@@ -1388,6 +1495,7 @@ load_thresholds(struct load *ld, yaml_node_t *n)
 			continue;
 		r->thresholds[level] = t;
 		r->has_threshold[level] = 1;
+		keys[level] = k;
 	}
 	/* Levels are highest first: thresholds must fall strictly with them. */
 	prev = r->nurgencies;
@@ -1396,13 +1504,14 @@ load_thresholds(struct load *ld, yaml_node_t *n)
 			continue;
 		if (prev != r->nurgencies &&
 		    r->thresholds[i] >= r->thresholds[prev])
-			load_error(ld, n, "threshold of '%s' (%ld) is not below "
-			    "that of the higher level '%s' (%ld): "
+			load_error(ld, keys[i], "threshold of '%s' (%ld) is "
+			    "not below that of the higher level '%s' (%ld): "
 			    "urgency.levels are listed highest first",
 			    r->urgencies[i], r->thresholds[i],
 			    r->urgencies[prev], r->thresholds[prev]);
 		prev = i;
 	}
+	free(keys);
 }
 
 static void
@@ -1597,9 +1706,9 @@ load_steps(struct load *ld, yaml_node_t *n, const char *policy,
 		else if ((s = load_scalar(ld, k[0].value, "a percentage for "
 		    "'at'")) != NULL &&
 		    (tmp.at_permille = load_percent(s)) == -1)
-			load_error(ld, k[0].value, "bad percentage '%s' for 'at' "
-			    "(expected a positive percentage such as 75%% or "
-			    "150%%)", s);
+			load_error(ld, k[0].value, "bad percentage '%s' for "
+			    "'at' (expected a positive percentage such as "
+			    "75%% or 150%%)", s);
 		if (k[1].value == NULL)
 			load_error(ld, item, "escalation step in policy '%s' "
 			    "has no 'notify' (expected one of the notify "
@@ -1633,7 +1742,12 @@ static void
 load_target(struct load *ld, yaml_node_t *n, const char *policy,
     struct rules_policy *pol, int m)
 {
-	static const char	*metrics[] = { "first_response", "resolution" };
+	static const char	*metrics[] = {
+		"first_response", "resolution"
+	};
+	static const char	*withins[] = {
+		"first_response.within", "resolution.within"
+	};
 	struct load_key		 k[] = {
 		{ .name = "within" }, { .name = "escalate" }
 	};
@@ -1654,7 +1768,7 @@ load_target(struct load *ld, yaml_node_t *n, const char *policy,
 		load_error(ld, n, "%s has no 'within' (expected a duration "
 		    "such as 4h)", what);
 	else
-		load_duration(ld, k[0].value, "within",
+		load_duration(ld, k[0].value, withins[m],
 		    &pol->target[m].within_ms);
 	if (k[1].value != NULL)
 		load_steps(ld, k[1].value, policy, metrics[m], pol, m);
@@ -1804,19 +1918,20 @@ load_analyse(struct load *ld, const char *what, struct load_rule *rules,
 		if (reachable)
 			continue;
 		if (selffalse)
-			load_warn(ld, rules[i].line, rules[i].col, "%s '%s' can "
-			    "never match: its condition cannot hold%s", what,
-			    rules[i].name, facts);
+			load_warn(ld, rules[i].line, rules[i].col,
+			    "%s '%s' can never match: its condition cannot "
+			    "hold%s", what, rules[i].name, facts);
 		else if (!mixed && blocker != -1)
-			load_warn(ld, rules[i].line, rules[i].col, "%s '%s' can "
-			    "never match: %s '%s' (line %d) always matches "
-			    "first", what, rules[i].name, what,
+			load_warn(ld, rules[i].line, rules[i].col,
+			    "%s '%s' can never match: %s '%s' (line %d) always "
+			    "matches first", what, rules[i].name, what,
 			    rules[blocker].name, rules[blocker].line);
 		else
-			load_warn(ld, rules[i].line, rules[i].col, "%s '%s' can "
-			    "never match: an earlier %s matches first, or its "
-			    "own condition cannot hold,%s", what, rules[i].name,
-			    what, facts);
+			load_warn(ld, rules[i].line, rules[i].col,
+			    "%s '%s' can never match: %s, an earlier %s "
+			    "matches first or its own condition cannot hold",
+			    what, rules[i].name, urgencies ? "whatever the tier and "
+			    "urgency" : "whatever the tier", what);
 	}
 }
 
@@ -2073,22 +2188,21 @@ load_yaml_error(struct load *ld, yaml_parser_t *p, const char *buf,
 		fatalx("%s: out of memory parsing YAML", ld->path);
 	case YAML_READER_ERROR:
 		load_offset(buf, len, p->problem_offset, &line, &col);
-		fprintf(ld->diag, "%s:%zu:%zu: error: %s (the file must be "
-		    "UTF-8 text)\n", ld->path, line, col, p->problem);
+		load_error_at(ld, line, col, "%s (the file must be UTF-8 "
+		    "text)", p->problem);
 		break;
 	default:
 		line = p->problem_mark.line + 1;
 		col = p->problem_mark.column + 1;
 		if (p->context != NULL)
-			fprintf(ld->diag, "%s:%zu:%zu: error: YAML syntax: %s "
-			    "%s (line %zu)\n", ld->path, line, col, p->problem,
-			    p->context, p->context_mark.line + 1);
+			load_error_at(ld, line, col, "YAML syntax: %s (%s that "
+			    "starts at line %zu)", p->problem, p->context,
+			    p->context_mark.line + 1);
 		else
-			fprintf(ld->diag, "%s:%zu:%zu: error: YAML syntax: "
-			    "%s\n", ld->path, line, col, p->problem);
+			load_error_at(ld, line, col, "YAML syntax: %s",
+			    p->problem);
 		break;
 	}
-	ld->nerrors++;
 }
 
 static void
@@ -2115,20 +2229,16 @@ config_load(const char *path, int flags, char **diag)
 	yaml_document_t	 extra;
 	yaml_node_t	*root;
 	struct config	*cf = NULL;
-	char		*buf, *text = NULL;
-	size_t		 len, textlen = 0, i;
+	char		*buf;
+	size_t		 len, i;
 
 	memset(&ld, 0, sizeof ld);
 	ld.path = path;
 	ld.flags = flags;
 	ld.budget = LOAD_MAX_CONDS;
-	if ((ld.diag = open_memstream(&text, &textlen)) == NULL)
-		fatal("open_memstream");
 
 	if ((buf = load_read(path, &len)) == NULL) {
-		fprintf(ld.diag, "%s: error: cannot open: %s\n", path,
-		    strerror(errno));
-		ld.nerrors++;
+		load_error_at(&ld, 0, 0, "cannot open: %s", strerror(errno));
 		goto done;
 	}
 	cf = config_new(path);
@@ -2150,23 +2260,22 @@ config_load(const char *path, int flags, char **diag)
 	else {
 		root = yaml_document_get_root_node(&ld.doc);
 		if (root == NULL) {
-			fprintf(ld.diag, "%s:1:1: error: the file is empty "
-			    "(expected a mapping of sections: tiers, urgency, "
-			    "teams, routes, ...)\n", path);
-			ld.nerrors++;
+			load_error_at(&ld, 1, 1, "the file is empty (expected "
+			    "a mapping of sections: tiers, urgency, teams, "
+			    "routes, ...)");
 		} else {
 			load_root(&ld, root);
 			/* A second document would be silently ignored. */
 			if (!yaml_parser_load(&parser, &extra))
 				load_yaml_error(&ld, &parser, buf, len);
 			else {
-				if (yaml_document_get_root_node(&extra) != NULL) {
-					fprintf(ld.diag, "%s:%zu:%zu: error: a "
-					    "second YAML document (expected "
-					    "one document per file)\n", path,
+				if (yaml_document_get_root_node(&extra) !=
+				    NULL) {
+					load_error_at(&ld,
 					    extra.start_mark.line + 1,
-					    extra.start_mark.column + 1);
-					ld.nerrors++;
+					    extra.start_mark.column + 1,
+					    "a second YAML document (expected "
+					    "one document per file)");
 				}
 				yaml_document_delete(&extra);
 			}
@@ -2180,12 +2289,7 @@ done:
 	for (i = 0; i < ld.ncalnames; i++)
 		free(ld.calnames[i]);
 	free(ld.calnames);
-	fclose(ld.diag);
-	if (textlen == 0) {
-		free(text);
-		text = NULL;
-	}
-	*diag = text;
+	*diag = load_diag_text(&ld);
 	if (ld.nerrors > 0) {
 		config_free(cf);
 		return NULL;

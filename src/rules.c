@@ -342,17 +342,17 @@ rules_fill(const struct rules *r, struct cond_value *slots,
     size_t ncust)
 {
 	const struct cond_names	*cn = r->names;
-	size_t			 i, j;
+	size_t			 i, j, len;
 	int			 slot, trusted = -1;
 
 	memset(slots, 0, cond_names_count(cn) * sizeof *slots);
 	for (i = 0; i < nreq; i++) {
-		if (r->trust_request && trusted == -1 &&
-		    req[i].name_len == 4 && memcmp(req[i].name, "tier", 4) == 0) {
+		if (r->trust_request && trusted == -1 && req[i].name_len == 4 &&
+		    memcmp(req[i].name, "tier", 4) == 0) {
 			for (j = 0; j < r->ntiers; j++) {
-				if (strlen(r->tiers[j].name) == req[i].value_len &&
-				    memcmp(r->tiers[j].name, req[i].value,
-				    req[i].value_len) == 0) {
+				len = strlen(r->tiers[j].name);
+				if (len == req[i].value_len && memcmp(
+				    r->tiers[j].name, req[i].value, len) == 0) {
 					trusted = (int)j;
 					break;
 				}
@@ -360,8 +360,9 @@ rules_fill(const struct rules *r, struct cond_value *slots,
 			continue;
 		}
 		slot = cond_names_request(cn, req[i].name, req[i].name_len);
+		/* Unread, or a duplicate: the first one wins. */
 		if (slot == -1 || slots[slot].ptr != NULL)
-			continue;	/* unread, or a duplicate: first wins */
+			continue;
 		slots[slot].ptr = req[i].value;
 		slots[slot].len = req[i].value_len;
 	}
