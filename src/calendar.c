@@ -1035,9 +1035,12 @@ calendar_deadline(const struct calendar *cal, int64_t start_ms,
 
 	limit = t + CAL_SEARCH_MS;
 	left = business_ms;
-	/* A window of the day before may still be open (a jump back). */
-	day = calendar_local_day(cal, t) - 1;
-	last = day + CAL_SEARCH_DAYS + 4;
+	/*
+	 * Earlier days' windows close by the first instant the clock shows
+	 * this day's 00:00, which is no later than t: start with this day.
+	 */
+	day = calendar_local_day(cal, t);
+	last = day + CAL_SEARCH_DAYS + 3;
 	for (; day <= last; day++) {
 		n = calendar_day(cal, day, iv);
 		for (i = 0; i < n; i++) {
@@ -1070,8 +1073,8 @@ calendar_elapsed(const struct calendar *cal, int64_t from_ms, int64_t to_ms)
 	if (cal->continuous)
 		return to - from;
 
-	day = calendar_local_day(cal, from) - 1;
-	last = calendar_local_day(cal, to) + 1;
+	day = calendar_local_day(cal, from);
+	last = calendar_local_day(cal, to);
 	for (; day <= last; day++) {
 		n = calendar_day(cal, day, iv);
 		for (i = 0; i < n; i++) {

@@ -389,17 +389,24 @@ test_berlin_office_dst(void **state)
 	calendar_free(cal);
 }
 
-/* One Sunday's length, taken from a Sunday-only 24h calendar. */
+/* The real length of one window, from a calendar with only that window. */
 static int64_t
-sunday_length(const char *zone, int64_t from, int64_t to)
+window_length(const char *zone, unsigned day, int start, int end,
+    int64_t from, int64_t to)
 {
 	struct calendar	*cal = new_calendar(zone);
 	int64_t		 len;
 
-	add_window(cal, SUN, 0, 24 * 60);
+	add_window(cal, day, start, end);
 	len = calendar_elapsed(cal, from, to);
 	calendar_free(cal);
 	return len;
+}
+
+static int64_t
+sunday_length(const char *zone, int64_t from, int64_t to)
+{
+	return window_length(zone, SUN, 0, 24 * 60, from, to);
 }
 
 static void
@@ -423,6 +430,19 @@ test_rules_beyond_last_transition(void **state)
 	    4110652800000), 25 * HOUR);
 	assert_int_equal(sunday_length("Australia/Sydney", 4126032000000,
 	    4126377600000), 23 * HOUR);
+	/* The instants of the jumps, through windows ending near them:
+	 * New York springs forward at 07:00Z, so 00:00-03:00 EST/EDT is
+	 * 05:00Z-07:00Z; it falls back at 06:00Z, so 00:00 EDT to 02:00 EST
+	 * is 04:00Z-07:00Z.  Berlin jumps at 01:00Z: 00:00 CET to 04:00 CEST
+	 * is 23:00Z-02:00Z, 00:00 CEST to 03:00 CET is 22:00Z-02:00Z. */
+	assert_int_equal(window_length("America/New_York", SUN, 0, 180,
+	    4108579200000, 4108838400000), 2 * HOUR);
+	assert_int_equal(window_length("America/New_York", SUN, 0, 120,
+	    4129142400000, 4129401600000), 3 * HOUR);
+	assert_int_equal(window_length("Europe/Berlin", SUN, 0, 240,
+	    4109788800000, 4110048000000), 3 * HOUR);
+	assert_int_equal(window_length("Europe/Berlin", SUN, 0, 180,
+	    4128537600000, 4128796800000), 4 * HOUR);
 	/* Shanghai has no DST: a plain 24 hours. */
 	assert_int_equal(sunday_length("Asia/Shanghai", 4108579200000,
 	    4108838400000), 24 * HOUR);
@@ -569,6 +589,14 @@ test_footer_only_zones(void **state)
 	assert_int_equal(noon(cal, 1792886400000), 1792936860000);
 	assert_int_equal(noon(cal, 1792972800000), 1793026860000);
 	calendar_free(cal);
+	/* Sat 2026-02-28 21:00-24:00 loses its 22:00-23:00 (-03 to -02):
+	 * 00:00Z to 02:00Z.  Mon 2026-10-26 00:00-02:30: the clock reaches
+	 * 02:00 (-02) at 04:00Z and goes back to 01:00, so 02:30 is first
+	 * shown at 05:30Z (-03): 02:00Z to 05:30Z. */
+	assert_int_equal(window_length("Test/Nuuk", SAT, 21 * 60, 24 * 60,
+	    1772236800000 - 24 * HOUR, 1772323200000 + 24 * HOUR), 2 * HOUR);
+	assert_int_equal(window_length("Test/Nuuk", MON, 0, 150,
+	    1792886400000, 1792972800000 + 36 * HOUR), 3 * HOUR + 30 * MIN);
 
 	/* Jn skips February 29, n counts it (2028 is a leap year): J60 is
 	 * March 1 and J300 October 27; 59 is February 29 and 299 October
