@@ -697,6 +697,7 @@ load_fact_values(struct load *ld, yaml_node_t *n, int slot, char **v,
     size_t nv)
 {
 	struct rules	*r = ld->r;
+	yaml_node_t	*at;
 	char		**names, **tiers = NULL, expected[512];
 	const char	*one;
 	size_t		 i, nnames;
@@ -725,8 +726,12 @@ load_fact_values(struct load *ld, yaml_node_t *n, int slot, char **v,
 		return 0;
 	}
 	for (i = 0; i < nv; i++) {
+		/* Point at the value itself, in a list too. */
+		at = n;
+		if (n->type == YAML_SEQUENCE_NODE)
+			at = load_node(ld, n->data.sequence.items.start[i]);
 		if (load_find(names, nnames, v[i]) == -1) {
-			load_error(ld, n, "undefined %s '%s' (expected one "
+			load_error(ld, at, "undefined %s '%s' (expected one "
 			    "of: %s)", one, v[i],
 			    load_list(names, nnames, expected,
 			    sizeof expected));

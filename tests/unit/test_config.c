@@ -1,0 +1,722 @@
+/*
+ * test_config.c - loading the rules file: the sample, the defaults, the
+ * version hash, durations, and the errors and warnings of CONTRACT §2.4
+ * with their exact line and column.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "config.h"
+#include "rules.h"
+
+/*
+ * Eleven valid lines; the snippets of the error tests follow from line 12.
+ */
+#define BASE \
+	"teams: [a, b]\n" \
+	"default_team: a\n" \
+	"notify: [lead]\n" \
+	"tiers:\n" \
+	"  levels:\n" \
+	"    - name: vip\n" \
+	"      when: {customer.level: vip}\n" \
+	"    - name: std\n" \
+	"urgency:\n" \
+	"  levels: [high, low]\n" \
+	"  thresholds: {high: 50}\n"
+
+static char	tmp_path[64];
+
+static void
+write_tmp(const char *yaml)
+{
+	int	fd;
+
+	strcpy(tmp_path, "/tmp/test_config_XXXXXX");
+	assert_true((fd = mkstemp(tmp_path)) != -1);
+	assert_int_equal(write(fd, yaml, strlen(yaml)), (ssize_t)strlen(yaml));
+	close(fd);
+}
+
+/* Load yaml and return its diagnostics; *cfp gets the config. */
+static char *
+load_text(const char *yaml, int flags, struct config **cfp)
+{
+	char	*diag = NULL;
+
+	write_tmp(yaml);
+	*cfp = config_load(tmp_path, flags, &diag);
+	unlink(tmp_path);
+	return diag;
+}
+
+/* yaml must fail with exactly one error: "LINE:COL: error: MESSAGE". */
+static void
+expect_error(const char *yaml, const char *error)
+{
+	struct config	*cf;
+	char		*diag, want[1024];
+
+	diag = load_text(yaml, CONFIG_WARN, &cf);
+	assert_null(cf);
+	assert_non_null(diag);
+	snprintf(want, sizeof want, "%s:%s\n", tmp_path, error);
+	assert_string_equal(diag, want);
+	free(diag);
+}
+
+/*
+ * The lines of diag must be those of want, in order.  A wanted line ending
+ * in '*' need only start with the text before it (for messages that come
+ * from the C library).
+ */
+static void
+expect_lines(const char *diag, const char *prefix, const char **want,
+    size_t n)
+{
+	const char	*line = diag, *nl;
+	char		 buf[1024];
+	size_t		 i, len, wlen;
+
+	for (i = 0; i < n; i++) {
+		assert_non_null(line);
+		nl = strchr(line, '\n');
+		assert_non_null(nl);
+		snprintf(buf, sizeof buf, "%s:%s", prefix, want[i]);
+		len = nl - line;
+		wlen = strlen(buf);
+		if (buf[wlen - 1] == '*') {
+			assert_true(len >= wlen - 1);
+			assert_memory_equal(line, buf, wlen - 1);
+		} else {
+			if (len != wlen || memcmp(line, buf, len) != 0)
+				print_error("got:  %.*s\nwant: %s\n", (int)len,
+				    line, buf);
+			assert_int_equal(len, wlen);
+			assert_memory_equal(line, buf, len);
+		}
+		line = nl + 1;
+	}
+	assert_string_equal(line, "");		/* nothing more */
+}
+
+static void
+test_sample_loads_clean(void **state)
+{
+	char		*diag = (char *)1;
+	struct config	*cf;
+
+	cf = config_load(TEST_CONF_DIR "/triage.yaml", CONFIG_WARN, &diag);
+	assert_non_null(cf);
+	assert_null(diag);		/* no errors, no warnings */
+	assert_string_equal(cf->path, TEST_CONF_DIR "/triage.yaml");
+	assert_string_equal(cf->redis.host, "127.0.0.1");
+	assert_int_equal(cf->redis.port, 6379);
+	assert_int_equal(cf->redis.db, 0);
+	assert_null(cf->redis.socket);
+	assert_string_equal(cf->redis.username, "triaged");
+	assert_string_equal(cf->redis.password_env, "TRIAGED_REDIS_PASSWORD");
+	assert_string_equal(cf->redis.prefix, "triage:");
+	assert_string_equal(cf->intake.group, "routers");
+	assert_string_equal(cf->intake.stream, "requests");
+	assert_string_equal(cf->intake.events, "events");
+	assert_null(cf->intake.consumer);
+	assert_int_equal(cf->intake.batch, 256);
+	assert_int_equal(cf->intake.claim_idle_ms, 30000);
+	assert_int_equal(cf->intake.max_deliveries, 5);
+	assert_int_equal(cf->intake.max_field_bytes, 65536);
+	assert_int_equal(cf->intake.nchannels, 5);
+	assert_string_equal(cf->intake.channels[0], "phone");
+	assert_string_equal(cf->intake.channels[4], "social");
+	assert_string_equal(cf->customers_key, "crm:customer:{customer_id}");
+	assert_int_equal(cf->retention_ms, 30LL * 86400 * 1000);
+	assert_string_equal(cf->http_listen, "127.0.0.1:9464");
+	assert_int_equal(rules_tier_count(cf->rules), 3);
+	assert_int_equal(rules_team_count(cf->rules), 5);
+	assert_int_equal(rules_policy_count(cf->rules), 3);
+	config_free(cf);
+}
+
+static void
+test_defaults(void **state)
+{
+	char		*diag = NULL;
+	struct config	*cf;
+
+	cf = config_load(TEST_DATA_DIR "/minimal.yaml", CONFIG_WARN, &diag);
+	assert_non_null(cf);
+	assert_null(diag);
+	assert_string_equal(cf->redis.host, "127.0.0.1");
+	assert_int_equal(cf->redis.port, 6379);
+	assert_null(cf->redis.username);
+	assert_null(cf->redis.password_env);
+	assert_string_equal(cf->redis.prefix, "triage:");
+	assert_string_equal(cf->intake.group, "routers");
+	assert_string_equal(cf->intake.stream, "requests");
+	assert_string_equal(cf->intake.events, "events");
+	assert_int_equal(cf->intake.batch, 256);
+	assert_int_equal(cf->intake.claim_idle_ms, 30000);
+	assert_int_equal(cf->intake.max_deliveries, 5);
+	assert_int_equal(cf->intake.max_field_bytes, 65536);
+	assert_int_equal(cf->intake.nchannels, 5);
+	assert_string_equal(cf->intake.channels[2], "chat");
+	assert_null(cf->customers_key);
+	assert_int_equal(cf->retention_ms, 30LL * 86400 * 1000);
+	assert_string_equal(cf->http_listen, "127.0.0.1:9464");
+	assert_int_equal(rules_policy_count(cf->rules), 0);
+	config_free(cf);
+}
+
+static void
+test_settings(void **state)
+{
+	struct config	*cf;
+	char		*diag;
+
+	diag = load_text(BASE
+	    "redis: {socket: /run/redis.sock, db: 3, prefix: \"t:{eu1}:\"}\n"
+	    "intake:\n"
+	    "  stream: req\n"
+	    "  events: ev\n"
+	    "  consumer: router-1\n"
+	    "  batch: 10\n"
+	    "  claim_idle: 1m30s\n"
+	    "  max_field_bytes: 1024\n"
+	    "  channels: [phone, wechat]\n"
+	    "tickets: {retention: 7d}\n"
+	    "http: {listen: \"\"}\n", 0, &cf);
+	assert_null(diag);
+	assert_non_null(cf);
+	assert_string_equal(cf->redis.socket, "/run/redis.sock");
+	assert_int_equal(cf->redis.db, 3);
+	assert_string_equal(cf->redis.prefix, "t:{eu1}:");
+	assert_string_equal(cf->intake.stream, "req");
+	assert_string_equal(cf->intake.events, "ev");
+	assert_string_equal(cf->intake.consumer, "router-1");
+	assert_int_equal(cf->intake.batch, 10);
+	assert_int_equal(cf->intake.claim_idle_ms, 90000);
+	assert_int_equal(cf->intake.max_field_bytes, 1024);
+	assert_int_equal(cf->intake.nchannels, 2);
+	assert_string_equal(cf->intake.channels[1], "wechat");
+	assert_int_equal(cf->retention_ms, 7LL * 86400 * 1000);
+	assert_string_equal(cf->http_listen, "");
+	config_free(cf);
+}
+
+static void
+test_version(void **state)
+{
+	struct config	*a, *b, *c;
+	char		*diag;
+	size_t		 i;
+
+	diag = load_text(BASE, 0, &a);
+	assert_null(diag);
+	diag = load_text(BASE, 0, &b);
+	assert_null(diag);
+	diag = load_text(BASE "# one more byte\n", 0, &c);
+	assert_null(diag);
+	assert_int_equal(strlen(a->version), 12);
+	for (i = 0; i < 12; i++)
+		assert_non_null(strchr("0123456789abcdef", a->version[i]));
+	assert_string_equal(a->version, b->version);
+	assert_string_not_equal(a->version, c->version);
+	config_free(a);
+	config_free(b);
+	config_free(c);
+}
+
+static void
+test_summary(void **state)
+{
+	char		*diag = NULL, *out = NULL, want[64];
+	size_t		 len = 0;
+	struct config	*cf;
+	FILE		*f;
+
+	setenv("TRIAGED_REDIS_PASSWORD", "hunter2", 1);
+	cf = config_load(TEST_CONF_DIR "/triage.yaml", 0, &diag);
+	assert_non_null(cf);
+	assert_non_null(f = open_memstream(&out, &len));
+	config_summary(cf, f);
+	fclose(f);
+	assert_non_null(strstr(out, "triage.yaml: configuration OK\n"));
+	snprintf(want, sizeof want, "version: %s\n", cf->version);
+	assert_non_null(strstr(out, want));
+	assert_non_null(strstr(out, "3 tiers"));
+	assert_non_null(strstr(out, "4 score rules"));
+	assert_non_null(strstr(out, "1 override"));
+	assert_non_null(strstr(out, "5 teams, 3 routes"));
+	assert_non_null(strstr(out, "3 policies, 2 calendars"));
+	assert_non_null(strstr(out, "redis: 127.0.0.1:6379"));
+	assert_non_null(strstr(out, "password from $TRIAGED_REDIS_PASSWORD"));
+	assert_null(strstr(out, "hunter2"));
+	assert_non_null(strstr(out, "http: 127.0.0.1:9464\n"));
+	free(out);
+	config_free(cf);
+}
+
+static void
+test_durations(void **state)
+{
+	assert_int_equal(config_parse_duration("90s"), 90000);
+	assert_int_equal(config_parse_duration("15m"), 900000);
+	assert_int_equal(config_parse_duration("4h"), 4 * 3600000);
+	assert_int_equal(config_parse_duration("2d"), 2 * 86400000LL);
+	assert_int_equal(config_parse_duration("1h30m"), 5400000);
+	assert_int_equal(config_parse_duration("250ms"), 250);
+	assert_int_equal(config_parse_duration("1m500ms"), 60500);
+	assert_int_equal(config_parse_duration("0s"), 0);
+	assert_int_equal(config_parse_duration(""), -1);
+	assert_int_equal(config_parse_duration("90"), -1);
+	assert_int_equal(config_parse_duration("h"), -1);
+	assert_int_equal(config_parse_duration("1.5h"), -1);
+	assert_int_equal(config_parse_duration("-1h"), -1);
+	assert_int_equal(config_parse_duration("4 h"), -1);
+	assert_int_equal(config_parse_duration("4H"), -1);
+	assert_int_equal(config_parse_duration("3w"), -1);
+	assert_int_equal(config_parse_duration("99999999999999999999s"), -1);
+	assert_int_equal(config_parse_duration("9999999999999999d"), -1);
+	assert_int_equal(config_parse_duration(NULL), -1);
+}
+
+static void
+test_missing_file(void **state)
+{
+	char		*diag = NULL;
+	struct config	*cf;
+
+	cf = config_load(TEST_DATA_DIR "/no-such-file.yaml", 0, &diag);
+	assert_null(cf);
+	assert_string_equal(diag, TEST_DATA_DIR "/no-such-file.yaml: error: "
+	    "cannot open: No such file or directory\n");
+	free(diag);
+}
+
+static void
+test_empty_file(void **state)
+{
+	expect_error("", "1:1: error: the file is empty (expected a mapping "
+	    "of sections: tiers, urgency, teams, routes, ...)");
+	expect_error("# only a comment\n", "1:1: error: the file is empty "
+	    "(expected a mapping of sections: tiers, urgency, teams, routes, "
+	    "...)");
+}
+
+static void
+test_error_unknown_key(void **state)
+{
+	expect_error(BASE
+	    "routes:\n"
+	    "  - name: r\n"
+	    "    team: a\n"
+	    "    tem: b\n",
+	    "15:5: error: unknown key 'tem' in route (expected one of: name, "
+	    "when, team)");
+	expect_error(BASE "redsi: {host: x}\n",
+	    "12:1: error: unknown key 'redsi' in the rules file (expected one "
+	    "of: redis, intake, customers, tiers, urgency, teams, routes, "
+	    "default_team, calendars, sla, notify, tickets, http)");
+}
+
+static void
+test_error_undefined_team(void **state)
+{
+	expect_error(BASE
+	    "routes:\n"
+	    "  - {name: r, when: {category: x}, team: c}\n",
+	    "13:42: error: undefined team 'c' (expected one of: a, b)");
+	expect_error(BASE
+	    "sla:\n"
+	    "  - {name: p, when: {team: [a, z]}}\n",
+	    "13:32: error: undefined team 'z' (expected one of: a, b)");
+}
+
+static void
+test_error_bad_duration(void **state)
+{
+	expect_error(BASE "tickets: {retention: 30x}\n",
+	    "12:22: error: bad duration '30x' for tickets.retention (expected "
+	    "a positive number with a unit, e.g. 90s, 15m, 4h, 2d, 1h30m)");
+	expect_error(BASE
+	    "sla:\n"
+	    "  - name: p\n"
+	    "    resolution: 0s\n",
+	    "14:17: error: bad duration '0s' for resolution (expected a "
+	    "positive number with a unit, e.g. 90s, 15m, 4h, 2d, 1h30m)");
+}
+
+static void
+test_error_bad_regex(void **state)
+{
+	struct config	*cf;
+	char		*diag, want[256];
+
+	diag = load_text(BASE
+	    "routes:\n"
+	    "  - {name: r, when: {subject: {regex: \"a(b\"}}, team: a}\n",
+	    0, &cf);
+	assert_null(cf);
+	assert_non_null(diag);
+	snprintf(want, sizeof want, "%s:13:39: error: bad regular expression "
+	    "'a(b' for 'subject': ", tmp_path);
+	assert_memory_equal(diag, want, strlen(want));
+	assert_true(strlen(diag) > strlen(want) + 1);	/* regerror text */
+	assert_int_equal(diag[strlen(diag) - 1], '\n');
+	assert_null(strchr(diag, '\n') + 1 == diag + strlen(diag) ? NULL :
+	    "more than one line");
+	free(diag);
+}
+
+static void
+test_error_unknown_timezone(void **state)
+{
+	struct config	*cf;
+	char		*diag, want[256];
+
+	diag = load_text(BASE
+	    "calendars:\n"
+	    "  office:\n"
+	    "    timezone: Mars/Olympus\n"
+	    "    hours: {mon-fri: \"09:00-18:00\"}\n", 0, &cf);
+	assert_null(cf);
+	assert_non_null(diag);
+	snprintf(want, sizeof want, "%s:14:15: error: calendar 'office': ",
+	    tmp_path);
+	assert_memory_equal(diag, want, strlen(want));
+	assert_non_null(strstr(diag, "Mars/Olympus"));
+	assert_non_null(strstr(diag, "(expected an IANA name such as "
+	    "Asia/Shanghai)\n"));
+	free(diag);
+}
+
+static void
+test_error_fact_not_decided(void **state)
+{
+	expect_error(BASE
+	    "routes:\n"
+	    "  - {name: r, when: {team: a}, team: b}\n",
+	    "13:22: error: 'team' is not decided yet when routes are matched "
+	    "(routes may use request fields, customer.*, tier, urgency and "
+	    "score)");
+	expect_error(BASE
+	    "  score:\n"
+	    "    - {when: {urgency: high}, points: 5}\n",
+	    "13:15: error: 'urgency' is not decided yet when score rules and "
+	    "overrides are matched (score rules and overrides may use request "
+	    "fields, customer.* and tier)");
+	expect_error(
+	    "teams: [a]\n"
+	    "default_team: a\n"
+	    "urgency: {levels: [high]}\n"
+	    "tiers:\n"
+	    "  levels:\n"
+	    "    - name: vip\n"
+	    "      when:\n"
+	    "        any:\n"
+	    "          - {customer.level: vip}\n"
+	    "          - not: {tier: vip}\n",
+	    "10:19: error: 'tier' is not decided yet when tier levels are "
+	    "matched (tier levels may use request fields and customer.* "
+	    "only)");
+}
+
+static void
+test_error_references(void **state)
+{
+	expect_error(BASE
+	    "sla:\n"
+	    "  - {name: p, calendar: office}\n",
+	    "13:25: error: undefined calendar 'office' (expected one of: "
+	    "always)");
+	expect_error(BASE
+	    "sla:\n"
+	    "  - name: p\n"
+	    "    first_response: {within: 1h, escalate: [{at: 100%, "
+	    "notify: boss}]}\n",
+	    "14:64: error: undefined notify target 'boss' (expected one of: "
+	    "lead)");
+	expect_error(BASE
+	    "sla:\n"
+	    "  - name: p\n"
+	    "    first_response: {within: 1h, escalate: [{at: 100%, "
+	    "notify: lead, raise: urgent}]}\n",
+	    "14:77: error: undefined urgency level 'urgent' (expected one of: "
+	    "high, low)");
+	expect_error(BASE
+	    "  overrides: [{when: {tier: gold}, level: high}]\n",
+	    "12:29: error: undefined tier 'gold' (expected one of: vip, std)");
+	expect_error(BASE
+	    "  overrides: [{when: {tier: vip}, level: medium}]\n",
+	    "12:42: error: undefined urgency level 'medium' (expected one of: "
+	    "high, low)");
+}
+
+static void
+test_error_values(void **state)
+{
+	expect_error(BASE
+	    "sla:\n"
+	    "  - name: p\n"
+	    "    first_response: {within: 1h, escalate: [{at: 75, "
+	    "notify: lead}]}\n",
+	    "14:50: error: bad percentage '75' for 'at' (expected a positive "
+	    "percentage such as 75% or 150%)");
+	expect_error(BASE "redis: {port: 0}\n",
+	    "12:15: error: expected an integer from 1 to 65535 for "
+	    "redis.port, found '0'");
+	expect_error(BASE "routes: [{when: {order_value: {gte: lots}}, "
+	    "team: a}]\n",
+	    "12:37: error: expected a number for 'gte' of 'order_value', "
+	    "found 'lots'");
+	expect_error(BASE "routes: [{when: {category: {equals: x}}, "
+	    "team: a}]\n",
+	    "12:29: error: unknown matcher 'equals' for 'category' (expected "
+	    "one of: eq, ne, in, not_in, gt, gte, lt, lte, contains, regex, "
+	    "exists)");
+	expect_error(BASE "routes: [{when: {category: {in: []}}, team: a}]\n",
+	    "12:33: error: empty list in 'in' of 'category' (expected at "
+	    "least one value)");
+	expect_error(BASE "routes: [{when: {subject: {contains: \"\"}}, "
+	    "team: a}]\n",
+	    "12:38: error: empty string in 'contains' of 'subject'");
+	expect_error(BASE "routes: [{when: {urgency: {gt: 1}}, team: a}]\n",
+	    "12:28: error: 'urgency' is a name, not a number: 'gt' does not "
+	    "apply (use eq, in, ne or not_in)");
+	expect_error(BASE "routes: [{when: [a], team: a}]\n",
+	    "12:17: error: expected a condition (a mapping of field: "
+	    "matcher, or any/all/not), found a list");
+	expect_error(BASE "tickets: {retention: 1d, retention: 2d}\n",
+	    "12:26: error: duplicate key 'retention' in tickets (first at "
+	    "line 12)");
+}
+
+static void
+test_error_thresholds(void **state)
+{
+	expect_error(
+	    "teams: [a]\n"
+	    "default_team: a\n"
+	    "tiers: {levels: [{name: std}]}\n"
+	    "urgency:\n"
+	    "  levels: [critical, high, low]\n"
+	    "  thresholds: {critical: 50, high: 50}\n",
+	    "6:30: error: threshold of 'high' (50) is not below that of the "
+	    "higher level 'critical' (50): urgency.levels are listed highest "
+	    "first");
+}
+
+static void
+test_error_missing_sections(void **state)
+{
+	struct config	*cf;
+	char		*diag;
+	const char	*want[] = {
+		"1:1: error: no teams (expected teams: a list of team names)",
+		"1:1: error: no urgency (expected urgency: with levels, score, "
+		    "thresholds)",
+		"1:1: error: no tiers (expected tiers: with a list of levels)",
+		"1:1: error: no default_team (expected the team that takes "
+		    "requests no route matches)",
+	};
+
+	diag = load_text("http: {listen: \"127.0.0.1:9464\"}\n", 0, &cf);
+	assert_null(cf);
+	expect_lines(diag, tmp_path, want, 4);
+	free(diag);
+}
+
+static void
+test_error_yaml_syntax(void **state)
+{
+	struct config	*cf;
+	char		*diag = NULL;
+
+	cf = config_load(TEST_DATA_DIR "/bad_syntax.yaml", 0, &diag);
+	assert_null(cf);
+	assert_string_equal(diag, TEST_DATA_DIR "/bad_syntax.yaml:5:9: error: "
+	    "YAML syntax: did not find expected ',' or '}' (while parsing a "
+	    "flow mapping that starts at line 4)\n");
+	free(diag);
+	expect_error("teams: [a]\n\tdefault_team: a\n",
+	    "2:1: error: YAML syntax: found character that cannot start any "
+	    "token (while scanning for the next token that starts at line 2)");
+	expect_error(BASE "---\nteams: [b]\n",
+	    "12:1: error: a second YAML document (expected one document per "
+	    "file)");
+}
+
+static void
+test_error_many_together(void **state)
+{
+	struct config	*cf;
+	char		*diag = NULL;
+	const char	*want[] = {
+		"3:9: error: expected an integer from 1 to 65535 for "
+		    "redis.port, found 'seventy'",
+		"7:35: error: 'score' is not decided yet when tier levels are "
+		    "matched (tier levels may use request fields and "
+		    "customer.* only)",
+		"12:32: error: bad regular expression '(unclosed' for "
+		    "'subject': *",
+		"13:21: error: undefined tier 'platinum' (expected one of: vip, "
+		    "standard)",
+		"17:5: error: route 'billing' has no team (expected team: a "
+		    "name from teams)",
+		"19:5: error: unknown key 'tem' in route (expected one of: "
+		    "name, when, team)",
+		"20:36: error: unknown matcher 'containz' for 'category' "
+		    "(expected one of: eq, ne, in, not_in, gt, gte, lt, lte, "
+		    "contains, regex, exists)",
+		"20:60: error: undefined team 'tech_support' (expected one of: "
+		    "support, billing)",
+		"25:37: error: bad day 'sun-sat' in calendar 'office' (expected "
+		    "mon, tue, wed, thu, fri, sat, sun, or a range such as "
+		    "mon-fri)",
+		"28:15: error: undefined calendar 'ofice' (expected one of: "
+		    "always, office)",
+		"29:30: error: bad duration '24hours' for "
+		    "first_response.within (expected a positive number with a "
+		    "unit, e.g. 90s, 15m, 4h, 2d, 1h30m)",
+		"29:55: error: bad percentage '50' for 'at' (expected a "
+		    "positive percentage such as 75% or 150%)",
+		"29:67: error: undefined notify target 'lead' (expected one of: "
+		    "team_lead)",
+	};
+
+	cf = config_load(TEST_DATA_DIR "/bad_many.yaml", CONFIG_WARN, &diag);
+	assert_null(cf);
+	assert_non_null(diag);
+	expect_lines(diag, TEST_DATA_DIR "/bad_many.yaml", want,
+	    sizeof want / sizeof want[0]);
+	free(diag);
+}
+
+static void
+test_warnings(void **state)
+{
+	struct config	*cf;
+	char		*diag = NULL;
+	const char	*want[] = {
+		"7:7: warning: tier level 'bronze' can never match: tier level "
+		    "'standard' (line 6) always matches first",
+		"14:7: warning: override 'phone' can never match: override "
+		    "'all-high' (line 13) always matches first",
+		"18:5: warning: route 'billing' can never match: route "
+		    "'any-urgency' (line 17) always matches first",
+		"23:5: warning: sla policy 'vip' can never match: sla policy "
+		    "'vip-or-standard' (line 21) always matches first",
+		"25:5: warning: sla policy 'leftover' can never match: whatever "
+		    "the tier and urgency, an earlier sla policy matches first "
+		    "or its own condition cannot hold",
+	};
+
+	/* Warnings never fail the load. */
+	cf = config_load(TEST_DATA_DIR "/warn_unreachable.yaml", CONFIG_WARN,
+	    &diag);
+	assert_non_null(cf);
+	assert_non_null(diag);
+	expect_lines(diag, TEST_DATA_DIR "/warn_unreachable.yaml", want,
+	    sizeof want / sizeof want[0]);
+	free(diag);
+	config_free(cf);
+
+	/* Only asked for. */
+	diag = NULL;
+	cf = config_load(TEST_DATA_DIR "/warn_unreachable.yaml", 0, &diag);
+	assert_non_null(cf);
+	assert_null(diag);
+	config_free(cf);
+}
+
+static void
+test_warnings_sound(void **state)
+{
+	struct config	*cf;
+	char		*diag;
+
+	/*
+	 * Conditions on request fields can go either way: no warning, even
+	 * when every rule looks alike.
+	 */
+	diag = load_text(BASE
+	    "routes:\n"
+	    "  - {name: r1, when: {category: x}, team: a}\n"
+	    "  - {name: r2, when: {category: x}, team: b}\n"
+	    "  - {name: r3, when: {urgency: high, category: y}, team: b}\n"
+	    "  - {name: r4, when: {urgency: high}, team: b}\n"
+	    "  - {name: r5, when: {urgency: low}, team: b}\n"
+	    "sla:\n"
+	    "  - {name: p1, when: {tier: vip, urgency: high}}\n"
+	    "  - {name: p2, when: {tier: vip}}\n"
+	    "  - {name: p3, when: {not: {tier: vip}}}\n", CONFIG_WARN, &cf);
+	assert_non_null(cf);
+	assert_null(diag);
+	config_free(cf);
+
+	/* A condition that cannot hold for any tier. */
+	diag = load_text(BASE
+	    "  score:\n"
+	    "    - {name: odd, when: {tier: vip, not: {tier: vip}}, "
+	    "points: 1}\n", CONFIG_WARN, &cf);
+	assert_non_null(cf);
+	assert_non_null(diag);
+	assert_non_null(strstr(diag, ":13:7: warning: score rule 'odd' can "
+	    "never match: its condition cannot hold for any tier\n"));
+	free(diag);
+	config_free(cf);
+}
+
+static void
+test_alias_cycle(void **state)
+{
+	struct config	*cf;
+	char		*diag;
+
+	/* A self-referring alias must end in an error, not a crash. */
+	diag = load_text(BASE "routes: [{when: &w {not: *w}, team: a}]\n", 0,
+	    &cf);
+	assert_null(cf);
+	assert_non_null(diag);
+	assert_non_null(strstr(diag, "error: "));
+	free(diag);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sample_loads_clean),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_settings),
+		cmocka_unit_test(test_version),
+		cmocka_unit_test(test_summary),
+		cmocka_unit_test(test_durations),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_empty_file),
+		cmocka_unit_test(test_error_unknown_key),
+		cmocka_unit_test(test_error_undefined_team),
+		cmocka_unit_test(test_error_bad_duration),
+		cmocka_unit_test(test_error_bad_regex),
+		cmocka_unit_test(test_error_unknown_timezone),
+		cmocka_unit_test(test_error_fact_not_decided),
+		cmocka_unit_test(test_error_references),
+		cmocka_unit_test(test_error_values),
+		cmocka_unit_test(test_error_thresholds),
+		cmocka_unit_test(test_error_missing_sections),
+		cmocka_unit_test(test_error_yaml_syntax),
+		cmocka_unit_test(test_error_many_together),
+		cmocka_unit_test(test_warnings),
+		cmocka_unit_test(test_warnings_sound),
+		cmocka_unit_test(test_alias_cycle),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
