@@ -1239,6 +1239,12 @@ load_hours(struct load *ld, yaml_node_t *n, const char *calname,
 		    "calendar '%s', found %s", calname, load_kind(n));
 		return;
 	}
+	/* A calendar without working time would never reach a deadline. */
+	if (n->data.mapping.pairs.start == n->data.mapping.pairs.top) {
+		load_error(ld, n, "calendar '%s' has no working hours "
+		    "(expected e.g. {mon-fri: \"09:00-18:00\"})", calname);
+		return;
+	}
 	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
 	    p++) {
 		k = load_node(ld, p->key);

@@ -272,7 +272,7 @@ rules_run(const struct rules *r, struct cond_value *slots, int trusted,
 		if (cond_eval(r->overrides[i].when, slots)) {
 			level = r->overrides[i].level;
 			if (f != NULL) {
-				fputs("  override: ", f);
+				fputs("  ", f);
 				rules_trace_rule(f, "override",
 				    r->overrides[i].name, r->overrides[i].line,
 				    r->overrides[i].when, cn);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "calendar.h"
 #include "config.h"
 #include "rules.h"
 
@@ -675,6 +676,94 @@ test_warnings_sound(void **state)
 }
 
 static void
+test_calendars(void **state)
+{
+	struct config		*cf;
+	const struct calendar	*cal;
+	char			*diag;
+
+	/* Windows as a comma list and as a YAML list, on day ranges. */
+	diag = load_text(BASE
+	    "calendars:\n"
+	    "  office:\n"
+	    "    timezone: UTC\n"
+	    "    hours:\n"
+	    "      mon-fri: \"09:00-12:00, 13:00-18:00\"\n"
+	    "      sat: [\"10:00-12:00\"]\n"
+	    "sla:\n"
+	    "  - {name: p, calendar: office, first_response: 4h}\n",
+	    0, &cf);
+	assert_null(diag);
+	assert_non_null(cf);
+	cal = rules_policy_calendar(cf->rules, 0);
+	assert_string_equal(calendar_name(cal), "office");
+	assert_string_equal(calendar_timezone(cal), "UTC");
+	/* Mon 2026-01-05 08:00Z + 4 office hours = 14:00 (lunch skipped). */
+	assert_int_equal(calendar_deadline(cal, 1767600000000LL,
+	    4 * 3600000LL), 1767621600000LL);
+	/* Fri 17:00 + 2h: one hour on Friday, one on Saturday morning. */
+	assert_int_equal(calendar_deadline(cal, 1767600000000LL +
+	    4 * 86400000LL + 9 * 3600000LL, 2 * 3600000LL), 1768042800000LL);
+	config_free(cf);
+
+	diag = load_text(BASE
+	    "calendars:\n"
+	    "  office:\n"
+	    "    timezone: UTC\n"
+	    "    hours: {mon-fri: \"09:00-12:00,13:00-18:00\"}\n"
+	    "    holidays: [2026-01-05]\n"
+	    "sla:\n"
+	    "  - {name: p, calendar: office, first_response: 4h}\n",
+	    0, &cf);
+	assert_null(diag);
+	assert_non_null(cf);
+	cal = rules_policy_calendar(cf->rules, 0);
+	/* The Monday is a holiday: Tuesday 14:00. */
+	assert_int_equal(calendar_deadline(cal, 1767600000000LL,
+	    4 * 3600000LL), 1767708000000LL);
+	config_free(cf);
+}
+
+static void
+test_error_calendars(void **state)
+{
+	struct config	*cf;
+	char		*diag;
+	const char	*want[] = {
+		"13:3: error: calendar 'always' is built in (24x7) and cannot "
+		    "be redefined",
+		"14:3: error: calendar 'nozone' has no timezone (expected an "
+		    "IANA name such as Asia/Shanghai)",
+		"18:12: error: calendar 'empty' has no working hours (expected "
+		    "e.g. {mon-fri: \"09:00-18:00\"})",
+		"21:18: error: working hours '18:00-09:00' in calendar 'night' "
+		    "end before they start (a window cannot pass midnight: "
+		    "write it as two, up to 24:00 and from 00:00)",
+		"22:16: error: bad holiday '2026-13-01' in calendar 'night' "
+		    "(expected a date YYYY-MM-DD)",
+		"22:28: error: bad holiday '2027-02-29' in calendar 'night': "
+		    "2027 is not a leap year",
+	};
+
+	diag = load_text(BASE
+	    "calendars:\n"
+	    "  always: {timezone: UTC, hours: {mon: \"09:00-10:00\"}}\n"
+	    "  nozone:\n"
+	    "    hours: {mon: \"09:00-10:00\"}\n"
+	    "  empty:\n"
+	    "    timezone: UTC\n"
+	    "    hours: {}\n"
+	    "  night:\n"
+	    "    timezone: UTC\n"
+	    "    hours: {mon: \"18:00-09:00\"}\n"
+	    "    holidays: [2026-13-01, 2027-02-29]\n", 0, &cf);
+	assert_null(cf);
+	assert_non_null(diag);
+	expect_lines(diag, tmp_path, want, sizeof want / sizeof want[0]);
+	free(diag);
+}
+
+static void
 test_alias_cycle(void **state)
 {
 	struct config	*cf;
@@ -715,6 +804,8 @@ main(void)
 		cmocka_unit_test(test_error_many_together),
 		cmocka_unit_test(test_warnings),
 		cmocka_unit_test(test_warnings_sound),
+		cmocka_unit_test(test_calendars),
+		cmocka_unit_test(test_error_calendars),
 		cmocka_unit_test(test_alias_cycle),
 	};
 
