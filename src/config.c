@@ -1941,8 +1941,9 @@ load_analyse(struct load *ld, const char *what, struct load_rule *rules,
 			load_warn(ld, rules[i].line, rules[i].col,
 			    "%s '%s' can never match: %s, an earlier %s "
 			    "matches first or its own condition cannot hold",
-			    what, rules[i].name, urgencies ? "whatever the tier and "
-			    "urgency" : "whatever the tier", what);
+			    what, rules[i].name, urgencies ?
+			    "whatever the tier and urgency" :
+			    "whatever the tier", what);
 	}
 }
 

@@ -249,7 +249,8 @@ test_regex_bad(void **state)
 static void
 test_exists(void **state)
 {
-	struct cond	*yes = cond_new_exists(F, 1), *no = cond_new_exists(F, 0);
+	struct cond	*yes = cond_new_exists(F, 1);
+	struct cond	*no = cond_new_exists(F, 0);
 
 	assert_true(eval_with(yes, "x"));
 	assert_false(eval_with(yes, ""));	/* empty counts as absent */

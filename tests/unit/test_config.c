@@ -567,8 +567,8 @@ test_error_many_together(void **state)
 		    "customer.* only)",
 		"12:32: error: bad regular expression '(unclosed' for "
 		    "'subject': *",
-		"13:21: error: undefined tier 'platinum' (expected one of: vip, "
-		    "standard)",
+		"13:21: error: undefined tier 'platinum' (expected one of: "
+		    "vip, standard)",
 		"17:5: error: route 'billing' has no team (expected team: a "
 		    "name from teams)",
 		"19:5: error: unknown key 'tem' in route (expected one of: "
@@ -578,9 +578,9 @@ test_error_many_together(void **state)
 		    "contains, regex, exists)",
 		"20:60: error: undefined team 'tech_support' (expected one of: "
 		    "support, billing)",
-		"25:37: error: bad day 'sun-sat' in calendar 'office' (expected "
-		    "mon, tue, wed, thu, fri, sat, sun, or a range such as "
-		    "mon-fri)",
+		"25:37: error: bad day 'sun-sat' in calendar 'office' "
+		    "(expected mon, tue, wed, thu, fri, sat, sun, or a range "
+		    "such as mon-fri)",
 		"28:15: error: undefined calendar 'ofice' (expected one of: "
 		    "always, office)",
 		"29:30: error: bad duration '24hours' for "
@@ -588,8 +588,8 @@ test_error_many_together(void **state)
 		    "unit, e.g. 90s, 15m, 4h, 2d, 1h30m)",
 		"29:55: error: bad percentage '50' for 'at' (expected a "
 		    "positive percentage such as 75% or 150%)",
-		"29:67: error: undefined notify target 'lead' (expected one of: "
-		    "team_lead)",
+		"29:67: error: undefined notify target 'lead' (expected one "
+		    "of: team_lead)",
 	};
 
 	cf = config_load(TEST_DATA_DIR "/bad_many.yaml", CONFIG_WARN, &diag);
@@ -614,9 +614,9 @@ test_warnings(void **state)
 		    "'any-urgency' (line 17) always matches first",
 		"23:5: warning: sla policy 'vip' can never match: sla policy "
 		    "'vip-or-standard' (line 21) always matches first",
-		"25:5: warning: sla policy 'leftover' can never match: whatever "
-		    "the tier and urgency, an earlier sla policy matches first "
-		    "or its own condition cannot hold",
+		"25:5: warning: sla policy 'leftover' can never match: "
+		    "whatever the tier and urgency, an earlier sla policy "
+		    "matches first or its own condition cannot hold",
 	};
 
 	/* Warnings never fail the load. */

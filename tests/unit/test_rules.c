@@ -187,7 +187,7 @@ test_score_and_thresholds(void **state)
 	assert_int_equal(v.score, 30);
 	assert_string_equal(v.urgency_name, "medium");
 	classify(cf, &v, "subject=URGENT: 紧急", NULL);
-	assert_int_equal(v.score, 30);		/* one rule, counted once */
+	assert_int_equal(v.score, 30);	/* one rule, counted once */
 	classify(cf, &v, "severity=security", NULL);
 	assert_int_equal(v.score, 60);
 	assert_string_equal(v.urgency_name, "high");
@@ -216,7 +216,8 @@ test_overrides(void **state)
 {
 	struct config	*cf = load_text(TIERS3 URGENCY
 	    "  overrides:\n"
-	    "    - {when: {category: outage, channel: phone}, level: critical}\n"
+	    "    - when: {category: outage, channel: phone}\n"
+	    "      level: critical\n"
 	    "    - {name: vip-floor, when: {tier: vip}, level: high}\n"
 	    "    - {name: spam, when: {category: spam}, level: low}\n"
 	    COMMON);
@@ -440,11 +441,11 @@ static void
 test_accessors(void **state)
 {
 	char			*diag = NULL;
-	struct config		*cf = config_load(TEST_CONF_DIR "/triage.yaml",
-				    0, &diag);
+	struct config		*cf;
 	const struct rules	*r;
 	const struct sla_target	*t;
 
+	cf = config_load(TEST_CONF_DIR "/triage.yaml", 0, &diag);
 	assert_non_null(cf);
 	r = cf->rules;
 	assert_int_equal(rules_team_count(r), 5);
