@@ -753,8 +753,12 @@ load_matcher(struct load *ld, yaml_node_t *k, yaml_node_t *v, int slot,
 	size_t		 nv, i;
 	double		 num;
 	int		 b;
-	static const enum cond_cmp cmps[] = {
-		COND_GT, COND_GTE, COND_LT, COND_LTE
+	static const struct {
+		const char	*name;
+		enum cond_cmp	 cmp;
+	} cmps[] = {
+		{ "gt", COND_GT }, { "gte", COND_GTE }, { "lt", COND_LT },
+		{ "lte", COND_LTE }
 	};
 
 	snprintf(what, sizeof what, "'%s' of '%s'", op, field);
@@ -776,11 +780,11 @@ load_matcher(struct load *ld, yaml_node_t *k, yaml_node_t *v, int slot,
 		free(vals);
 		return c;
 	}
-	for (i = 0; i < 4; i++) {
-		if (strcmp(op, load_matchers[4 + i]) == 0)
+	for (i = 0; i < nitems(cmps); i++) {
+		if (strcmp(op, cmps[i].name) == 0)
 			break;
 	}
-	if (i < 4) {
+	if (i < nitems(cmps)) {
 		if (slot == COND_SLOT_TIER || slot == COND_SLOT_URGENCY ||
 		    slot == COND_SLOT_TEAM) {
 			load_error(ld, k, "'%s' is a name, not a number: '%s' "
@@ -796,7 +800,7 @@ load_matcher(struct load *ld, yaml_node_t *k, yaml_node_t *v, int slot,
 			load_error(ld, v, "expected %s, found '%s'", what, s);
 			return NULL;
 		}
-		return cond_new_cmp(slot, cmps[i], num);
+		return cond_new_cmp(slot, cmps[i].cmp, num);
 	}
 	if (strcmp(op, "contains") == 0) {
 		if ((vals = load_values(ld, v, what, 1, 1, &nv)) == NULL)
