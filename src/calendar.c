@@ -287,12 +287,19 @@ zone_utc(const struct zone *z, int64_t local)
 	}
 }
 
-/* Append a change of offset, dropping ones that change nothing. */
+/*
+ * Append a change of offset, dropping ones that change nothing; t is never
+ * before the last change.  Two changes at one instant (a rule whose ends
+ * meet) leave the later one, so times stay strictly ascending.
+ */
 static void
 zone_push(struct zone *z, int64_t t, int32_t off)
 {
-	int32_t	last = z->n == 0 ? z->first_offset : z->offsets[z->n - 1];
+	int32_t	last;
 
+	if (z->n != 0 && t <= z->times[z->n - 1])
+		z->n--;
+	last = z->n == 0 ? z->first_offset : z->offsets[z->n - 1];
 	if (off == last)
 		return;
 	z->times[z->n] = t;
