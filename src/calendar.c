@@ -79,8 +79,8 @@ struct zone_rule {
 	int		 month;		/* Mm.w.d */
 	int		 week;
 	int		 wday;
-	int		 day;		/* Jn (1-365) or n (0-365) */
-	int32_t		 time;		/* local seconds after midnight */
+	int		 day;		/* Jn 1-365, n 0-365 */
+	int32_t		 time;		/* local s after 00:00 */
 };
 
 /* What a POSIX TZ string says; offsets are east of UTC, unlike POSIX. */
@@ -104,7 +104,8 @@ struct zone {
 };
 
 struct window {
-	int		 start;		/* local minutes, [start, end) */
+	/* Local minutes after 00:00, [start, end). */
+	int		 start;
 	int		 end;
 };
 
@@ -113,11 +114,13 @@ struct calendar {
 	char		*timezone;
 	struct zone	 zone;
 
-	struct window	 windows[7][CAL_MAX_WINDOWS];	/* by tm_wday */
+	/* Sorted, disjoint, indexed by tm_wday. */
+	struct window	 windows[7][CAL_MAX_WINDOWS];
 	int		 nwindows[7];
 	int		 total_windows;
 
-	int64_t		*holidays;	/* local days since 1970-01-01, sorted */
+	/* Local days since 1970-01-01, ascending. */
+	int64_t		*holidays;
 	size_t		 nholidays;
 	size_t		 holidays_size;
 
@@ -422,7 +425,8 @@ posix_parse(const char *s, struct zone_posix *tz)
 	int32_t		 off;
 
 	memset(tz, 0, sizeof *tz);
-	if ((p = posix_name(s)) == NULL || (p = posix_time(p, 24, &off)) == NULL)
+	if ((p = posix_name(s)) == NULL ||
+	    (p = posix_time(p, 24, &off)) == NULL)
 		return -1;
 	tz->std_off = -off;
 	if (*p == '\0')
@@ -1070,7 +1074,8 @@ calendar_deadline(const struct calendar *cal, int64_t start_ms,
 int64_t
 calendar_elapsed(const struct calendar *cal, int64_t from_ms, int64_t to_ms)
 {
-	int64_t	iv[CAL_MAX_WINDOWS][2], from, to, day, last, sum = 0, a, b;
+	int64_t	iv[CAL_MAX_WINDOWS][2], from, to, day, last, a, b;
+	int64_t	sum = 0;
 	int	i, n;
 
 	from = clamp_ms(from_ms);

@@ -535,9 +535,10 @@ remove_tzdir(const char **names, size_t n)
 static void
 test_footer_only_zones(void **state)
 {
-	static const char	*names[] = { "Test/US", "Test/CET", "Test/Nuuk",
-				    "Test/J", "Test/N", "Test/Tehran",
-				    "Test/Bad", "Test/Text" };
+	static const char	*names[] = {
+		"Test/US", "Test/CET", "Test/Nuuk", "Test/J", "Test/N",
+		"Test/Tehran", "Test/Bad", "Test/Text"
+	};
 	struct calendar		*cal;
 	char			 path[256];
 	FILE			*f;
@@ -712,9 +713,10 @@ test_long_targets(void **state)
 static void
 test_unknown_zone(void **state)
 {
-	static const char	*bad_names[] = { "../../etc/passwd",
-				    "/usr/share/zoneinfo/UTC", "", "Europe/../UTC",
-				    "Europe/Berlin;rm", "Asia/Shang hai" };
+	static const char	*bad_names[] = {
+		"../../etc/passwd", "/usr/share/zoneinfo/UTC", "",
+		"Europe/../UTC", "Europe/Berlin;rm", "Asia/Shang hai"
+	};
 	struct calendar		*cal;
 	char			 want[256];
 	size_t			 i;
