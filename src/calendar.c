@@ -1085,8 +1085,13 @@ calendar_elapsed(const struct calendar *cal, int64_t from_ms, int64_t to_ms)
 	if (cal->continuous)
 		return to - from;
 
+	/*
+	 * A jump back across midnight shows the day before again after the
+	 * next day's windows have opened: look a day further than to's own.
+	 * Windows opening after to end the walk early.
+	 */
 	day = calendar_local_day(cal, from);
-	last = calendar_local_day(cal, to);
+	last = calendar_local_day(cal, to) + 2;
 	for (; day <= last; day++) {
 		n = calendar_day(cal, day, iv);
 		for (i = 0; i < n; i++) {

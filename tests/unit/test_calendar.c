@@ -504,46 +504,52 @@ noon_calendar(const char *zone)
 
 static char	tzdir[64];
 
-static void
-make_tzdir(void)
+/* Files the footer test writes into its own TZDIR. */
+static const char *const tzdir_files[] = {
+	"Test/US", "Test/CET", "Test/Nuuk", "Test/J", "Test/N",
+	"Test/Tehran", "Test/Bad", "Test/Text", "Test/Midnight"
+};
+
+static int
+make_tzdir(void **state)
 {
 	char	path[256];
 
 	snprintf(tzdir, sizeof tzdir, "/tmp/test_calendar.XXXXXX");
-	assert_non_null(mkdtemp(tzdir));
+	if (mkdtemp(tzdir) == NULL)
+		return -1;
 	snprintf(path, sizeof path, "%s/Test", tzdir);
-	assert_int_equal(mkdir(path, 0700), 0);
+	if (mkdir(path, 0700) != 0)
+		return -1;
 	setenv("TZDIR", tzdir, 1);
+	return 0;
 }
 
-static void
-remove_tzdir(const char **names, size_t n)
+/* A teardown, so a failed test leaves neither files nor TZDIR behind. */
+static int
+remove_tzdir(void **state)
 {
 	char	path[256];
 	size_t	i;
 
-	for (i = 0; i < n; i++) {
-		snprintf(path, sizeof path, "%s/%s", tzdir, names[i]);
+	for (i = 0; i < sizeof tzdir_files / sizeof tzdir_files[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", tzdir, tzdir_files[i]);
 		unlink(path);
 	}
 	snprintf(path, sizeof path, "%s/Test", tzdir);
 	rmdir(path);
 	rmdir(tzdir);
 	unsetenv("TZDIR");
+	return 0;
 }
 
 static void
 test_footer_only_zones(void **state)
 {
-	static const char	*names[] = {
-		"Test/US", "Test/CET", "Test/Nuuk", "Test/J", "Test/N",
-		"Test/Tehran", "Test/Bad", "Test/Text"
-	};
-	struct calendar		*cal;
-	char			 path[256];
-	FILE			*f;
+	struct calendar	*cal;
+	char		 path[256];
+	FILE		*f;
 
-	make_tzdir();
 	snprintf(path, sizeof path, "%s/Test/US", tzdir);
 	write_tzif(path, -5 * 3600, "EST5EDT,M3.2.0,M11.1.0");
 	snprintf(path, sizeof path, "%s/Test/CET", tzdir);
@@ -556,6 +562,8 @@ test_footer_only_zones(void **state)
 	write_tzif(path, 0, "AAA0BBB,59/0,299/0");
 	snprintf(path, sizeof path, "%s/Test/Tehran", tzdir);
 	write_tzif(path, 12600, "<+0330>-3:30");
+	snprintf(path, sizeof path, "%s/Test/Midnight", tzdir);
+	write_tzif(path, -3 * 3600, "AAA3BBB,M3.2.0,M11.1.0/0:30");
 	snprintf(path, sizeof path, "%s/Test/Bad", tzdir);
 	write_tzif(path, 0, "EST5EDT,M13.1.0,M11.1.0");
 	snprintf(path, sizeof path, "%s/Test/Text", tzdir);
@@ -615,6 +623,25 @@ test_footer_only_zones(void **state)
 	assert_int_equal(noon(cal, 1856131200000), 1856174460000);
 	calendar_free(cal);
 
+	/* Falling back across midnight: at Sun 2026-11-01 00:30 BBB (02:30Z)
+	 * the clock goes back to Sat 23:30 AAA.  Sunday's 00:00-01:00 opens
+	 * at the first Sunday 00:00 (02:00Z) and closes at 01:00 AAA
+	 * (04:00Z); an instant of the repeated Saturday evening, 02:45Z
+	 * (23:45 AAA), is inside it. */
+	cal = new_calendar("Test/Midnight");
+	add_window(cal, SUN, 0, 60);
+	assert_int_equal(calendar_elapsed(cal, 1793448000000,
+	    1793505600000 + 24 * HOUR), 2 * HOUR);
+	assert_int_equal(calendar_elapsed(cal, 1793448000000, 1793501100000),
+	    45 * MIN);
+	assert_int_equal(calendar_deadline(cal, 1793448000000, 45 * MIN),
+	    1793501100000);
+	assert_int_equal(calendar_deadline(cal, 1793501100000, 30 * MIN),
+	    1793501100000 + 30 * MIN);
+	assert_int_equal(calendar_elapsed(cal, 1793501100000, 1793505600000),
+	    75 * MIN);
+	calendar_free(cal);
+
 	/* A fixed half-hour offset: noon on 2026-06-01 is 08:30Z. */
 	cal = noon_calendar("Test/Tehran");
 	assert_int_equal(noon(cal, 1780272000000), 1780302660000);
@@ -635,8 +662,6 @@ test_footer_only_zones(void **state)
 	assert_string_equal(err, path);
 	/* TZDIR replaces the system directory: its zones are not there. */
 	assert_null(calendar_new("x", "Europe/Berlin", err, sizeof err));
-
-	remove_tzdir(names, sizeof names / sizeof names[0]);
 }
 
 static void
@@ -1037,7 +1062,8 @@ main(void)
 		cmocka_unit_test(test_berlin_24x7_dst),
 		cmocka_unit_test(test_berlin_office_dst),
 		cmocka_unit_test(test_rules_beyond_last_transition),
-		cmocka_unit_test(test_footer_only_zones),
+		cmocka_unit_test_setup_teardown(test_footer_only_zones,
+		    make_tzdir, remove_tzdir),
 		cmocka_unit_test(test_percentages),
 		cmocka_unit_test(test_zero_target),
 		cmocka_unit_test(test_no_working_time),
