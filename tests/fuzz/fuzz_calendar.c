@@ -101,27 +101,40 @@ check(const struct calendar *cal, int64_t s, int64_t d, int64_t to)
 		abort();
 }
 
+static char	tzif_dir[64];
+
+static void
+remove_tzif_dir(void)
+{
+	char	path[128];
+
+	snprintf(path, sizeof path, "%s/Zone", tzif_dir);
+	unlink(path);
+	rmdir(tzif_dir);
+}
+
 static void
 fuzz_tzif(const uint8_t *data, size_t size)
 {
-	static char	 dir[64];
 	struct calendar	*cal;
 	char		 path[128], err[256];
 	FILE		*f;
 	int64_t		 s;
 
-	if (dir[0] == '\0') {
-		snprintf(dir, sizeof dir, "/tmp/fuzz_calendar.XXXXXX");
-		if (mkdtemp(dir) == NULL)
+	if (tzif_dir[0] == '\0') {
+		snprintf(tzif_dir, sizeof tzif_dir,
+		    "/tmp/fuzz_calendar.XXXXXX");
+		if (mkdtemp(tzif_dir) == NULL)
 			abort();
+		atexit(remove_tzif_dir);
 	}
-	snprintf(path, sizeof path, "%s/Zone", dir);
+	snprintf(path, sizeof path, "%s/Zone", tzif_dir);
 	if ((f = fopen(path, "w")) == NULL)
 		abort();
 	fwrite(data, 1, size, f);
 	fclose(f);
 
-	setenv("TZDIR", dir, 1);
+	setenv("TZDIR", tzif_dir, 1);
 	cal = calendar_new("fuzz", "Zone", err, sizeof err);
 	unsetenv("TZDIR");
 	if (cal == NULL) {
