@@ -12,8 +12,15 @@ python3 "$SOURCE_DIR/tools/gen_requests.py" --count $N --prefix $P \
     --id-prefix CRASH- | rcli --pipe >/dev/null
 check "all requests written" $N "$(xlen ${P}requests)"
 
+# Smaller batches than the default, so that the kill lands between writes
+# of a run that would otherwise finish within a second.
+make_config "$T_DIR/triage.yaml" -e "s/^  batch: .*/  batch: 64/"
 daemon_start "$T_DIR/triage.yaml" node-a
-wait_until 30 test "$(count_keys "${P}ticket:CRASH-*")" -ge 2000
+# DBSIZE is O(1): poll it closely and kill once ~2,000 tickets exist.
+for _ in $(seq 3000); do
+	[ "$(rcli dbsize)" -ge 2000 ] && break
+	sleep 0.01
+done
 kill -9 "$DAEMON_PID"
 wait "$DAEMON_PID" 2>/dev/null
 before=$(count_keys "${P}ticket:CRASH-*")

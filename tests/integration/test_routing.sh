@@ -108,18 +108,23 @@ check_true "dead letter has failed_at" grep -qx failed_at <<<"$first"
 check "bad requests are acknowledged" 0 \
     "$(rcli xpending ${P}requests routers | head -1)"
 
-# Too many deliveries: an entry delivered max_deliveries times already.
-kill -STOP "$DAEMON_PID"
+# Too many deliveries: another consumer took an entry and failed with it
+# again and again.  The daemon is stopped meanwhile (SIGTERM: a clean exit)
+# so the entry is delivered to the other consumer only.
+kill -TERM "$DAEMON_PID"
+wait "$DAEMON_PID"
+check "SIGTERM: exit status 0" 0 "$?"
 pid=$(rcli xadd ${P}requests '*' id POISON-2 customer_id C1 channel phone)
+rcli xreadgroup group routers ghost count 100 streams ${P}requests '>' >/dev/null
 for i in 1 2 3 4 5; do
-	rcli xreadgroup group routers ghost count 100 streams ${P}requests '>' >/dev/null
 	rcli xclaim ${P}requests routers ghost 0 "$pid" >/dev/null
 done
-kill -CONT "$DAEMON_PID"
+daemon_start "$T_DIR/triage.yaml"
 wait_until 15 bash -c "redis-cli -p $REDIS_PORT --raw xrange ${P}dead - + | grep -q 'times without being routed'"
 check_true "an entry delivered too often is dead-lettered" \
-    bash -c "redis-cli -p $REDIS_PORT --raw xrange ${P}dead - + | grep -q 'times without being routed'"
+    bash -c "redis-cli -p $REDIS_PORT --raw xrange ${P}dead - + | grep -q 'delivered 6 times without being routed'"
 check "and gets no ticket" 0 "$(rcli exists ${P}ticket:POISON-2)"
+check "and is no longer pending" 0 "$(rcli xpending ${P}requests routers | head -1)"
 
 # The daemon is still up after all of it.
 check_true "daemon survived bad input" kill -0 "$DAEMON_PID"
