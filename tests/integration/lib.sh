@@ -94,8 +94,8 @@ check_true() {
 finish() {
 	local rc=$?
 	for p in "${T_DAEMONS[@]}"; do kill -9 "$p" 2>/dev/null; done
-	wait 2>/dev/null
 	redis_stop
+	wait 2>/dev/null
 	if [ "$T_FAILS" -gt 0 ] || [ "$rc" -ne 0 ]; then
 		for f in "$T_DIR"/*.log; do
 			[ -f "$f" ] || continue
