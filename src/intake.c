@@ -332,7 +332,12 @@ intake_kick(struct intake *in)
 	char		 count[16], idle[32];
 	int		 rv = -1;
 
-	if (in->in_flight || in->d->stopping ||
+	if (in->d->stopping) {
+		/* No more reads; the daemon exits once nothing is in flight. */
+		daemon_progress(in->d);
+		return;
+	}
+	if (in->in_flight ||
 	    rconn_state(in->d->reader) != RCONN_READY ||
 	    !router_ready(in->d->router) || batches_free(in) == 0)
 		return;

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# The quick start: build triaged, run it on a private redis-server with the
+# sample rules (conf/triage.yaml), feed it a handful of realistic requests,
+# and show where each went and which escalation alerts fired.
+# Everything runs in a temporary directory and is stopped at the end.
+set -eu
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+tools/deps.sh
+cmake -S . -B build >/dev/null
+cmake --build build -j"$(nproc)" --target triaged triagectl >/dev/null
+
+DIR=$(mktemp -d /tmp/triaged-demo.XXXXXX)
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+HTTP=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+REDIS_PID= DAEMON_PID=
+cleanup() {
+	[ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null
+	[ -n "$REDIS_PID" ] && kill "$REDIS_PID" 2>/dev/null && wait "$REDIS_PID" 2>/dev/null
+	rm -rf "$DIR"
+}
+trap cleanup EXIT
+
+redis-server --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no \
+    --dir "$DIR" --logfile "$DIR/redis.log" &
+REDIS_PID=$!
+R() { redis-cli -p "$PORT" "$@"; }
+until R ping >/dev/null 2>&1; do sleep 0.05; done
+
+# The sample rules as they are, pointed at this private Redis.
+sed -e "s/^  port: 6379/  port: $PORT/" \
+    -e "s/^  listen: .*/  listen: 127.0.0.1:$HTTP/" conf/triage.yaml > "$DIR/triage.yaml"
+CTL() { build/triagectl -c "$DIR/triage.yaml" "$@"; }
+
+echo "== triaged --check"
+build/triaged -c "$DIR/triage.yaml" --check
+echo
+echo "== starting triaged on redis 127.0.0.1:$PORT (log: below)"
+build/triaged -c "$DIR/triage.yaml" --consumer demo 2> >(sed 's/^/   | /' >&2) &
+DAEMON_PID=$!
+until curl -sf "http://127.0.0.1:$HTTP/healthz" >/dev/null; do sleep 0.1; done
+
+# Two customers known to the CRM (customers.key in the rules).
+R hset crm:customer:C-VIP-7 level vip annual_value 800000 >/dev/null
+R hset crm:customer:C-KEY-2 level gold annual_value 650000 >/dev/null
+
+now=$(( $(date +%s) * 1000 ))
+ago() { echo $(( now - $1 * 60000 )); }
+echo
+echo "== gateways submit requests"
+CTL submit id=PH-1001 customer_id=C-VIP-7 channel=phone category=outage \
+    severity=outage subject="Our whole site is down" >/dev/null
+CTL submit id=EM-2002 customer_id=C-1042 channel=email category=billing \
+    subject="发票金额有误" body="上个月的发票多收了费用" >/dev/null
+CTL submit id=CH-3003 customer_id=C-2077 channel=chat category=technical \
+    subject="无法登录 - urgent" lang=zh >/dev/null
+CTL submit id=WB-4004 customer_id=C-KEY-2 channel=web category=after_sales \
+    subject="Return of a damaged chair" order_value=120000 >/dev/null
+CTL submit id=EM-5005 customer_id=C-3300 channel=email \
+    subject="Question about opening hours" >/dev/null
+# A VIP email that waited 50 minutes in its gateway before it reached us:
+# the SLA clock starts at received_at, so its 75% warning is already due.
+CTL submit id=EM-6006 customer_id=C-VIP-7 channel=email category=technical \
+    subject="Cannot export reports" received_at="$(ago 50)" >/dev/null
+# A VIP chat that waited 70 minutes: warning and breach are both due.
+CTL submit id=CH-7007 customer_id=C-VIP-7 channel=chat category=general \
+    subject="Still waiting for a call back" received_at="$(ago 70)" >/dev/null
+# A request no one can route: it goes to the dead-letter stream.
+CTL submit customer_id=C-9 channel=fax subject="sent by fax" >/dev/null
+
+for _ in $(seq 50); do
+	[ "$(R eval "return #redis.call('keys','triage:ticket:*')" 0)" -ge 7 ] && break
+	sleep 0.1
+done
+sleep 1.5
+
+echo
+echo "== where each request went"
+printf '%-9s %-10s %-9s %-5s %-14s %-13s %s\n' TICKET TIER URGENCY SCORE TEAM ROUTE POLICY
+for id in PH-1001 EM-2002 CH-3003 WB-4004 EM-5005 EM-6006 CH-7007; do
+	R --raw hmget "triage:ticket:$id" tier urgency score team route policy |
+	    paste -sd' ' | awk -v id="$id" '{ printf "%-9s %-10s %-9s %-5s %-14s %-13s %s\n", id, $1, $2, $3, $4, $5, $6 }'
+done
+echo
+echo "== why PH-1001 went where it did (triagectl explain)"
+CTL explain customer_id=C-VIP-7 customer.level=vip channel=phone \
+    category=outage severity=outage subject="Our whole site is down"
+echo
+echo "== team queues (triagectl queues)"
+CTL queues
+echo
+echo "== escalation alerts (triage:alerts)"
+R --raw xrange triage:alerts - + | awk 'BEGIN{n=0} /^[0-9]+-[0-9]+$/ { if (line) print line; line=""; n++; next } { if (k) { line = line k "=" $0 " "; k="" } else k=$0 } END { if (line) print line; if (!n) print "(none)" }'
+echo
+echo "== dead letters (triage:dead)"
+R --raw xrange triage:dead - + | grep -A1 -x error | grep -v -x -e error -e --
+echo
+echo "== metrics (excerpt)"
+curl -s "http://127.0.0.1:$HTTP/metrics" | grep -E '^triaged_(requests_routed|requests_rejected|alerts_fired)' || true
