@@ -1,0 +1,220 @@
+/*
+ * test_request.c - request validation against the contract (§1.1): each
+ * rejection reason, the sentence it carries, and what a valid request
+ * yields (ticket ID and clock start).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "request.h"
+
+#define NOW	1764000000000LL		/* 2025-11-24T16:00:00Z */
+
+static char	*channels[] = { "phone", "email", "chat", "web", "social" };
+
+static struct config_intake intake = {
+	.channels = channels,
+	.nchannels = 5,
+	.max_field_bytes = 200,
+	.max_deliveries = 5,
+};
+
+/* Build fields from "name", "value", ... NULL. */
+static size_t
+make(struct field *f, ...)
+{
+	va_list		 ap;
+	size_t		 n = 0;
+	const char	*name;
+
+	va_start(ap, f);
+	while ((name = va_arg(ap, const char *)) != NULL) {
+		const char *value = va_arg(ap, const char *);
+
+		f[n].name = name;
+		f[n].name_len = strlen(name);
+		f[n].value = value;
+		f[n].value_len = strlen(value);
+		n++;
+	}
+	va_end(ap);
+	return n;
+}
+
+static enum request_reason
+check(struct request *rq, char *err, size_t n, struct field *f)
+{
+	return request_validate(&intake, "1764000000123-7", f, n, NOW, rq,
+	    err, REQUEST_ERROR_MAX);
+}
+
+static void
+test_valid_with_id(void **state)
+{
+	struct field	f[8];
+	struct request	rq;
+	char		err[REQUEST_ERROR_MAX];
+	size_t		n = make(f, "customer_id", "C1", "channel", "phone", "id",
+			    "GW-1.a_b:c-d", "subject", "无法登录", NULL);
+
+	assert_int_equal(check(&rq, err, n, f), REQUEST_OK);
+	assert_int_equal(rq.id_len, 12);
+	assert_memory_equal(rq.id, "GW-1.a_b:c-d", 12);
+	assert_int_equal(rq.created_at, 1764000000123LL);
+	assert_int_equal(rq.customer_id_len, 2);
+}
+
+static void
+test_valid_without_id_uses_entry(void **state)
+{
+	struct field	f[4];
+	struct request	rq;
+	char		err[REQUEST_ERROR_MAX];
+	size_t		n = make(f, "customer_id", "C1", "channel", "web",
+			    "received_at", "1763999999000", NULL);
+
+	assert_int_equal(check(&rq, err, n, f), REQUEST_OK);
+	assert_string_equal(rq.id, "1764000000123-7");
+	assert_int_equal(rq.created_at, 1763999999000LL);
+}
+
+static void
+test_missing_and_empty(void **state)
+{
+	struct field	f[4];
+	struct request	rq;
+	char		err[REQUEST_ERROR_MAX];
+	size_t		n;
+
+	n = make(f, "channel", "phone", NULL);
+	assert_int_equal(check(&rq, err, n, f), REQUEST_MISSING_FIELD);
+	assert_string_equal(err, "required field 'customer_id' is missing");
+	n = make(f, "customer_id", "C1", "channel", "", NULL);
+	assert_int_equal(check(&rq, err, n, f), REQUEST_MISSING_FIELD);
+	assert_string_equal(err, "required field 'channel' is empty");
+}
+
+static void
+test_bad_channel(void **state)
+{
+	struct field	f[4];
+	struct request	rq;
+	char		err[REQUEST_ERROR_MAX];
+	size_t		n = make(f, "customer_id", "C1", "channel", "fax", NULL);
+
+	assert_int_equal(check(&rq, err, n, f), REQUEST_BAD_CHANNEL);
+	assert_non_null(strstr(err, "'fax' is not configured"));
+}
+
+static void
+test_bad_ids(void **state)
+{
+	struct field	f[4];
+	struct request	rq;
+	char		err[REQUEST_ERROR_MAX], longid[130];
+	size_t		n;
+
+	n = make(f, "customer_id", "C1", "channel", "chat", "id", "a b", NULL);
+	assert_int_equal(check(&rq, err, n, f), REQUEST_BAD_ID);
+	memset(longid, 'x', 129);
+	longid[129] = '\0';
+	n = make(f, "customer_id", "C1", "channel", "chat", "id", longid, NULL);
+	assert_int_equal(check(&rq, err, n, f), REQUEST_BAD_ID);
+	longid[128] = '\0';	/* exactly 128 bytes is fine */
+	n = make(f, "customer_id", "C1", "channel", "chat", "id", longid, NULL);
+	assert_int_equal(check(&rq, err, n, f), REQUEST_OK);
+}
+
+static void
+test_too_long_and_duplicate(void **state)
+{
+	struct field	f[4];
+	struct request	rq;
+	char		err[REQUEST_ERROR_MAX], body[202];
+	size_t		n;
+
+	memset(body, 'b', 201);
+	body[201] = '\0';
+	n = make(f, "customer_id", "C1", "channel", "chat", "body", body, NULL);
+	assert_int_equal(check(&rq, err, n, f), REQUEST_FIELD_TOO_LONG);
+	assert_non_null(strstr(err, "'body' is 201 bytes"));
+	n = make(f, "customer_id", "C1", "channel", "chat", "channel", "web",
+	    NULL);
+	assert_int_equal(check(&rq, err, n, f), REQUEST_DUPLICATE_FIELD);
+	assert_string_equal(err, "field 'channel' appears more than once");
+}
+
+static void
+test_utf8(void **state)
+{
+	struct field	f[4];
+	struct request	rq;
+	char		err[REQUEST_ERROR_MAX];
+	size_t		n;
+
+	assert_true(request_utf8_valid("紧急 ok", strlen("紧急 ok")));
+	assert_false(request_utf8_valid("\xc0\xaf", 2));	/* overlong */
+	assert_false(request_utf8_valid("\xed\xa0\x80", 3));	/* surrogate */
+	assert_false(request_utf8_valid("\xe7\xb4", 2));	/* truncated */
+	assert_false(request_utf8_valid("\xf4\x90\x80\x80", 4)); /* > U+10FFFF */
+	assert_true(request_utf8_valid("\xf0\x9f\x98\x80", 4));	/* emoji */
+	n = make(f, "customer_id", "C1", "channel", "chat", "subject",
+	    "bad \xff", NULL);
+	assert_int_equal(check(&rq, err, n, f), REQUEST_BAD_UTF8);
+	assert_string_equal(err, "field 'subject' is not valid UTF-8");
+}
+
+static void
+test_received_at(void **state)
+{
+	struct field	f[4];
+	struct request	rq;
+	char		err[REQUEST_ERROR_MAX];
+	const char	*bad[] = { "", "12ab", "-5", "946684799999",
+			    "1764086400001", "99999999999999999" };
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		size_t n = make(f, "customer_id", "C1", "channel", "chat",
+		    "received_at", bad[i], NULL);
+
+		assert_int_equal(check(&rq, err, n, f),
+		    REQUEST_BAD_RECEIVED_AT);
+	}
+	/* Exactly a day ahead of now is still plausible. */
+	size_t n = make(f, "customer_id", "C1", "channel", "chat",
+	    "received_at", "1764086400000", NULL);
+	assert_int_equal(check(&rq, err, n, f), REQUEST_OK);
+}
+
+static void
+test_entry_ms(void **state)
+{
+	assert_int_equal(request_entry_ms("1764000000123-7"), 1764000000123LL);
+	assert_int_equal(request_entry_ms("5"), 5);
+	assert_int_equal(request_entry_ms("x-1"), -1);
+	assert_int_equal(request_entry_ms("12a-1"), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_valid_with_id),
+		cmocka_unit_test(test_valid_without_id_uses_entry),
+		cmocka_unit_test(test_missing_and_empty),
+		cmocka_unit_test(test_bad_channel),
+		cmocka_unit_test(test_bad_ids),
+		cmocka_unit_test(test_too_long_and_duplicate),
+		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_received_at),
+		cmocka_unit_test(test_entry_ms),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
