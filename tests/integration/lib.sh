@@ -65,7 +65,9 @@ daemon_start() {
 
 daemon_log() { cat "$T_DIR/${1:-triaged}.log"; }
 
-# wait_until SECONDS COMMAND...: polls until the command succeeds.
+# wait_until SECONDS COMMAND...: polls until the command succeeds.  The
+# command is run anew each time: to poll a value, quote it for eval, e.g.
+#   wait_until 10 eval '[ "$(xlen triage:dead)" -ge 3 ]'
 wait_until() {
 	local limit=$1; shift
 	local end=$(( $(date +%s) + limit ))
@@ -110,4 +112,5 @@ trap 'finish; exit $?' EXIT
 
 # Count of a stream, set, ...
 xlen() { rcli xlen "$1"; }
-count_keys() { rcli --scan --pattern "$1" | wc -l; }
+# One round trip (KEYS is fine on a test server; --scan takes thousands).
+count_keys() { rcli eval "return #redis.call('KEYS', ARGV[1])" 0 "$1"; }

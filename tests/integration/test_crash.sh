@@ -28,14 +28,14 @@ check_true "killed part way ($before of $N routed)" test "$before" -lt $N
 restart_ms=$(( $(date +%s%N) / 1000000 ))
 
 daemon_start "$T_DIR/triage.yaml" node-a
-wait_until 60 test "$(count_keys "${P}ticket:CRASH-*")" -eq $N
+wait_until 60 eval '[ "$(count_keys "${P}ticket:CRASH-*")" -eq $N ]'
 check "every request has its ticket" $N "$(count_keys "${P}ticket:CRASH-*")"
 queued=0
 for t in key_accounts tech_support billing after_sales general; do
 	queued=$((queued + $(rcli zcard ${P}queue:$t)))
 done
 check "every ticket queued" $N "$queued"
-wait_until 10 test "$(rcli xpending ${P}requests routers | head -1)" -eq 0
+wait_until 10 eval '[ "$(rcli xpending ${P}requests routers | head -1)" -eq 0 ]'
 check "nothing left pending" 0 "$(rcli xpending ${P}requests routers | head -1)"
 check "nothing dead-lettered" 0 "$(xlen ${P}dead)"
 

@@ -24,7 +24,7 @@ check "request from before the first start routed" "general" \
 # 1,200 mixed requests with gateway ids.
 python3 "$SOURCE_DIR/tools/gen_requests.py" --count 1200 --prefix $P \
     --id-prefix MIX- | rcli --pipe >/dev/null
-wait_until 20 test "$(count_keys "${P}ticket:MIX-*")" -eq 1200
+wait_until 20 eval '[ "$(count_keys "${P}ticket:MIX-*")" -eq 1200 ]'
 check "1200 mixed requests give 1200 tickets" 1200 \
     "$(count_keys "${P}ticket:MIX-*")"
 queued=0
@@ -32,7 +32,7 @@ for t in key_accounts tech_support billing after_sales general; do
 	queued=$((queued + $(rcli zcard ${P}queue:$t)))
 done
 check "every ticket queued once" 1201 "$queued"
-wait_until 5 test "$(rcli xpending ${P}requests routers | head -1)" -eq 0
+wait_until 5 eval '[ "$(rcli xpending ${P}requests routers | head -1)" -eq 0 ]'
 check "nothing left pending" 0 "$(rcli xpending ${P}requests routers | head -1)"
 
 # Classification and the ticket's fields (contract §1.2).
@@ -92,7 +92,7 @@ rcli xadd ${P}requests '*' customer_id C9 channel phone customer_id C10 >/dev/nu
 printf 'XADD %srequests * customer_id C9 channel phone subject "\xff\xfe bad"\n' $P | rcli >/dev/null
 rcli xadd ${P}requests '*' customer_id C9 channel phone received_at yesterday >/dev/null
 rcli xadd ${P}requests '*' customer_id C9 channel phone received_at 99999999999999 >/dev/null
-wait_until 10 test "$(xlen ${P}dead)" -ge 10
+wait_until 10 eval '[ "$(xlen ${P}dead)" -ge 10 ]'
 check "ten bad requests, ten dead letters" 10 "$(xlen ${P}dead)"
 errors=$(rcli --raw xrange ${P}dead - + | grep -A1 -x error | grep -v -x -e error -e --)
 for want in "'customer_id' is missing" "'customer_id' is empty" \
