@@ -110,6 +110,9 @@ finish() {
 }
 trap 'finish; exit $?' EXIT
 
+# Succeeds when the key exists (redis-cli itself exits 0 either way).
+key_exists() { [ "$(rcli exists "$1")" = 1 ]; }
+
 # Count of a stream, set, ...
 xlen() { rcli xlen "$1"; }
 # One round trip (KEYS is fine on a test server; --scan takes thousands).

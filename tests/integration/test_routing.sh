@@ -39,7 +39,7 @@ check "nothing left pending" 0 "$(rcli xpending ${P}requests routers | head -1)"
 rcli xadd ${P}requests '*' id VIP-OUTAGE customer_id VIP1 channel phone \
     category outage subject "紧急：系统宕机" severity outage \
     received_at 1764000000000 >/dev/null
-wait_until 10 rcli exists ${P}ticket:VIP-OUTAGE
+wait_until 10 key_exists ${P}ticket:VIP-OUTAGE
 t=${P}ticket:VIP-OUTAGE
 check "vip tier from the CRM record" vip "$(rcli hget $t tier)"
 check "outage by phone is critical" critical "$(rcli hget $t urgency)"
@@ -63,7 +63,7 @@ check "in the key_accounts queue" VIP-OUTAGE \
 
 # Without an id the stream entry ID is the ticket ID, and its time the clock.
 eid=$(rcli xadd ${P}requests '*' customer_id C2 channel chat subject hello)
-wait_until 10 rcli exists "${P}ticket:$eid"
+wait_until 10 key_exists "${P}ticket:$eid"
 check "entry ID as ticket ID" "$eid" "$(rcli hget "${P}ticket:$eid" ticket_id)"
 check "clock starts at the entry ID time" "${eid%-*}" \
     "$(rcli hget "${P}ticket:$eid" created_at)"
@@ -71,7 +71,7 @@ check "clock starts at the entry ID time" "${eid%-*}" \
 # The same id twice, far apart and within one batch: one ticket.
 rcli xadd ${P}requests '*' id DUP-1 customer_id C3 channel web category billing >/dev/null
 rcli xadd ${P}requests '*' id DUP-1 customer_id C3 channel web category technical >/dev/null
-wait_until 10 rcli exists ${P}ticket:DUP-1
+wait_until 10 key_exists ${P}ticket:DUP-1
 sleep 1
 check "a repeated id is routed once" billing "$(rcli hget ${P}ticket:DUP-1 team)"
 n=0
@@ -125,6 +125,30 @@ check_true "an entry delivered too often is dead-lettered" \
     bash -c "redis-cli -p $REDIS_PORT --raw xrange ${P}dead - + | grep -q 'delivered 6 times without being routed'"
 check "and gets no ticket" 0 "$(rcli exists ${P}ticket:POISON-2)"
 check "and is no longer pending" 0 "$(rcli xpending ${P}requests routers | head -1)"
+
+# Entries trimmed from the stream while pending: this consumer's own (read
+# before a crash) and another consumer's.  Nothing crashes; they are dropped
+# from the pending list and counted.
+kill -TERM "$DAEMON_PID"
+wait "$DAEMON_PID"
+own=$(rcli xadd ${P}requests '*' id TRIM-OWN customer_id C1 channel phone)
+other=$(rcli xadd ${P}requests '*' id TRIM-OTHER customer_id C1 channel phone)
+rcli xreadgroup group routers triaged count 1 streams ${P}requests '>' >/dev/null
+rcli xreadgroup group routers ghost count 1 streams ${P}requests '>' >/dev/null
+rcli xdel ${P}requests "$own" "$other" >/dev/null
+check "two trimmed entries pending" 2 "$(rcli xpending ${P}requests routers | head -1)"
+sleep 2	# older than claim_idle
+daemon_start "$T_DIR/triage.yaml"
+wait_until 15 eval '[ "$(rcli xpending ${P}requests routers | head -1)" -eq 0 ]'
+check "trimmed entries leave the pending list" 0 \
+    "$(rcli xpending ${P}requests routers | head -1)"
+wait_until 5 curl -sf "http://127.0.0.1:$HTTP_PORT/healthz"
+check "trimmed entries are counted" 2 "$(curl -s "http://127.0.0.1:$HTTP_PORT/metrics" |
+    awk '/^triaged_entries_trimmed_total / { print $2 }')"
+check "no ticket for a trimmed entry" 0 "$(rcli exists ${P}ticket:TRIM-OWN ${P}ticket:TRIM-OTHER)"
+rcli xadd ${P}requests '*' id AFTER-TRIM customer_id C1 channel phone >/dev/null
+wait_until 10 key_exists ${P}ticket:AFTER-TRIM
+check "routing goes on after trimmed entries" 1 "$(rcli exists ${P}ticket:AFTER-TRIM)"
 
 # The daemon is still up after all of it.
 check_true "daemon survived bad input" kill -0 "$DAEMON_PID"
