@@ -43,7 +43,7 @@ struct daemon {
 	struct intake		*intake;
 	struct router		*router;
 	char			*consumer;	/* our name in the group */
-	int			 stopping;	/* SIGTERM: finish, then exit */
+	int			 stopping;	/* SIGTERM: 1 finishing, 2 done */
 	int			 ready_notified;
 	int64_t			 last_loop_ms;	/* for /healthz */
 };

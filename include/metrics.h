@@ -50,6 +50,8 @@ void	metrics_alert(const char *kind);
 void	metrics_latency(int64_t ms);
 /* Gauges refreshed from Redis. */
 void	metrics_set_queue_depth(const char *team, int64_t depth);
+/* Forget every queue's gauge (a reload may have removed a team). */
+void	metrics_queue_depth_reset(void);
 void	metrics_set_open_clocks(int64_t n);
 
 /* Append the Prometheus text exposition to buf. */

@@ -12,6 +12,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
+#include "config.h"
 #include "daemon.h"
 #include "http.h"
 #include "intake.h"
@@ -54,9 +55,37 @@ http_health(struct daemon *d)
 	return "";
 }
 
+/* Gauges read from the daemon's state at scrape time. */
+static void
+render_daemon(struct daemon *d, struct evbuffer *buf)
+{
+	const struct rconn	*conns[] = { d->reader, d->writer };
+	const char		*names[] = { "reader", "writer" };
+
+	evbuffer_add_printf(buf, "# HELP triaged_redis_connected 1 when the "
+	    "Redis connection is ready.\n"
+	    "# TYPE triaged_redis_connected gauge\n");
+	for (size_t i = 0; i < 2; i++)
+		evbuffer_add_printf(buf, "triaged_redis_connected"
+		    "{connection=\"%s\"} %d\n", names[i],
+		    rconn_state(conns[i]) == RCONN_READY);
+	evbuffer_add_printf(buf, "# HELP triaged_healthy 1 when /healthz "
+	    "answers 200.\n# TYPE triaged_healthy gauge\ntriaged_healthy %d\n",
+	    *http_health(d) == '\0');
+	evbuffer_add_printf(buf, "# HELP triaged_batches_in_flight Batches "
+	    "read and not yet settled.\n"
+	    "# TYPE triaged_batches_in_flight gauge\n"
+	    "triaged_batches_in_flight %zu\n", router_inflight(d->router));
+	evbuffer_add_printf(buf, "# HELP triaged_rules_info The rules in "
+	    "force (value 1; the version is the label).\n"
+	    "# TYPE triaged_rules_info gauge\n"
+	    "triaged_rules_info{version=\"%s\"} 1\n", d->live->cfg->version);
+}
+
 static void
 handle_metrics(struct evhttp_request *req, void *arg)
 {
+	struct http	*h = arg;
 	struct evbuffer	*buf = evbuffer_new();
 
 	if (buf == NULL) {
@@ -64,6 +93,7 @@ handle_metrics(struct evhttp_request *req, void *arg)
 		return;
 	}
 	metrics_render(buf);
+	render_daemon(h->d, buf);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "text/plain; version=0.0.4");
 	evhttp_send_reply(req, 200, "OK", buf);

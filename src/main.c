@@ -21,6 +21,7 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "depth.h"
 #include "http.h"
 #include "intake.h"
 #include "log.h"
@@ -29,12 +30,24 @@
 #include "route.h"
 #include "rules.h"
 
-#define REDIS_TIMEOUT_MS	5000
+/*
+ * A command unanswered this long means Redis is paused or wedged: drop the
+ * connection and reconnect.  The reader's blocking XREADGROUP gets its
+ * BLOCK time on top.  The writer is never idle for long: the queue-depth
+ * poll sends it a ZCARD every DEPTH_INTERVAL_MS, so a paused Redis is
+ * noticed within REDIS_TIMEOUT_MS + DEPTH_INTERVAL_MS + 1 s (the check).
+ */
+#define REDIS_TIMEOUT_MS	3000
+#define READER_SLACK_MS		1000
+#define DEPTH_INTERVAL_MS	2000
 #define STOP_GRACE_SEC		20
+#define STOP_POLL_MS		100
 
 static struct daemon	 daemon_state;
 static struct event	*stop_deadline;
+static struct event	*stop_poll;
 static struct http	*http;
+static struct depth	*depth;
 
 static void
 usage(FILE *f)
@@ -90,6 +103,19 @@ notify(const char *state)
 #endif
 }
 
+/* RELOADING=1 with the time, as Type=notify-reload wants it too. */
+static void
+notify_reloading(void)
+{
+	struct timespec	ts;
+	char		msg[64];
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	snprintf(msg, sizeof msg, "RELOADING=1\nMONOTONIC_USEC=%llu",
+	    (unsigned long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+	notify(msg);
+}
+
 void
 daemon_progress(struct daemon *d)
 {
@@ -101,9 +127,10 @@ daemon_progress(struct daemon *d)
 		    d->live->cfg->version);
 		notify("READY=1");
 	}
-	if (d->stopping && intake_idle(d->intake) &&
+	if (d->stopping == 1 && intake_idle(d->intake) &&
 	    router_inflight(d->router) == 0) {
 		log_info("stopped: every batch in flight is settled");
+		d->stopping = 2;	/* once */
 		event_base_loopexit(d->base, NULL);
 	}
 }
@@ -156,6 +183,48 @@ log_diagnostics(const char *diag)
 	}
 }
 
+/* The summary --check prints, as one malloc'd string (NULL if no memory). */
+static char *
+summary_text(const struct config *cfg)
+{
+	char	*text = NULL;
+	size_t	 len = 0;
+	FILE	*f;
+
+	if ((f = open_memstream(&text, &len)) == NULL)
+		return NULL;
+	config_summary(cfg, f);
+	fclose(f);
+	return text;
+}
+
+/*
+ * The lines of the summary that count rules ("rules:", "routing:", "sla:")
+ * and differ between the two sets: what a reload changed, in counts.
+ */
+static void
+log_count_changes(const struct config *old, const struct config *new)
+{
+	static const char *const heads[] = { "rules: ", "routing: ", "sla: " };
+	char	*a = summary_text(old), *b = summary_text(new);
+
+	for (size_t i = 0; a != NULL && b != NULL &&
+	    i < sizeof heads / sizeof heads[0]; i++) {
+		const char	*la = strstr(a, heads[i]), *lb = strstr(b, heads[i]);
+		int		 na, nb;
+
+		if (la == NULL || lb == NULL)
+			continue;
+		na = (int)strcspn(la, "\n");
+		nb = (int)strcspn(lb, "\n");
+		if (na != nb || memcmp(la, lb, na) != 0)
+			log_info("reload: %.*s -> %.*s", na, la,
+			    nb - (int)strlen(heads[i]), lb + strlen(heads[i]));
+	}
+	free(a);
+	free(b);
+}
+
 static void
 reload(struct daemon *d)
 {
@@ -173,11 +242,13 @@ reload(struct daemon *d)
 	}
 	free(diag);
 	report_restart_only(d->boot->cfg, cfg);
-	log_info("reload: rules %s -> %s (tiers %zu -> %zu, teams %zu -> %zu, "
-	    "policies %zu -> %zu)", old->version, cfg->version,
+	log_info("reload: rules %s -> %s%s (tiers %zu -> %zu, teams %zu -> "
+	    "%zu, policies %zu -> %zu)", old->version, cfg->version,
+	    strcmp(old->version, cfg->version) == 0 ? " (file unchanged)" : "",
 	    rules_tier_count(old->rules), rules_tier_count(cfg->rules),
 	    rules_team_count(old->rules), rules_team_count(cfg->rules),
 	    rules_policy_count(old->rules), rules_policy_count(cfg->rules));
+	log_count_changes(old, cfg);
 	/* Batches in flight keep the set they pinned; new ones get this. */
 	daemon_config_release(d->live);
 	d->live = live_new(cfg);
@@ -189,10 +260,11 @@ signal_cb(evutil_socket_t sig, short ev, void *arg)
 {
 	struct daemon	*d = arg;
 	struct timeval	 grace = { STOP_GRACE_SEC, 0 };
+	struct timeval	 poll = { 0, STOP_POLL_MS * 1000 };
 
 	switch (sig) {
 	case SIGHUP:
-		notify("RELOADING=1");
+		notify_reloading();
 		reload(d);
 		notify("READY=1");
 		break;
@@ -205,6 +277,7 @@ signal_cb(evutil_socket_t sig, short ev, void *arg)
 		notify("STOPPING=1");
 		d->stopping = 1;
 		event_add(stop_deadline, &grace);
+		event_add(stop_poll, &poll);
 		daemon_progress(d);
 		break;
 	}
@@ -222,6 +295,21 @@ stop_deadline_cb(evutil_socket_t fd, short ev, void *arg)
 	event_base_loopexit(d->base, NULL);
 }
 
+/*
+ * While stopping: is everything settled?  Polled, because a blocking read
+ * that comes back empty settles nothing and so reports no progress.
+ */
+static void
+stop_poll_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	daemon_progress(arg);
+}
+
+/*
+ * Once a second: feeds the systemd watchdog (only a turning loop gets
+ * here) and notices readiness, which arrives when the reader reaches its
+ * first XREADGROUP without any batch finishing.
+ */
 static void
 heartbeat_cb(evutil_socket_t fd, short ev, void *arg)
 {
@@ -229,6 +317,7 @@ heartbeat_cb(evutil_socket_t fd, short ev, void *arg)
 
 	d->last_loop_ms = daemon_now_ms();
 	notify("WATCHDOG=1");
+	daemon_progress(d);
 }
 
 static char *
@@ -328,11 +417,12 @@ main(int argc, char **argv)
 	d->router = router_new(d);
 	d->intake = intake_new(d);
 	d->reader = rconn_new(d->base, &cfg->redis, "reader", REDIS_TIMEOUT_MS,
-	    1000, intake_reader_state, d->intake);
+	    READER_SLACK_MS, intake_reader_state, d->intake);
 	d->writer = rconn_new(d->base, &cfg->redis, "writer", REDIS_TIMEOUT_MS,
 	    0, router_writer_state, d->router);
+	depth = depth_new(d, DEPTH_INTERVAL_MS);
 	if (d->router == NULL || d->intake == NULL || d->reader == NULL ||
-	    d->writer == NULL || d->consumer == NULL)
+	    d->writer == NULL || d->consumer == NULL || depth == NULL)
 		fatalx("out of memory at start-up");
 
 	if (cfg->http_listen != NULL && *cfg->http_listen != '\0' &&
@@ -344,6 +434,7 @@ main(int argc, char **argv)
 	sigint = evsignal_new(d->base, SIGINT, signal_cb, d);
 	heartbeat = event_new(d->base, -1, EV_PERSIST, heartbeat_cb, d);
 	stop_deadline = evtimer_new(d->base, stop_deadline_cb, d);
+	stop_poll = event_new(d->base, -1, EV_PERSIST, stop_poll_cb, d);
 	evsignal_add(sighup, NULL);
 	evsignal_add(sigterm, NULL);
 	evsignal_add(sigint, NULL);
@@ -361,6 +452,7 @@ main(int argc, char **argv)
 	http_free(http);
 	rconn_free(d->reader);
 	rconn_free(d->writer);
+	depth_free(depth);	/* after the writer: its replies are in */
 	intake_free(d->intake);
 	router_free(d->router);
 	event_free(sighup);
@@ -368,6 +460,7 @@ main(int argc, char **argv)
 	event_free(sigint);
 	event_free(heartbeat);
 	event_free(stop_deadline);
+	event_free(stop_poll);
 	daemon_config_release(d->boot);
 	daemon_config_release(d->live);
 	metrics_free();

@@ -138,6 +138,25 @@ metrics_set_queue_depth(const char *team, int64_t depth)
 	series_get(series_help[3][0], labels)->value = depth;
 }
 
+void
+metrics_queue_depth_reset(void)
+{
+	const char	*metric = series_help[3][0];
+
+	for (int b = 0; b < SERIES_BUCKETS; b++) {
+		struct series	**sp = &series_table[b], *s;
+
+		while ((s = *sp) != NULL) {
+			if (s->metric == metric) {
+				*sp = s->next;
+				free(s->labels);
+				free(s);
+			} else
+				sp = &s->next;
+		}
+	}
+}
+
 static int64_t	open_clocks = -1;
 
 void
