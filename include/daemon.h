@@ -5,7 +5,8 @@
  * Two connections, because a blocking XREADGROUP must never hold up a write:
  *
  *   reader:  XGROUP / XPENDING / XCLAIM / XREADGROUP BLOCK
- *   writer:  SCRIPT LOAD / HGETALL (customers) / EVALSHA (route a batch)
+ *   writer:  SCRIPT LOAD / HGETALL (customers) / EVALSHA (route a batch,
+ *            apply an event, fire escalation steps) / ZRANGEBYSCORE (sla)
  */
 #ifndef TRIAGED_DAEMON_H
 #define TRIAGED_DAEMON_H
@@ -17,6 +18,8 @@ struct config;
 struct rconn;
 struct intake;
 struct router;
+struct events;
+struct sla;
 struct metrics;
 
 /*
@@ -42,6 +45,8 @@ struct daemon {
 	struct rconn		*writer;
 	struct intake		*intake;
 	struct router		*router;
+	struct events		*events;	/* lifecycle events */
+	struct sla		*sla;		/* the escalation timer */
 	char			*consumer;	/* our name in the group */
 	int			 stopping;	/* SIGTERM: 1 finishing, 2 done */
 	int			 ready_notified;

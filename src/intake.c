@@ -1,8 +1,10 @@
 /*
- * intake.c - reading the requests stream through the consumer group.
+ * intake.c - reading the requests and events streams through the consumer
+ * group.
  *
  * On every (re)connect the reader walks three phases before it reads new
- * entries, so that nothing delivered earlier is forgotten:
+ * entries, so that nothing delivered earlier is forgotten.  GROUP, RECOVER
+ * and CLAIM run for the requests stream, then for the events stream:
  *
  *   GROUP    XGROUP CREATE ... 0 MKSTREAM (BUSYGROUP is fine).  From 0, not
  *            $: requests written before the first start are routed too.
@@ -12,7 +14,8 @@
  *            (a dead peer's, or our own whose write failed): XPENDING IDLE,
  *            then XCLAIM with the same min-idle so two claimers cannot both
  *            win.  Runs again every claim_idle / 2.
- *   READ     XREADGROUP ... BLOCK 1000 STREAMS key >, in batches.
+ *   READ     XREADGROUP ... BLOCK 1000 STREAMS requests events > >, in
+ *            batches, once both streams' consumers have room.
  *
  * XPENDING before XCLAIM (rather than XAUTOCLAIM) because XAUTOCLAIM does
  * not say how often an entry was delivered, and intake.max_deliveries needs
@@ -21,7 +24,11 @@
  *
  * At most INTAKE_MAX_BATCHES batches are in the router at once: the reader
  * waits for one to come back before reading more, which bounds memory.
+ * Events go to events.c one batch at a time, so that the events for one
+ * ticket take effect in stream order.
  */
+#define _GNU_SOURCE		/* asprintf */
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +39,7 @@
 #include "batch.h"
 #include "config.h"
 #include "daemon.h"
+#include "events.h"
 #include "intake.h"
 #include "log.h"
 #include "metrics.h"
@@ -57,16 +65,29 @@ struct intake {
 	size_t			 npage, page_cap;
 	struct batch		 batches[INTAKE_MAX_BATCHES];
 	int			 busy[INTAKE_MAX_BATCHES];
+	struct batch		 ev_batch;	/* the one events batch */
+	int			 ev_busy;
 	struct event		*claim_timer;
-	char			*stream_key;
+	char			*keys[2];	/* by BATCH_REQUESTS/EVENTS */
+	int			 cur;		/* stream of GROUP/RECOVER/CLAIM */
+	int			 phase_done;	/* last page of cur's phase */
 	struct batch		*claiming;	/* batch of the XCLAIM in flight */
 };
 
 static void	read_reply(struct rconn *, redisReply *, void *);
 
 static struct batch *
-batch_take(struct intake *in)
+batch_take(struct intake *in, int stream)
 {
+	if (stream == BATCH_EVENTS) {
+		if (in->ev_busy)
+			return NULL;
+		in->ev_busy = 1;
+		batch_reset(&in->ev_batch);
+		in->ev_batch.owner = in;
+		in->ev_batch.stream = BATCH_EVENTS;
+		return &in->ev_batch;
+	}
 	for (int i = 0; i < INTAKE_MAX_BATCHES; i++) {
 		if (!in->busy[i]) {
 			in->busy[i] = 1;
@@ -82,6 +103,8 @@ batch_take(struct intake *in)
 static void
 batch_put(struct intake *in, struct batch *b)
 {
+	if (b == &in->ev_batch)
+		in->ev_busy = 0;
 	for (int i = 0; i < INTAKE_MAX_BATCHES; i++)
 		if (&in->batches[i] == b)
 			in->busy[i] = 0;
@@ -108,7 +131,8 @@ intake_batch_done(struct intake *in, struct batch *b)
 int
 intake_idle(const struct intake *in)
 {
-	return !in->in_flight && batches_free(in) == INTAKE_MAX_BATCHES;
+	return !in->in_flight && batches_free(in) == INTAKE_MAX_BATCHES &&
+	    !in->ev_busy;
 }
 
 int
@@ -126,7 +150,7 @@ reply_failed(struct intake *in, redisReply *r, const char *what)
 		return 1;
 	}
 	if (r->type == REDIS_REPLY_ERROR) {
-		log_warnx("%s on %s failed: %.*s", what, in->stream_key,
+		log_warnx("%s on %s failed: %.*s", what, in->keys[in->cur],
 		    (int)r->len, r->str);
 		metrics_inc(METRIC_REDIS_ERRORS);
 		/* NOGROUP: somebody deleted the stream or group; recreate it. */
@@ -148,15 +172,49 @@ group_reply(struct rconn *rc, redisReply *r, void *arg)
 	}
 	if (r->type == REDIS_REPLY_ERROR &&
 	    strncmp(r->str, "BUSYGROUP", 9) != 0) {
-		log_warnx("cannot create group on %s: %.*s", in->stream_key,
+		log_warnx("cannot create group on %s: %.*s", in->keys[in->cur],
 		    (int)r->len, r->str);
 		metrics_inc(METRIC_REDIS_ERRORS);
 		rconn_drop(rc, "cannot create the consumer group");
 		return;
 	}
+	if (in->cur == BATCH_REQUESTS) {
+		in->cur = BATCH_EVENTS;
+		intake_kick(in);
+		return;
+	}
+	in->cur = BATCH_REQUESTS;
 	in->phase = PHASE_RECOVER;
 	snprintf(in->cursor, sizeof in->cursor, "-");
 	intake_kick(in);
+}
+
+static void
+submit(struct intake *in, struct batch *b)
+{
+	if (b->stream == BATCH_EVENTS)
+		events_submit(in->d->events, b);
+	else
+		router_submit(in->d->router, b);
+}
+
+/*
+ * After the last page of RECOVER or CLAIM on the requests stream, the same
+ * phase runs on the events stream; after that, the next phase.
+ */
+static void
+next_stream(struct intake *in)
+{
+	if (!in->phase_done)
+		return;
+	in->phase_done = 0;
+	snprintf(in->cursor, sizeof in->cursor, "-");
+	if (in->cur == BATCH_REQUESTS) {
+		in->cur = BATCH_EVENTS;
+		return;
+	}
+	in->cur = BATCH_REQUESTS;
+	in->phase = in->phase == PHASE_RECOVER ? PHASE_CLAIM : PHASE_READ;
 }
 
 static void
@@ -188,7 +246,7 @@ claim_reply(struct rconn *rc, redisReply *r, void *arg)
 		id = item->element[0]->str;
 		while (got < in->npage && strcmp(in->page[got].id, id) != 0) {
 			log_info("entry %s of %s was trimmed before it was "
-			    "routed", in->page[got].id, in->stream_key);
+			    "routed", in->page[got].id, in->keys[in->cur]);
 			metrics_inc(METRIC_TRIMMED);
 			got++;
 		}
@@ -198,14 +256,15 @@ claim_reply(struct rconn *rc, redisReply *r, void *arg)
 	}
 	for (; got < in->npage; got++) {
 		log_info("entry %s of %s was trimmed before it was routed",
-		    in->page[got].id, in->stream_key);
+		    in->page[got].id, in->keys[in->cur]);
 		metrics_inc(METRIC_TRIMMED);
 	}
 	if (b->nentries > 0) {
 		metrics_add(METRIC_CLAIMED, b->nentries);
-		router_submit(in->d->router, b);
+		submit(in, b);
 	} else
 		batch_put(in, b);
+	next_stream(in);
 	intake_kick(in);
 }
 
@@ -247,23 +306,19 @@ pending_reply(struct rconn *rc, redisReply *r, void *arg)
 		in->page[in->npage].deliveries = (int)it->element[3]->integer;
 		in->npage++;
 	}
-	if (in->npage == 0 || r->elements < (size_t)cfg->intake.batch) {
-		/* This page is the last one of the phase. */
-		if (in->phase == PHASE_RECOVER) {
-			in->phase = PHASE_CLAIM;
-			snprintf(in->cursor, sizeof in->cursor, "-");
-		} else
-			in->phase = PHASE_READ;
-	}
+	/* The last page of this phase on this stream? */
+	in->phase_done = in->npage == 0 ||
+	    r->elements < (size_t)cfg->intake.batch;
 	if (in->npage == 0) {
+		next_stream(in);
 		intake_kick(in);
 		return;
 	}
-	if (in->phase == from)
+	if (!in->phase_done)
 		snprintf(in->cursor, sizeof in->cursor, "(%s",
 		    in->page[in->npage - 1].id);
 
-	if ((b = batch_take(in)) == NULL)
+	if ((b = batch_take(in, in->cur)) == NULL)
 		fatal("intake: no free batch for a claim");
 	/* XCLAIM key group consumer min-idle id ... */
 	argv = calloc(in->npage + 5, sizeof *argv);
@@ -274,7 +329,7 @@ pending_reply(struct rconn *rc, redisReply *r, void *arg)
 	snprintf(idle, sizeof idle, "%lld", from == PHASE_RECOVER ? 0LL :
 	    (long long)cfg->intake.claim_idle_ms);
 	argv[argc++] = "XCLAIM";
-	argv[argc++] = in->stream_key;
+	argv[argc++] = in->keys[in->cur];
 	argv[argc++] = group;
 	argv[argc++] = in->d->consumer;
 	argv[argc++] = idle;
@@ -289,6 +344,7 @@ pending_reply(struct rconn *rc, redisReply *r, void *arg)
 	else {
 		in->claiming = NULL;
 		batch_put(in, b);
+		in->phase_done = 0;
 	}
 	free(argv);
 	free(argvlen);
@@ -306,17 +362,22 @@ read_reply(struct rconn *rc, redisReply *r, void *arg)
 		return;
 	}
 	/* nil: BLOCK ran out with nothing new. */
-	if (r->type == REDIS_REPLY_ARRAY && r->elements > 0) {
-		if ((b = batch_take(in)) == NULL)
-			fatal("intake: no free batch for a read");
-		for (size_t i = 0; i < r->elements; i++) {
-			redisReply	*s = r->element[i];
+	for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements;
+	    i++) {
+		redisReply	*s = r->element[i];
+		int		 stream;
 
-			if (s->type == REDIS_REPLY_ARRAY && s->elements == 2)
-				batch_add_entries(b, s->element[1], 1);
-		}
+		if (s->type != REDIS_REPLY_ARRAY || s->elements != 2 ||
+		    s->element[0]->type != REDIS_REPLY_STRING)
+			continue;
+		stream = strcmp(s->element[0]->str,
+		    in->keys[BATCH_EVENTS]) == 0 ? BATCH_EVENTS :
+		    BATCH_REQUESTS;
+		if ((b = batch_take(in, stream)) == NULL)
+			fatal("intake: no free batch for a read");
+		batch_add_entries(b, s->element[1], 1);
 		if (b->nentries > 0)
-			router_submit(in->d->router, b);
+			submit(in, b);
 		else
 			batch_put(in, b);
 	}
@@ -330,7 +391,7 @@ intake_kick(struct intake *in)
 	struct config	*cfg = in->d->live->cfg;
 	const char	*group = in->d->boot->cfg->intake.group;
 	char		 count[16], idle[32];
-	int		 rv = -1;
+	int		 rv = -1, req, ev;
 
 	if (in->d->stopping) {
 		/* No more reads; the daemon exits once nothing is in flight. */
@@ -339,7 +400,13 @@ intake_kick(struct intake *in)
 	}
 	if (in->in_flight ||
 	    rconn_state(in->d->reader) != RCONN_READY ||
-	    !router_ready(in->d->router) || batches_free(in) == 0)
+	    !router_ready(in->d->router))
+		return;
+	req = batches_free(in) > 0;
+	ev = !in->ev_busy;
+	/* Each phase needs room for the stream in hand. */
+	if (in->phase != PHASE_READ &&
+	    !(in->cur == BATCH_EVENTS ? ev : req))
 		return;
 	snprintf(count, sizeof count, "%d", cfg->intake.batch);
 	switch (in->phase) {
@@ -347,32 +414,40 @@ intake_kick(struct intake *in)
 	case PHASE_GROUP:
 		in->phase = PHASE_GROUP;
 		rv = rconn_command(in->d->reader, group_reply, in,
-		    "XGROUP CREATE %s %s 0 MKSTREAM", in->stream_key, group);
+		    "XGROUP CREATE %s %s 0 MKSTREAM", in->keys[in->cur], group);
 		break;
 	case PHASE_RECOVER:
 		rv = rconn_command(in->d->reader, pending_reply, in,
-		    "XPENDING %s %s %s + %s %s", in->stream_key,
+		    "XPENDING %s %s %s + %s %s", in->keys[in->cur],
 		    group, in->cursor, count, in->d->consumer);
 		break;
 	case PHASE_CLAIM:
 		snprintf(idle, sizeof idle, "%lld",
 		    (long long)cfg->intake.claim_idle_ms);
 		rv = rconn_command(in->d->reader, pending_reply, in,
-		    "XPENDING %s %s IDLE %s %s + %s", in->stream_key,
+		    "XPENDING %s %s IDLE %s %s + %s", in->keys[in->cur],
 		    group, idle, in->cursor, count);
 		break;
 	case PHASE_READ:
 		if (in->claim_due) {
 			in->claim_due = 0;
 			in->phase = PHASE_CLAIM;
+			in->cur = BATCH_REQUESTS;
+			in->phase_done = 0;
 			snprintf(in->cursor, sizeof in->cursor, "-");
 			intake_kick(in);
 			return;
 		}
-		rv = rconn_command(in->d->reader, read_reply, in,
-		    "XREADGROUP GROUP %s %s COUNT %s BLOCK %d STREAMS %s >",
-		    group, in->d->consumer, count, INTAKE_BLOCK_MS,
-		    in->stream_key);
+		/*
+		 * Both streams need room: a read of one alone would block
+		 * for a second while the other has entries waiting.
+		 */
+		if (req && ev)
+			rv = rconn_command(in->d->reader, read_reply, in,
+			    "XREADGROUP GROUP %s %s COUNT %s BLOCK %d STREAMS "
+			    "%s %s > >", group, in->d->consumer, count,
+			    INTAKE_BLOCK_MS, in->keys[BATCH_REQUESTS],
+			    in->keys[BATCH_EVENTS]);
 		break;
 	}
 	if (rv == 0)
@@ -394,6 +469,8 @@ intake_reader_state(struct rconn *rc, enum rconn_state s, void *arg)
 
 	if (s == RCONN_READY) {
 		in->phase = PHASE_GROUP;
+		in->cur = BATCH_REQUESTS;
+		in->phase_done = 0;
 		intake_kick(in);
 	} else {
 		in->phase = PHASE_WAIT;
@@ -407,19 +484,17 @@ intake_new(struct daemon *d)
 	struct config	*cfg = d->boot->cfg;
 	struct timeval	 tv;
 	int64_t		 every = cfg->intake.claim_idle_ms / 2;
-	size_t		 len;
 
 	if ((in = calloc(1, sizeof *in)) == NULL)
 		return NULL;
 	in->d = d;
 	in->phase = PHASE_WAIT;
-	len = strlen(cfg->redis.prefix) + strlen(cfg->intake.stream) + 1;
-	if ((in->stream_key = malloc(len)) == NULL) {
+	if (asprintf(&in->keys[BATCH_REQUESTS], "%s%s", cfg->redis.prefix,
+	    cfg->intake.stream) == -1 || asprintf(&in->keys[BATCH_EVENTS],
+	    "%s%s", cfg->redis.prefix, cfg->intake.events) == -1) {
 		free(in);
 		return NULL;
 	}
-	snprintf(in->stream_key, len, "%s%s", cfg->redis.prefix,
-	    cfg->intake.stream);
 	if (every < 1000)
 		every = 1000;
 	tv.tv_sec = every / 1000;
@@ -439,7 +514,9 @@ intake_free(struct intake *in)
 		event_free(in->claim_timer);
 	for (int i = 0; i < INTAKE_MAX_BATCHES; i++)
 		batch_release(&in->batches[i]);
+	batch_release(&in->ev_batch);
 	free(in->page);
-	free(in->stream_key);
+	free(in->keys[BATCH_REQUESTS]);
+	free(in->keys[BATCH_EVENTS]);
 	free(in);
 }

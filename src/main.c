@@ -22,12 +22,14 @@
 #include "config.h"
 #include "daemon.h"
 #include "depth.h"
+#include "events.h"
 #include "http.h"
 #include "intake.h"
 #include "log.h"
 #include "metrics.h"
 #include "redis.h"
 #include "route.h"
+#include "sla.h"
 #include "rules.h"
 
 /*
@@ -415,6 +417,8 @@ main(int argc, char **argv)
 	d->last_loop_ms = daemon_now_ms();
 
 	d->router = router_new(d);
+	d->events = events_new(d);
+	d->sla = sla_new(d);
 	d->intake = intake_new(d);
 	d->reader = rconn_new(d->base, &cfg->redis, "reader", REDIS_TIMEOUT_MS,
 	    READER_SLACK_MS, intake_reader_state, d->intake);
@@ -422,6 +426,7 @@ main(int argc, char **argv)
 	    0, router_writer_state, d->router);
 	depth = depth_new(d, DEPTH_INTERVAL_MS);
 	if (d->router == NULL || d->intake == NULL || d->reader == NULL ||
+	    d->events == NULL || d->sla == NULL ||
 	    d->writer == NULL || d->consumer == NULL || depth == NULL)
 		fatalx("out of memory at start-up");
 
@@ -455,6 +460,8 @@ main(int argc, char **argv)
 	depth_free(depth);	/* after the writer: its replies are in */
 	intake_free(d->intake);
 	router_free(d->router);
+	events_free(d->events);
+	sla_free(d->sla);
 	event_free(sighup);
 	event_free(sigterm);
 	event_free(sigint);

@@ -11,6 +11,13 @@
  * once: the script skips a ticket whose hash already exists (a redelivered
  * or duplicate `id`), and a dead letter whose entry is no longer pending.
  *
+ * SLA clocks start here (docs/sla.md): the ticket gets its policy's
+ * first_response_due and resolution_due, computed from created_at in the
+ * policy's calendar; the queue score is the first-response deadline; and
+ * each escalation step is added to the schedule P+sla, inside the same
+ * EXISTS guard as the ticket, so a redelivered request schedules nothing
+ * twice.  sla.c fires the steps.
+ *
  * The script is loaded with SCRIPT LOAD when the writer connects; a
  * NOSCRIPT (Redis restarted or flushed its scripts) loads it again and
  * resends the same call.  A call whose connection died is resent when the
@@ -25,7 +32,9 @@
 
 #include "batch.h"
 #include "config.h"
+#include "calendar.h"
 #include "daemon.h"
+#include "deadline.h"
 #include "intake.h"
 #include "log.h"
 #include "metrics.h"
@@ -37,31 +46,38 @@
 #define ONE_YEAR_MS		(365LL * 24 * 3600 * 1000)
 
 /*
- * KEYS: requests stream, dead stream, then ticket and queue key per T.
+ * KEYS: requests stream, dead stream, sla set, then ticket and queue key
+ * per T.
  * ARGV: group, then records:
- *   T src npairs f v ... queue_score ticket_id
+ *   T src npairs f v ... queue_score ticket_id nsteps score member ...
  *   D src npairs f v ...
  *   A src
  * Returns one character per record: R routed, S skipped (ticket existed),
  * D dead-lettered, d dead letter skipped (already acknowledged), A acked.
  */
 static const char route_script[] =
-"local stream, dead, group = KEYS[1], KEYS[2], ARGV[1]\n"
-"local k, i, out, acks = 3, 2, {}, {}\n"
+"local stream, dead, sla = KEYS[1], KEYS[2], KEYS[3]\n"
+"local group = ARGV[1]\n"
+"local k, i, out, acks = 4, 2, {}, {}\n"
 "while i <= #ARGV do\n"
 "  local kind, src = ARGV[i], ARGV[i + 1]\n"
 "  if kind == 'T' then\n"
 "    local n = tonumber(ARGV[i + 2])\n"
 "    local tkey, qkey = KEYS[k], KEYS[k + 1]\n"
+"    local s = i + 6 + 2 * n\n"
+"    local ns = tonumber(ARGV[s - 1])\n"
 "    k = k + 2\n"
 "    if redis.call('EXISTS', tkey) == 0 then\n"
 "      redis.call('HSET', tkey, unpack(ARGV, i + 3, i + 2 + 2 * n))\n"
 "      redis.call('ZADD', qkey, ARGV[i + 3 + 2 * n], ARGV[i + 4 + 2 * n])\n"
+"      if ns > 0 then\n"
+"        redis.call('ZADD', sla, unpack(ARGV, s, s - 1 + 2 * ns))\n"
+"      end\n"
 "      out[#out + 1] = 'R'\n"
 "    else\n"
 "      out[#out + 1] = 'S'\n"
 "    end\n"
-"    i = i + 5 + 2 * n\n"
+"    i = s + 2 * ns\n"
 "  elseif kind == 'D' then\n"
 "    local n = tonumber(ARGV[i + 2])\n"
 "    if #redis.call('XPENDING', stream, group, src, src, 1) > 0 then\n"
@@ -347,9 +363,14 @@ add_entry_fields(struct arglist *a, const struct batch *b,
 static void
 add_ticket_fields(struct arglist *a, struct batch *b, const struct entry *e,
     size_t id_off, size_t id_len, int64_t created_at,
-    const struct verdict *v, const char *version, int64_t now)
+    const struct verdict *v, const char *version, int64_t now,
+    const int64_t *due, const int64_t *within)
 {
-	arg_fmt(a, b, "%zu", e->nfields + 12);
+	size_t	nclocks = 0;
+
+	for (int m = 0; m < SLA_NMETRICS; m++)
+		nclocks += within[m] > 0;
+	arg_fmt(a, b, "%zu", e->nfields + 12 + 2 * nclocks);
 	add_entry_fields(a, b, e);
 	arg_const(a, "ticket_id");
 	arg_arena(a, id_off, id_len);
@@ -375,6 +396,49 @@ add_ticket_fields(struct arglist *a, struct batch *b, const struct entry *e,
 	arg_fmt(a, b, "%lld", (long long)now);
 	arg_const(a, "rules_version");
 	arg_const(a, version);
+	for (int m = 0; m < SLA_NMETRICS; m++) {
+		if (within[m] <= 0)
+			continue;
+		arg_fmt(a, b, "%s_due", deadline_metric_name(m));
+		arg_fmt(a, b, "%lld", (long long)due[m]);
+		arg_fmt(a, b, "%s_target", deadline_metric_name(m));
+		arg_fmt(a, b, "%lld", (long long)within[m]);
+	}
+}
+
+/*
+ * The ticket's deadlines, and the escalation steps as P+sla score/member
+ * pairs after their count.  All clocks start at created_at, spent 0.
+ */
+static void
+add_steps(struct arglist *a, struct batch *b, const struct rules *rules,
+    const struct verdict *v, const char *id, size_t id_len,
+    int64_t created_at)
+{
+	const struct calendar	*cal = rules_policy_calendar(rules, v->policy);
+	const struct sla_target	*t;
+	char			 member[512];
+	size_t			 n = 0;
+
+	for (int m = 0; m < SLA_NMETRICS; m++)
+		if ((t = rules_policy_target(rules, v->policy, m)) != NULL &&
+		    t->within_ms > 0)
+			n += t->nsteps;
+	arg_fmt(a, b, "%zu", n);
+	for (int m = 0; m < SLA_NMETRICS && n > 0; m++) {
+		if ((t = rules_policy_target(rules, v->policy, m)) == NULL ||
+		    t->within_ms <= 0)
+			continue;
+		for (size_t i = 0; i < t->nsteps; i++) {
+			if (deadline_member_format(member, sizeof member, id,
+			    id_len, m, (int)i, 0, v->policy_name) == -1)
+				fatalx("route: schedule entry too long");
+			arg_fmt(a, b, "%lld", (long long)deadline_at(cal,
+			    created_at, 0, deadline_step_ms(t->within_ms,
+			    t->steps[i].at_permille)));
+			arg_fmt(a, b, "%s", member);
+		}
+	}
 }
 
 /* A dead letter keeps every original field, plus why, whence and when. */
@@ -414,6 +478,7 @@ build_call(struct router *r, struct batch *b)
 	k->n = a->n = 0;
 	arg_fmt(k, b, "%s%s", prefix, boot->intake.stream);
 	arg_fmt(k, b, "%sdead", prefix);
+	arg_fmt(k, b, "%ssla", prefix);
 	arg_const(a, boot->intake.group);
 
 	for (size_t i = 0; i < b->nentries; i++) {
@@ -422,6 +487,9 @@ build_call(struct router *r, struct batch *b)
 		size_t			 nreq, ncust, id_off, id_len;
 		struct request		 rq;
 		struct verdict		 v;
+		int64_t			 due[SLA_NMETRICS] = { 0 };
+		int64_t			 within[SLA_NMETRICS] = { 0 };
+		char			 id[REQUEST_ID_MAX + 1];
 
 		if (e->outcome == OUTCOME_ACK) {
 			arg_const(a, "A");
@@ -444,16 +512,33 @@ build_call(struct router *r, struct batch *b)
 		e->team = v.team;
 		e->tier = v.tier;
 		e->urgency = v.urgency;
+		/* The id, copied: the arena moves while the call is built. */
+		snprintf(id, sizeof id, "%.*s", (int)rq.id_len, rq.id);
+		for (int m = 0; m < SLA_NMETRICS && v.policy >= 0; m++) {
+			const struct sla_target	*t = rules_policy_target(rules,
+						    v.policy, m);
 
-		arg_fmt(k, b, "%sticket:%.*s", prefix, (int)rq.id_len, rq.id);
+			if (t == NULL || t->within_ms <= 0)
+				continue;
+			within[m] = t->within_ms;
+			due[m] = deadline_at(rules_policy_calendar(rules,
+			    v.policy), rq.created_at, 0, t->within_ms);
+		}
+
+		arg_fmt(k, b, "%sticket:%s", prefix, id);
 		arg_fmt(k, b, "%squeue:%s", prefix, v.team_name);
 		arg_const(a, "T");
 		arg_arena(a, e->id_off, strlen(batch_id(b, e)));
 		add_ticket_fields(a, b, e, id_off, id_len, rq.created_at, &v,
-		    cfg->version, now);
-		/* No SLA deadline yet: created_at plus a year (contract §1.3). */
-		arg_fmt(a, b, "%lld", (long long)(rq.created_at + ONE_YEAR_MS));
+		    cfg->version, now, due, within);
+		/* Earliest deadline first; none: created_at plus a year. */
+		arg_fmt(a, b, "%lld", (long long)(within[SLA_FIRST_RESPONSE] > 0 ?
+		    due[SLA_FIRST_RESPONSE] : rq.created_at + ONE_YEAR_MS));
 		arg_arena(a, id_off, id_len);
+		if (v.policy >= 0)
+			add_steps(a, b, rules, &v, id, id_len, rq.created_at);
+		else
+			arg_const(a, "0");
 	}
 
 	argc = 3 + k->n + a->n;

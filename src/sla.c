@@ -1,1 +1,485 @@
-/* placeholder */
+/*
+ * sla.c - the one timer that fires escalation steps.
+ *
+ * The schedule lives in Redis only: P+sla is a sorted set with one member
+ * per escalation step still to fire (deadline.h gives its format), scored by
+ * the instant it fires.  Nothing is kept in process memory, so a crash or a
+ * restart loses nothing, and a step whose time passed while no triaged ran
+ * is simply found due at the next tick.
+ *
+ *   timer ──> ZRANGEBYSCORE sla -inf now LIMIT 0 256   (what is due)
+ *             ZRANGEBYSCORE sla (now +inf LIMIT 0 1    (when to wake next)
+ *         ──> EVALSHA fire: per member  ZREM ─1─> clock still running?
+ *                                                 ─> XADD alert, record
+ *                                                    the step, raise,
+ *                                                    reassign
+ *
+ * Exactly once: the fire script removes the member first and acts only if
+ * its ZREM removed it, so of several triaged processes polling the same set
+ * exactly one fires each step; the removal and the alert are one atomic
+ * script, so a crash cannot separate them.  The ticket's `fired:METRIC:STEP`
+ * field is a second guard, so a step never fires twice even if a schedule
+ * is rebuilt (resumed, reopened).
+ *
+ * Cheap with a million open clocks: the timer is armed at the earliest
+ * score (at most SLA_POLL_MS ahead, since another process may schedule an
+ * earlier step), and each tick costs two O(log N) range reads.
+ */
+#define _GNU_SOURCE		/* asprintf */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <hiredis/hiredis.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "deadline.h"
+#include "log.h"
+#include "metrics.h"
+#include "redis.h"
+#include "rules.h"
+#include "script.h"
+#include "sla.h"
+
+#define SLA_POLL_MS		200	/* longest sleep between ticks */
+#define SLA_RETRY_MS		250	/* writer down or script loading */
+#define SLA_BATCH		256	/* due members fired per call */
+#define SLA_GAUGE_MS		5000	/* open clocks gauge refresh */
+
+/*
+ * KEYS: sla set, alerts stream.  ARGV: key prefix, now, then per member:
+ *   member ticket metric step gen kind notify raise lowers reassign
+ * kind '' means the step is not in the rules any more: just drop it.
+ * lowers is a comma list of the urgency levels below `raise`.
+ * Returns one character per member: F fired, s clock stopped (or step
+ * already fired), x ticket gone, - another process took it.
+ */
+static const char fire_script[] =
+"local sla, alerts, prefix, now = KEYS[1], KEYS[2], ARGV[1], ARGV[2]\n"
+"local out, i = {}, 3\n"
+"while i <= #ARGV do\n"
+"  local member, id, metric, step, gen, kind, notify, raise, lowers,\n"
+"    reassign = unpack(ARGV, i, i + 9)\n"
+"  i = i + 10\n"
+"  local r = '-'\n"
+"  if redis.call('ZREM', sla, member) == 1 then\n"
+"    local tkey = prefix .. 'ticket:' .. id\n"
+"    local fired = 'fired:' .. metric .. ':' .. step\n"
+"    local t = redis.call('HMGET', tkey, 'status', 'team', 'tier',\n"
+"      'urgency', 'policy', metric .. '_due', metric .. '_gen',\n"
+"      'first_response_at', 'paused_at', fired)\n"
+"    local running = t[1] and t[1] ~= 'resolved' and not t[10] and\n"
+"      (t[7] or '0') == gen and kind ~= ''\n"
+"    if metric == 'first_response' then running = running and not t[8]\n"
+"    else running = running and not t[9] end\n"
+"    r = t[1] and 's' or 'x'\n"
+"    if running then\n"
+"      local a = {'ticket', id, 'team', t[2] or '', 'tier', t[3] or '',\n"
+"        'urgency', t[4] or '', 'policy', t[5] or '', 'metric', metric,\n"
+"        'step', step, 'kind', kind, 'notify', notify, 'due', t[6] or '',\n"
+"        'fired_at', now}\n"
+"      redis.call('HSET', tkey, fired, now)\n"
+"      redis.call('HINCRBY', tkey, 'rev', 1)\n"
+"      if raise ~= '' and t[4] and\n"
+"         string.find(',' .. lowers .. ',', ',' .. t[4] .. ',', 1, true) then\n"
+"        redis.call('HSET', tkey, 'urgency', raise, 'raised', raise)\n"
+"        a[#a + 1] = 'raised'\n"
+"        a[#a + 1] = raise\n"
+"      end\n"
+"      if reassign ~= '' and t[2] ~= reassign then\n"
+"        local old = prefix .. 'queue:' .. (t[2] or '')\n"
+"        local score = redis.call('ZSCORE', old, id)\n"
+"        if score then\n"
+"          redis.call('ZREM', old, id)\n"
+"          redis.call('ZADD', prefix .. 'queue:' .. reassign, score, id)\n"
+"        end\n"
+"        redis.call('HSET', tkey, 'team', reassign, 'reassigned', reassign)\n"
+"        a[#a + 1] = 'reassigned'\n"
+"        a[#a + 1] = reassign\n"
+"      end\n"
+"      redis.call('XADD', alerts, '*', unpack(a))\n"
+"      r = 'F'\n"
+"    end\n"
+"  end\n"
+"  out[#out + 1] = r\n"
+"end\n"
+"return table.concat(out)\n";
+
+/* What the fire call said about each member, for logs and metrics. */
+struct fired {
+	char	 kind[8];
+	char	*member;
+	int64_t	 at;		/* when it was due to fire */
+};
+
+struct sla {
+	struct daemon	*d;
+	struct script	 fire;
+	struct event	*timer;
+	int		 busy;		/* a tick is in flight */
+	int		 replies;	/* range replies still to come */
+	int		 got;		/* range replies seen */
+	int		 failed;	/* one of them failed */
+	int		 full;		/* the due range hit SLA_BATCH */
+	int64_t		 now;		/* the tick's now */
+	int64_t		 next_ms;	/* earliest future score, -1 none */
+	int64_t		 gauge_ms;	/* last open clocks refresh */
+	char		*sla_key, *alerts_key;
+	/* The fire call being built: owned strings. */
+	char		**argv;
+	size_t		*argvlen;
+	size_t		 argc, argv_cap;
+	struct fired	*fired;
+	size_t		 nfired, fired_cap;
+	char		*cmd;
+	size_t		 cmdlen;
+};
+
+static void	arm(struct sla *, int64_t ms);
+
+int
+sla_policy_find(const struct rules *rules, const char *name, size_t len)
+{
+	size_t	n = rules_policy_count(rules);
+
+	for (size_t i = 0; i < n; i++) {
+		const char	*p = rules_policy_name(rules, (int)i);
+
+		if (p != NULL && strlen(p) == len && memcmp(p, name, len) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+static void
+push(struct sla *s, const char *str, size_t len)
+{
+	if (s->argc == s->argv_cap) {
+		s->argv_cap = s->argv_cap ? s->argv_cap * 2 : 256;
+		s->argv = realloc(s->argv, s->argv_cap * sizeof *s->argv);
+		s->argvlen = realloc(s->argvlen, s->argv_cap *
+		    sizeof *s->argvlen);
+		if (s->argv == NULL || s->argvlen == NULL)
+			fatal("sla argv");
+	}
+	if ((s->argv[s->argc] = malloc(len + 1)) == NULL)
+		fatal("sla argv");
+	memcpy(s->argv[s->argc], str, len);
+	s->argv[s->argc][len] = '\0';
+	s->argvlen[s->argc++] = len;
+}
+
+static void
+push_str(struct sla *s, const char *str)
+{
+	push(s, str, strlen(str));
+}
+
+static void
+call_reset(struct sla *s)
+{
+	for (size_t i = 0; i < s->argc; i++)
+		free(s->argv[i]);
+	s->argc = 0;
+	for (size_t i = 0; i < s->nfired; i++)
+		free(s->fired[i].member);
+	s->nfired = 0;
+	free(s->cmd);
+	s->cmd = NULL;
+}
+
+/* Append one due member's record to the fire call. */
+static void
+add_member(struct sla *s, const struct rules *rules, const char *m,
+    size_t len, int64_t at)
+{
+	struct deadline_member	 dm;
+	const struct sla_target	*t = NULL;
+	const struct sla_step	*st = NULL;
+	struct fired		*f;
+	char			 num[32], lowers[512];
+	int			 policy;
+	size_t			 o = 0;
+
+	if (deadline_member_parse(m, len, &dm) == -1) {
+		log_warnx("sla: dropping malformed schedule entry '%.*s'",
+		    (int)len, m);
+		/* A record whose ticket cannot exist: the script drops it. */
+		push(s, m, len);
+		push_str(s, "");
+		push_str(s, "first_response");
+		push_str(s, "0");
+		push_str(s, "0");
+		for (int i = 0; i < 5; i++)
+			push_str(s, "");
+		goto out;
+	}
+	policy = sla_policy_find(rules, dm.policy, dm.policy_len);
+	if (policy != -1)
+		t = rules_policy_target(rules, policy, dm.metric);
+	if (t != NULL && (size_t)dm.step < t->nsteps)
+		st = &t->steps[dm.step];
+	else
+		log_warnx("sla: ticket %.*s: policy %.*s has no %s step %d in "
+		    "rules %s any more; dropped", (int)dm.ticket_len,
+		    dm.ticket, (int)dm.policy_len, dm.policy,
+		    deadline_metric_name(dm.metric), dm.step,
+		    s->d->live->cfg->version);
+	push(s, m, len);
+	push(s, dm.ticket, dm.ticket_len);
+	push_str(s, deadline_metric_name(dm.metric));
+	snprintf(num, sizeof num, "%d", dm.step);
+	push_str(s, num);
+	snprintf(num, sizeof num, "%ld", dm.gen);
+	push_str(s, num);
+	push_str(s, st == NULL ? "" : st->at_permille < 1000 ? "warning" :
+	    "breach");
+	push_str(s, st != NULL && st->notify != NULL ? st->notify : "");
+	lowers[0] = '\0';
+	if (st != NULL && st->raise >= 0) {
+		push_str(s, rules_urgency_name(rules, st->raise));
+		for (size_t u = st->raise + 1; u < rules_urgency_count(rules);
+		    u++) {
+			int	n = snprintf(lowers + o, sizeof lowers - o,
+				    "%s%s", o ? "," : "",
+				    rules_urgency_name(rules, (int)u));
+
+			if (n < 0 || (size_t)n >= sizeof lowers - o)
+				break;
+			o += n;
+		}
+	} else
+		push_str(s, "");
+	push_str(s, lowers);
+	push_str(s, st != NULL && st->reassign >= 0 ?
+	    rules_team_name(rules, st->reassign) : "");
+out:
+	if (s->nfired == s->fired_cap) {
+		s->fired_cap = s->fired_cap ? s->fired_cap * 2 : 64;
+		if ((s->fired = realloc(s->fired, s->fired_cap *
+		    sizeof *s->fired)) == NULL)
+			fatal("sla fired");
+	}
+	f = &s->fired[s->nfired++];
+	snprintf(f->kind, sizeof f->kind, "%s", s->argv[s->argc - 5]);
+	if ((f->member = strndup(m, len)) == NULL)
+		fatal("sla member");
+	f->at = at;
+}
+
+static void	send_fire(struct sla *);
+
+static void
+fire_reply(struct rconn *rc, redisReply *reply, void *arg)
+{
+	struct sla	*s = arg;
+
+	if (reply == NULL) {
+		/* Unknown outcome: the next tick sees what is still due. */
+		s->busy = 0;
+		call_reset(s);
+		arm(s, SLA_RETRY_MS);
+		return;
+	}
+	if (script_missing(&s->fire, rc, reply)) {
+		arm(s, SLA_RETRY_MS);
+		s->busy = 0;
+		call_reset(s);
+		return;
+	}
+	s->busy = 0;
+	if (reply->type == REDIS_REPLY_ERROR) {
+		log_warnx("sla: firing %zu steps failed: %.*s", s->nfired,
+		    (int)reply->len, reply->str);
+		metrics_inc(METRIC_REDIS_ERRORS);
+		call_reset(s);
+		arm(s, SLA_RETRY_MS);
+		return;
+	}
+	for (size_t i = 0; i < s->nfired && reply->type == REDIS_REPLY_STRING &&
+	    i < reply->len; i++) {
+		struct fired	*f = &s->fired[i];
+
+		if (reply->str[i] != 'F')
+			continue;
+		metrics_alert(f->kind);
+		log_info("sla: %s %s fired %lld ms after its time", f->kind,
+		    f->member, (long long)(s->now - f->at));
+	}
+	call_reset(s);
+	/* More may be due right now. */
+	arm(s, s->full ? 0 : -1);
+}
+
+static void
+send_fire(struct sla *s)
+{
+	int	len;
+
+	len = redisFormatCommandArgv(&s->cmd, (int)s->argc,
+	    (const char **)s->argv, s->argvlen);
+	if (len < 0)
+		fatal("sla: formatting the fire call");
+	s->cmdlen = len;
+	if (rconn_formatted(s->d->writer, fire_reply, s, s->cmd,
+	    s->cmdlen) == -1) {
+		s->busy = 0;
+		call_reset(s);
+		arm(s, SLA_RETRY_MS);
+	}
+}
+
+static void
+range_reply(struct rconn *rc, redisReply *reply, void *arg)
+{
+	struct sla		*s = arg;
+	const struct rules	*rules = s->d->live->cfg->rules;
+	int			 which = s->got++;
+	int64_t			 wait;
+
+	s->replies--;
+	if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
+		if (reply != NULL) {
+			log_warnx("sla: reading the schedule failed: %.*s",
+			    (int)reply->len, reply->str);
+			metrics_inc(METRIC_REDIS_ERRORS);
+		}
+		s->failed = 1;
+	} else if (which == 0 && reply->type == REDIS_REPLY_ARRAY) {
+		/* Due members, with their scores. */
+		s->full = reply->elements / 2 >= SLA_BATCH;
+		for (size_t i = 0; i + 1 < reply->elements; i += 2)
+			add_member(s, rules, reply->element[i]->str,
+			    reply->element[i]->len,
+			    strtoll(reply->element[i + 1]->str, NULL, 10));
+	} else if (which == 1 && reply->type == REDIS_REPLY_ARRAY &&
+	    reply->elements == 2)
+		s->next_ms = strtoll(reply->element[1]->str, NULL, 10);
+	else if (which == 2 && reply->type == REDIS_REPLY_INTEGER)
+		metrics_set_open_clocks(reply->integer);
+	if (s->replies > 0)
+		return;
+	if (s->failed || s->nfired == 0) {
+		s->busy = 0;
+		call_reset(s);
+		wait = s->failed ? SLA_RETRY_MS : -1;
+		arm(s, wait);
+		return;
+	}
+	send_fire(s);
+}
+
+static void
+tick(evutil_socket_t fd, short ev, void *arg)
+{
+	struct sla	*s = arg;
+	struct daemon	*d = s->d;
+	char		 now[24], batch[16];
+	int		 n = 0;
+
+	if (s->busy)
+		return;
+	if (rconn_state(d->writer) != RCONN_READY ||
+	    !script_ensure(&s->fire, d->writer)) {
+		arm(s, SLA_RETRY_MS);
+		return;
+	}
+	s->now = daemon_now_ms();
+	s->next_ms = -1;
+	s->full = 0;
+	s->got = 0;
+	s->failed = 0;
+	call_reset(s);
+	snprintf(now, sizeof now, "%lld", (long long)s->now);
+	snprintf(batch, sizeof batch, "%d", SLA_BATCH);
+	/* EVALSHA sha 2 sla alerts prefix now, then the members. */
+	push_str(s, "EVALSHA");
+	push_str(s, s->fire.sha);
+	push_str(s, "2");
+	push_str(s, s->sla_key);
+	push_str(s, s->alerts_key);
+	push_str(s, d->boot->cfg->redis.prefix);
+	push_str(s, now);
+	s->busy = 1;
+	s->replies = 0;
+	if (rconn_command(d->writer, range_reply, s, "ZRANGEBYSCORE %s -inf "
+	    "%s WITHSCORES LIMIT 0 %s", s->sla_key, now, batch) == 0)
+		n++;
+	if (rconn_command(d->writer, range_reply, s, "ZRANGEBYSCORE %s (%s "
+	    "+inf WITHSCORES LIMIT 0 1", s->sla_key, now) == 0)
+		n++;
+	if (s->now - s->gauge_ms >= SLA_GAUGE_MS &&
+	    rconn_command(d->writer, range_reply, s, "ZCARD %s",
+	    s->sla_key) == 0) {
+		s->gauge_ms = s->now;
+		n++;
+	}
+	s->replies = n;
+	if (n == 0) {
+		s->busy = 0;
+		call_reset(s);
+		arm(s, SLA_RETRY_MS);
+	}
+}
+
+/* Wake up in ms (0: at once; -1: at the next poll). */
+static void
+arm(struct sla *s, int64_t ms)
+{
+	struct timeval	tv;
+
+	if (ms < 0)
+		ms = s->next_ms >= 0 && s->next_ms - daemon_now_ms() <
+		    SLA_POLL_MS ? s->next_ms - daemon_now_ms() : SLA_POLL_MS;
+	if (ms < 0)
+		ms = 0;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(s->timer, &tv);
+}
+
+static void
+script_loaded(void *arg)
+{
+	struct sla	*s = arg;
+
+	if (!s->busy)
+		arm(s, 0);
+}
+
+struct sla *
+sla_new(struct daemon *d)
+{
+	const struct config	*cfg = d->boot->cfg;
+	struct sla		*s;
+
+	if ((s = calloc(1, sizeof *s)) == NULL)
+		return NULL;
+	s->d = d;
+	script_init(&s->fire, "escalation", fire_script, script_loaded, s);
+	if (asprintf(&s->sla_key, "%ssla", cfg->redis.prefix) == -1 ||
+	    asprintf(&s->alerts_key, "%salerts", cfg->redis.prefix) == -1 ||
+	    (s->timer = evtimer_new(d->base, tick, s)) == NULL)
+		fatal("sla");
+	arm(s, SLA_RETRY_MS);
+	return s;
+}
+
+void
+sla_free(struct sla *s)
+{
+	if (s == NULL)
+		return;
+	call_reset(s);
+	if (s->timer != NULL)
+		event_free(s->timer);
+	free(s->argv);
+	free(s->argvlen);
+	free(s->fired);
+	free(s->sla_key);
+	free(s->alerts_key);
+	free(s);
+}

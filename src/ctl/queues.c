@@ -97,6 +97,47 @@ hash_get(const redisReply *h, const char *name)
 	return NULL;
 }
 
+/* Whether a ticket's clock has stopped: 0 first response, 1 resolution. */
+static int
+clock_stopped(const redisReply *h, int metric)
+{
+	const char	*status = hash_get(h, "status");
+
+	if (status != NULL && strcmp(status, "resolved") == 0)
+		return 1;
+	if (metric == 0)
+		return hash_get(h, "first_response_at") != NULL;
+	return hash_get(h, "paused_at") != NULL;
+}
+
+/* The escalation steps that fired: fields fired:METRIC:STEP. */
+static void
+print_fired(const redisReply *h)
+{
+	int	n = 0;
+
+	for (size_t i = 0; i + 1 < h->elements; i += 2) {
+		const char	*name = h->element[i]->str;
+		const char	*colon;
+		char		 when[64];
+
+		if (strncmp(name, "fired:", 6) != 0 ||
+		    (colon = strchr(name + 6, ':')) == NULL)
+			continue;
+		if (n++ == 0)
+			printf("escalations fired\n");
+		printf("  %.*s step %-8s %s\n", (int)(colon - name - 6),
+		    name + 6, colon + 1, ctl_time(strtoll(h->element[i +
+		    1]->str, NULL, 10), when, sizeof when));
+	}
+	if (hash_get(h, "raised") != NULL)
+		printf("  %-22s %s\n", "urgency raised to",
+		    hash_get(h, "raised"));
+	if (hash_get(h, "reassigned") != NULL)
+		printf("  %-22s %s\n", "reassigned to",
+		    hash_get(h, "reassigned"));
+}
+
 int
 ctl_ticket(const struct config *cfg, int argc, char **argv)
 {
@@ -145,15 +186,41 @@ ctl_ticket(const struct config *cfg, int argc, char **argv)
 
 		if ((v = hash_get(r, clock_fields[i][0])) == NULL || *v == '\0')
 			continue;
-		if (strstr(clock_fields[i][0], "_due") != NULL)
-			print_due(clock_fields[i][1], strtoll(v, NULL, 10), now);
-		else
+		if (strstr(clock_fields[i][0], "_due") == NULL)
 			printf("  %-22s %s\n", clock_fields[i][1],
 			    ctl_time(strtoll(v, NULL, 10), when, sizeof when));
+		else if (i == 2 ? !clock_stopped(r, 0) : !clock_stopped(r, 1))
+			print_due(clock_fields[i][1], strtoll(v, NULL, 10), now);
+		else
+			printf("  %-22s %s (clock stopped)\n",
+			    clock_fields[i][1], ctl_time(strtoll(v, NULL, 10),
+			    when, sizeof when));
 	}
-	if ((v = hash_get(r, "paused_at")) != NULL && *v != '\0')
-		printf("  %-22s since %s\n", "resolution clock paused",
+	if ((v = hash_get(r, "paused_at")) != NULL && *v != '\0') {
+		const char	*target = hash_get(r, "resolution_target");
+		const char	*spent = hash_get(r, "resolution_spent");
+		char		 left[64];
+
+		printf("  %-22s since %s", "resolution clock paused",
 		    ctl_time(strtoll(v, NULL, 10), (char[64]){0}, 64));
+		if (target != NULL && spent != NULL)
+			printf(" (%s %s of business time)",
+			    strtoll(target, NULL, 10) >= strtoll(spent, NULL,
+			    10) ? "left" : "overdue by", ctl_duration(
+			    strtoll(target, NULL, 10) - strtoll(spent, NULL, 10),
+			    left, sizeof left));
+		printf("\n");
+	}
+	for (int m = 0; m < 2; m++) {
+		const char	*name = m == 0 ? "first_response" : "resolution";
+		char		 f[64];
+
+		snprintf(f, sizeof f, "%s_met", name);
+		if ((v = hash_get(r, f)) != NULL)
+			printf("  %-22s %s\n", name, strcmp(v, "yes") == 0 ?
+			    "met" : "breached");
+	}
+	print_fired(r);
 	freeReplyObject(r);
 	redisFree(c);
 	return 0;
