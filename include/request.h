@@ -16,6 +16,7 @@
 struct config_intake;
 
 #define REQUEST_ID_MAX		128
+#define REQUEST_MAX_FIELDS	1000
 #define REQUEST_ERROR_MAX	256
 
 /* Why a request was rejected; the metric label of each is request_reason_name(). */

@@ -161,6 +161,12 @@ request_validate(const struct config_intake *in, const char *entry_id,
 	memset(req, 0, sizeof *req);
 	req->fields = fields;
 	req->nfields = nfields;
+	/* Beyond this a ticket's fields no longer fit one script call. */
+	if (nfields > REQUEST_MAX_FIELDS) {
+		snprintf(err, errlen, "the request has %zu fields; at most %d "
+		    "are accepted", nfields, REQUEST_MAX_FIELDS);
+		return REQUEST_MALFORMED;
+	}
 
 	for (size_t i = 0; i < nfields; i++) {
 		const struct field	*f = &fields[i];

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -193,6 +194,26 @@ test_received_at(void **state)
 }
 
 static void
+test_too_many_fields(void **state)
+{
+	static struct field	f[REQUEST_MAX_FIELDS + 1];
+	static char		names[REQUEST_MAX_FIELDS + 1][8];
+	struct request		rq;
+	char			err[REQUEST_ERROR_MAX];
+	size_t			n = make(f, "customer_id", "C1", "channel",
+				    "chat", NULL);
+
+	for (; n < REQUEST_MAX_FIELDS; n++) {
+		snprintf(names[n], sizeof names[n], "f%zu", n);
+		f[n] = (struct field){ names[n], strlen(names[n]), "v", 1 };
+	}
+	assert_int_equal(check(&rq, err, n, f), REQUEST_OK);
+	f[n] = (struct field){ "extra", 5, "v", 1 };
+	assert_int_equal(check(&rq, err, n + 1, f), REQUEST_MALFORMED);
+	assert_non_null(strstr(err, "at most 1000"));
+}
+
+static void
 test_entry_ms(void **state)
 {
 	assert_int_equal(request_entry_ms("1764000000123-7"), 1764000000123LL);
@@ -213,6 +234,7 @@ main(void)
 		cmocka_unit_test(test_too_long_and_duplicate),
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_received_at),
+		cmocka_unit_test(test_too_many_fields),
 		cmocka_unit_test(test_entry_ms),
 	};
 
