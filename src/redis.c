@@ -43,6 +43,7 @@ struct rconn {
 	int64_t				 timeout_ms;
 	int64_t				 slack_ms;
 	int64_t				 state_since;
+	int64_t				 down_since;	/* 0 while ready */
 	int64_t				 backoff_ms;
 	struct event			*tick;		/* timeout check, 1/s */
 	struct event			*retry;		/* reconnect after backoff */
@@ -79,10 +80,18 @@ rconn_state_name(enum rconn_state s)
 	return state_names[s];
 }
 
+/*
+ * One line per change that matters: losing the connection is a warning;
+ * a retry that fails the same way as the last one is only debug, so an
+ * outage does not flood the log; getting back says how long it took.
+ */
 static void
 rconn_set_state(struct rconn *rc, enum rconn_state s, const char *reason)
 {
 	enum rconn_state	old = rc->state;
+	int			same = reason != NULL &&
+				    strcmp(reason, rc->reason) == 0;
+	int64_t			now = now_ms();
 
 	if (reason != NULL)
 		snprintf(rc->reason, sizeof rc->reason, "%s", reason);
@@ -91,10 +100,27 @@ rconn_set_state(struct rconn *rc, enum rconn_state s, const char *reason)
 	if (old == s)
 		return;
 	rc->state = s;
-	rc->state_since = now_ms();
-	if (s == RCONN_READY || old == RCONN_READY || reason != NULL)
-		log_info("redis %s: %s -> %s%s%s", rc->name, state_names[old],
-		    state_names[s], reason ? ": " : "", reason ? reason : "");
+	rc->state_since = now;
+	if (s == RCONN_READY) {
+		if (rc->down_since != 0)
+			log_info("redis %s: %s -> ready after %.1f s", rc->name,
+			    state_names[old], (now - rc->down_since) / 1000.0);
+		else
+			log_info("redis %s: %s -> ready", rc->name,
+			    state_names[old]);
+		rc->down_since = 0;
+	} else if (s == RCONN_BACKOFF) {
+		if (rc->down_since == 0)
+			rc->down_since = now;
+		if (same && old == RCONN_CONNECTING)
+			log_debug("redis %s: %s -> backoff: %s", rc->name,
+			    state_names[old], rc->reason);
+		else
+			log_warnx("redis %s: %s -> backoff: %s", rc->name,
+			    state_names[old], rc->reason);
+	} else if (reason != NULL)
+		log_info("redis %s: %s -> %s: %s", rc->name, state_names[old],
+		    state_names[s], reason);
 	if (rc->state_cb != NULL)
 		rc->state_cb(rc, s, rc->arg);
 }
@@ -201,7 +227,6 @@ handshake_reply(struct rconn *rc, redisReply *r, void *arg)
 	if (r->type == REDIS_REPLY_ERROR) {
 		snprintf(why, sizeof why, "%s failed: %.*s", step,
 		    (int)r->len, r->str);
-		log_warnx("redis %s: %s", rc->name, why);
 		rconn_drop(rc, why);
 		return;
 	}
@@ -339,7 +364,6 @@ tick_cb(evutil_socket_t fd, short ev, void *arg)
 		snprintf(why, sizeof why, "no reply for %lld ms (timeout %lld "
 		    "ms)", (long long)age, (long long)(rc->timeout_ms +
 		    rc->slack_ms));
-		log_warnx("redis %s: %s", rc->name, why);
 		rconn_drop(rc, why);
 	}
 }

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# The daemon under exactly the ACL rule of conf/redis-acl.conf, with the
+# default user switched off: every path (CRM lookups, routing, dead
+# letters, claims, a flushed script cache, queue gauges, a reload) runs
+# without one denial, and the password shows up nowhere.
+. "$(dirname "$0")/ops.sh"
+
+redis_start
+PW="s3cr3t-$RANDOM-$RANDOM"
+ADMIN_PW="admin-$RANDOM"
+
+# The test's own admin user; then the default user goes.
+rcli acl setuser admin on ">$ADMIN_PW" '~*' '&*' +@all >/dev/null
+rcli() { redis-cli -p "$REDIS_PORT" --user admin --pass "$ADMIN_PW" \
+    --no-auth-warning "$@"; }
+rcli acl setuser default off >/dev/null
+check_true "the default user is off" \
+    bash -c "redis-cli -p $REDIS_PORT ping 2>&1 | grep -q NOAUTH"
+
+rule=$(sed -n 's/^user triaged //p' "$SOURCE_DIR/conf/redis-acl.conf")
+check_true "conf/redis-acl.conf holds the rule" test -n "$rule"
+# Word splitting on purpose: the rule is a list of ACL tokens.
+# shellcheck disable=SC2086
+check "ACL SETUSER with the documented rule" OK \
+    "$(rcli acl setuser triaged reset ${rule/>CHANGE-ME/>$PW})"
+as_triaged() { redis-cli -p "$REDIS_PORT" --user triaged --pass "$PW" \
+    --no-auth-warning "$@" 2>&1; }
+check_true "the rule denies FLUSHALL" grep -q NOPERM <<<"$(as_triaged flushall)"
+check_true "the rule denies CONFIG" grep -q NOPERM <<<"$(as_triaged config get '*')"
+check_true "the rule denies KEYS" grep -q NOPERM <<<"$(as_triaged keys '*')"
+check_true "the rule denies keys outside the prefix" \
+    grep -q NOPERM <<<"$(as_triaged hgetall session:1)"
+check_true "the rule denies writing CRM records" \
+    grep -q NOPERM <<<"$(as_triaged hset crm:customer:X level vip)"
+rcli acl log reset >/dev/null
+
+make_config "$T_DIR/triage.yaml"
+check_true "the sample config names the ACL user" \
+    grep -q "^  username: triaged" "$T_DIR/triage.yaml"
+rcli hset crm:customer:VIP1 level vip >/dev/null
+TRIAGED_REDIS_PASSWORD=$PW daemon_start "$T_DIR/triage.yaml"
+main_pid=$DAEMON_PID
+wait_until 15 healthy
+check "healthy as the ACL user" 200 "$(health_code)"
+check "both connections authenticated as triaged" 2 \
+    "$(rcli client list | grep -c ' user=triaged ')"
+
+# Routing, CRM lookups, dead letters, a repeated id.
+gen --count 500 --id-prefix ACL- | rcli --pipe >/dev/null
+rcli xadd ${P}requests '*' id ACL-VIP customer_id VIP1 channel phone \
+    category outage >/dev/null
+rcli xadd ${P}requests '*' id ACL-1 customer_id C1 channel web >/dev/null
+rcli xadd ${P}requests '*' customer_id C1 channel fax >/dev/null
+wait_until 20 is_eq 501 count_keys "${P}ticket:ACL-*"
+check "requests routed under the ACL user" 501 "$(count_keys "${P}ticket:ACL-*")"
+check "the CRM record was read" vip "$(rcli hget ${P}ticket:ACL-VIP tier)"
+wait_until 10 is_eq 1 xlen ${P}dead
+check "a bad request dead-lettered" 1 "$(xlen ${P}dead)"
+
+# Another consumer's entry, idle past claim_idle (2 s): taken over.
+rcli xadd ${P}requests '*' id ACL-CLAIM customer_id C2 channel chat >/dev/null
+# (the daemon may read it first; then there is nothing to claim, so
+# deliver one to the ghost while the daemon is between reads)
+rcli xgroup createconsumer ${P}requests routers ghost >/dev/null
+eid=$(rcli xadd ${P}requests '*' id ACL-GHOST customer_id C2 channel chat)
+rcli xclaim ${P}requests routers ghost 0 "$eid" force >/dev/null
+wait_until 20 rcli exists ${P}ticket:ACL-GHOST
+check "an idle entry of another consumer claimed and routed" 1 \
+    "$(rcli exists ${P}ticket:ACL-GHOST)"
+
+# The script cache flushed: loaded again under the ACL user.
+rcli script flush >/dev/null
+rcli xadd ${P}requests '*' id ACL-FLUSH customer_id C3 channel web >/dev/null
+wait_until 15 rcli exists ${P}ticket:ACL-FLUSH
+check "routed after SCRIPT FLUSH" 1 "$(rcli exists ${P}ticket:ACL-FLUSH)"
+
+# Queue gauges (ZCARD) and a reload.
+wait_until 10 is_eq "$(queued)" metric_sum triaged_queue_depth
+check "queue gauges read under the ACL user" "$(queued)" \
+    "$(metric_sum triaged_queue_depth)"
+kill -HUP "$main_pid"
+wait_until 10 grep -q "reload: rules" "$T_DIR/triaged.log"
+wait_until 10 is_eq 0 pending
+check "nothing left pending" 0 "$(pending)"
+
+check "Redis logged no ACL denial" "" "$(rcli acl log)"
+check_true "the daemon met no NOPERM" \
+    bash -c "! grep -q NOPERM '$T_DIR/triaged.log'"
+check "no Redis error counted" 0 "$(metric triaged_redis_errors_total)"
+
+# The secret: never in the log, --check, /metrics or /healthz.
+TRIAGED_REDIS_PASSWORD=$PW "$TRIAGED" -c "$T_DIR/triage.yaml" --check \
+    >"$T_DIR/check.txt" 2>&1
+check_true "--check names where the password comes from" \
+    grep -q 'password from \$TRIAGED_REDIS_PASSWORD' "$T_DIR/check.txt"
+check_true "--check does not show it" bash -c "! grep -qF '$PW' '$T_DIR/check.txt'"
+check_true "/metrics does not show it" bash -c "! curl -s http://127.0.0.1:$HTTP_PORT/metrics | grep -qF '$PW'"
+
+# A wrong password: refused, said so, and still not shown.
+HTTP2=$(free_port)
+make_config "$T_DIR/wrong.yaml" -e "s/^  listen: .*/  listen: 127.0.0.1:$HTTP2/"
+TRIAGED_REDIS_PASSWORD="$PW-wrong" daemon_start "$T_DIR/wrong.yaml" wrong
+wrong_pid=$DAEMON_PID
+wait_until 10 grep -q "AUTH failed" "$T_DIR/wrong.log"
+check_true "a wrong password is reported" \
+    grep -q "AUTH failed: WRONGPASS" "$T_DIR/wrong.log"
+check "and /healthz says why" 503 \
+    "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HTTP2/healthz")"
+check_true "with the reason" grep -q "AUTH failed" \
+    <<<"$(curl -s "http://127.0.0.1:$HTTP2/healthz")"
+kill -TERM "$wrong_pid"
+wait "$wrong_pid"
+check "a daemon that never connected stops cleanly" 0 "$?"
+
+kill -TERM "$main_pid"
+wait "$main_pid"
+check "clean stop" 0 "$?"
+check_true "no log holds the password" \
+    bash -c "! grep -qF '$PW' '$T_DIR/triaged.log' '$T_DIR/wrong.log'"
