@@ -20,7 +20,8 @@
  * XPENDING before XCLAIM (rather than XAUTOCLAIM) because XAUTOCLAIM does
  * not say how often an entry was delivered, and intake.max_deliveries needs
  * exactly that.  Entries trimmed from the stream while pending are dropped
- * from the pending list by XCLAIM itself and just counted here.
+ * from the pending list by XCLAIM itself; vanished() tells them apart from
+ * entries settled meanwhile, and warns of the trimmed ones.
  *
  * At most INTAKE_MAX_BATCHES batches are in the router at once: the reader
  * waits for one to come back before reading more, which bounds memory.
@@ -215,6 +216,42 @@ next_stream(struct intake *in)
 	}
 	in->cur = BATCH_REQUESTS;
 	in->phase = in->phase == PHASE_RECOVER ? PHASE_CLAIM : PHASE_READ;
+	if (in->phase == PHASE_READ)
+		daemon_progress(in->d);		/* may be ready now */
+}
+
+/* An XRANGE of one entry that XCLAIM did not return: gone, or settled? */
+static void
+vanished_reply(struct rconn *rc, redisReply *r, void *arg)
+{
+	char	*what = arg;	/* "ID KEY", ours to free */
+
+	if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 0) {
+		/* Requests lost to trimming: an operator must hear of it. */
+		log_warnx("entry %s was trimmed from the stream before it was "
+		    "handled", what);
+		metrics_inc(METRIC_TRIMMED);
+	} else if (r != NULL && r->type == REDIS_REPLY_ARRAY)
+		log_debug("entry %s was settled by a write still in flight",
+		    what);
+	free(what);
+}
+
+/*
+ * A pending entry XCLAIM did not return was either trimmed from the stream
+ * (XCLAIM dropped it from the pending list) or acknowledged meanwhile by a
+ * batch written after a reconnect.  Only the first is news; one XRANGE tells.
+ */
+static void
+vanished(struct intake *in, const char *id)
+{
+	char	*what;
+
+	if (asprintf(&what, "%s %s", id, in->keys[in->cur]) == -1)
+		fatal("asprintf");
+	if (rconn_command(in->d->reader, vanished_reply, what,
+	    "XRANGE %s %s %s", in->keys[in->cur], id, id) == -1)
+		free(what);
 }
 
 static void
@@ -244,21 +281,14 @@ claim_reply(struct rconn *rc, redisReply *r, void *arg)
 		if (item->type != REDIS_REPLY_ARRAY || item->elements != 2)
 			continue;
 		id = item->element[0]->str;
-		while (got < in->npage && strcmp(in->page[got].id, id) != 0) {
-			log_info("entry %s of %s was trimmed before it was "
-			    "routed", in->page[got].id, in->keys[in->cur]);
-			metrics_inc(METRIC_TRIMMED);
-			got++;
-		}
+		while (got < in->npage && strcmp(in->page[got].id, id) != 0)
+			vanished(in, in->page[got++].id);
 		batch_add_entries(b, &one, got < in->npage ?
 		    in->page[got].deliveries + 1 : 1);
 		got++;
 	}
-	for (; got < in->npage; got++) {
-		log_info("entry %s of %s was trimmed before it was routed",
-		    in->page[got].id, in->keys[in->cur]);
-		metrics_inc(METRIC_TRIMMED);
-	}
+	while (got < in->npage)
+		vanished(in, in->page[got++].id);
 	if (b->nentries > 0) {
 		metrics_add(METRIC_CLAIMED, b->nentries);
 		submit(in, b);
