@@ -41,6 +41,7 @@
 #include "request.h"
 #include "route.h"
 #include "rules.h"
+#include "script.h"
 
 #define ROUTE_MAX_ATTEMPTS	5
 #define ONE_YEAR_MS		(365LL * 24 * 3600 * 1000)
@@ -122,9 +123,7 @@ struct arglist {
 
 struct router {
 	struct daemon	*d;
-	char		 sha[41];
-	int		 script_ready;
-	int		 script_loading;
+	struct script	 script;
 	size_t		 inflight;		/* batches not yet settled */
 	struct batch	*waiting, *waiting_tail;
 	struct arglist	 keys, args;
@@ -560,7 +559,7 @@ build_call(struct router *r, struct batch *b)
 			fatal("route argv");
 	}
 	r->argv[0] = "EVALSHA";
-	r->argv[1] = r->sha;
+	r->argv[1] = r->script.sha;
 	snprintf(err, sizeof err, "%zu", k->n);
 	r->argv[2] = err;
 	for (size_t i = 0; i < k->n; i++)
@@ -617,8 +616,6 @@ account(struct batch *b, const char *out, size_t len)
 	metrics_inc(METRIC_BATCHES);
 }
 
-static void	script_load(struct router *);
-
 static void
 write_reply(struct rconn *rc, redisReply *reply, void *arg)
 {
@@ -637,13 +634,8 @@ write_reply(struct rconn *rc, redisReply *reply, void *arg)
 		waiting_push(r, b);
 		return;
 	}
-	if (reply->type == REDIS_REPLY_ERROR &&
-	    strncmp(reply->str, "NOSCRIPT", 8) == 0) {
-		log_info("routing script missing on the server; loading it "
-		    "again");
-		r->script_ready = 0;
+	if (script_missing(&r->script, rc, reply)) {
 		waiting_push(r, b);
-		script_load(r);
 		return;
 	}
 	if (reply->type == REDIS_REPLY_ERROR) {
@@ -674,7 +666,8 @@ write_batch(struct router *r, struct batch *b)
 static void
 dispatch(struct router *r, struct batch *b)
 {
-	if (!r->script_ready || rconn_state(r->d->writer) != RCONN_READY) {
+	if (rconn_state(r->d->writer) != RCONN_READY ||
+	    !script_ensure(&r->script, r->d->writer)) {
 		waiting_push(r, b);
 		return;
 	}
@@ -718,38 +711,15 @@ router_submit(struct router *r, struct batch *b)
 	dispatch(r, b);
 }
 
+/* The routing script is loaded: send what waited for it. */
 static void
-script_reply(struct rconn *rc, redisReply *reply, void *arg)
+script_loaded(void *arg)
 {
 	struct router	*r = arg;
 
-	r->script_loading = 0;
-	if (reply == NULL)
-		return;
-	if (reply->type != REDIS_REPLY_STRING || reply->len != 40) {
-		log_warnx("SCRIPT LOAD failed: %.*s", reply->type ==
-		    REDIS_REPLY_ERROR ? (int)reply->len : 0, reply->type ==
-		    REDIS_REPLY_ERROR ? reply->str : "");
-		metrics_inc(METRIC_REDIS_ERRORS);
-		rconn_drop(rc, "cannot load the routing script");
-		return;
-	}
-	memcpy(r->sha, reply->str, 40);
-	r->sha[40] = '\0';
-	r->script_ready = 1;
 	flush_waiting(r);
 	intake_kick(r->d->intake);
 	daemon_progress(r->d);
-}
-
-static void
-script_load(struct router *r)
-{
-	if (r->script_loading)
-		return;
-	if (rconn_command(r->d->writer, script_reply, r, "SCRIPT LOAD %s",
-	    route_script) == 0)
-		r->script_loading = 1;
 }
 
 void
@@ -757,18 +727,17 @@ router_writer_state(struct rconn *rc, enum rconn_state s, void *arg)
 {
 	struct router	*r = arg;
 
+	/* Load again after any reconnect: the server may be a new one. */
 	if (s == RCONN_READY)
-		script_load(r);
-	else {
-		r->script_ready = 0;
-		r->script_loading = 0;
-	}
+		script_ensure(&r->script, rc);
+	else
+		r->script.ready = 0;
 }
 
 int
 router_ready(const struct router *r)
 {
-	return r->script_ready;
+	return r->script.ready;
 }
 
 size_t
@@ -785,6 +754,7 @@ router_new(struct daemon *d)
 	if ((r = calloc(1, sizeof *r)) == NULL)
 		return NULL;
 	r->d = d;
+	script_init(&r->script, "routing", route_script, script_loaded, r);
 	return r;
 }
 

@@ -64,14 +64,14 @@ rcli xadd ${P}requests '*' id ACL-CLAIM customer_id C2 channel chat >/dev/null
 rcli xgroup createconsumer ${P}requests routers ghost >/dev/null
 eid=$(rcli xadd ${P}requests '*' id ACL-GHOST customer_id C2 channel chat)
 rcli xclaim ${P}requests routers ghost 0 "$eid" force >/dev/null
-wait_until 20 rcli exists ${P}ticket:ACL-GHOST
+wait_until 20 key_exists ${P}ticket:ACL-GHOST
 check "an idle entry of another consumer claimed and routed" 1 \
     "$(rcli exists ${P}ticket:ACL-GHOST)"
 
 # The script cache flushed: loaded again under the ACL user.
 rcli script flush >/dev/null
 rcli xadd ${P}requests '*' id ACL-FLUSH customer_id C3 channel web >/dev/null
-wait_until 15 rcli exists ${P}ticket:ACL-FLUSH
+wait_until 15 key_exists ${P}ticket:ACL-FLUSH
 check "routed after SCRIPT FLUSH" 1 "$(rcli exists ${P}ticket:ACL-FLUSH)"
 
 # Queue gauges (ZCARD) and a reload.

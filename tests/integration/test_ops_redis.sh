@@ -71,10 +71,10 @@ check_true "and not in a tight loop ($backoffs reader retries in ~2 s down)" \
 # noticing, or SCRIPT FLUSH): loaded again, nothing lost.
 rcli script flush >/dev/null
 rcli xadd ${P}requests '*' id AFTER-FLUSH customer_id C1 channel web >/dev/null
-wait_until 15 rcli exists ${P}ticket:AFTER-FLUSH
+wait_until 15 key_exists ${P}ticket:AFTER-FLUSH
 check "routed after SCRIPT FLUSH" 1 "$(rcli exists ${P}ticket:AFTER-FLUSH)"
 check_true "the script was loaded again" \
-    grep -q "routing script missing on the server; loading it again" \
+    grep -q "the routing script is missing on the server; loading it again" \
     "$T_DIR/triaged.log"
 
 wait_until 15 is_eq 0 pending

@@ -99,7 +99,7 @@ check "reloads_failed counted" 1 "$(metric triaged_reloads_failed_total)"
 check "reloads_ok unchanged" 1 "$(metric triaged_reloads_ok_total)"
 rcli xadd ${P}requests '*' id AFTER-BAD customer_id C1 channel web \
     category billing >/dev/null
-wait_until 10 rcli exists ${P}ticket:AFTER-BAD
+wait_until 10 key_exists ${P}ticket:AFTER-BAD
 check "after a failed reload the rules in force still route" \
     "after_sales $v2" "$(rcli hmget ${P}ticket:AFTER-BAD team rules_version |
     tr '\n' ' ' | sed 's/ $//')"
@@ -120,7 +120,7 @@ check_true "http.listen reported as restart-only" grep -q \
     "$T_DIR/triaged.log"
 rcli xadd ${P}requests '*' id AFTER-PREFIX customer_id C1 channel web \
     category billing >/dev/null
-wait_until 10 rcli exists ${P}ticket:AFTER-PREFIX
+wait_until 10 key_exists ${P}ticket:AFTER-PREFIX
 check "the old prefix is still used, with the new rules" "billing $v3" \
     "$(rcli hmget ${P}ticket:AFTER-PREFIX team rules_version |
     tr '\n' ' ' | sed 's/ $//')"

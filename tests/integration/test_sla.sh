@@ -81,7 +81,7 @@ wait_until 10 curl -sf "http://127.0.0.1:$HTTP_PORT/healthz" ||
 
 # --- Every step of an untouched ticket, once, on time.
 submit ON-TIME
-wait_until 5 rcli exists ${P}ticket:ON-TIME
+wait_until 5 key_exists ${P}ticket:ON-TIME
 c=$(hget ON-TIME created_at)
 check "first_response_due = created_at + 3s" $((c + 3000)) \
     "$(hget ON-TIME first_response_due)"
@@ -126,7 +126,7 @@ check_true "open clocks gauge in /metrics" \
 
 # --- Responded before the breach: the warning only, then resolution.
 submit RESP
-wait_until 5 rcli exists ${P}ticket:RESP
+wait_until 5 key_exists ${P}ticket:RESP
 wait_until 5 eval '[ "$(alerts_for RESP | wc -l)" -ge 1 ]'
 event RESP responded
 wait_until 5 eval '[ -n "$(hget RESP first_response_at)" ]'
@@ -149,7 +149,7 @@ check_true "triagectl ticket shows met and the fired steps" eval \
 
 # --- pending/resumed shifts the resolution deadline by the paused time.
 submit PAUSE
-wait_until 5 rcli exists ${P}ticket:PAUSE
+wait_until 5 key_exists ${P}ticket:PAUSE
 c=$(hget PAUSE created_at)
 sleep 0.5
 "$TRIAGECTL" -c "$CFG" event PAUSE pending >/dev/null
@@ -175,7 +175,7 @@ check "first response was not paused" 3 \
 
 # A paused clock fires nothing.
 submit HELD
-wait_until 5 rcli exists ${P}ticket:HELD
+wait_until 5 key_exists ${P}ticket:HELD
 event HELD pending
 sleep 5
 check "paused: no resolution alert" "" \
@@ -216,7 +216,7 @@ check "every event acknowledged" 0 "$(rcli xpending ${P}events routers | head -1
 # --- kill -9 before the deadlines, restart after them.
 submit CRASH-1
 submit CRASH-2
-wait_until 5 rcli exists ${P}ticket:CRASH-2
+wait_until 5 key_exists ${P}ticket:CRASH-2
 kill -9 "$DAEMON_PID"
 wait "$DAEMON_PID" 2>/dev/null
 c=$(hget CRASH-1 created_at)
