@@ -90,7 +90,20 @@ echo "== team queues (triagectl queues)"
 CTL queues
 echo
 echo "== escalation alerts (triage:alerts)"
-R --raw xrange triage:alerts - + | awk 'BEGIN{n=0} /^[0-9]+-[0-9]+$/ { if (line) print line; line=""; n++; next } { if (k) { line = line k "=" $0 " "; k="" } else k=$0 } END { if (line) print line; if (!n) print "(none)" }'
+R --raw xrange triage:alerts - + | awk '
+	/^[0-9]+-[0-9]+$/ { if (n++) show(); delete f; k = ""; next }
+	k == "" { k = $0; next }
+	{ f[k] = $0; k = "" }
+	function show() {
+		printf "%-8s %-14s step %s %-8s -> %-15s due %s, fired %s\n",
+		    f["ticket"], f["metric"], f["step"], f["kind"], f["notify"],
+		    strftime("%H:%M:%S", f["due"] / 1000),
+		    strftime("%H:%M:%S", f["fired_at"] / 1000)
+	}
+	END { if (n) show(); else print "(none)" }'
+echo
+echo "== one escalated ticket (triagectl ticket CH-7007)"
+CTL ticket CH-7007 | sed -n '/^clocks/,$p'
 echo
 echo "== dead letters (triage:dead)"
 R --raw xrange triage:dead - + | grep -A1 -x error | grep -v -x -e error -e --
