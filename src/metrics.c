@@ -223,8 +223,10 @@ metrics_render(struct evbuffer *buf)
 	    (unsigned long long)latency_n);
 
 	if (open_clocks >= 0)
-		evbuffer_add_printf(buf, "# HELP triaged_open_clocks SLA clocks "
-		    "running or paused.\n# TYPE triaged_open_clocks gauge\n"
+		evbuffer_add_printf(buf, "# HELP triaged_open_clocks Escalation "
+		    "steps waiting in the SLA schedule (one per step still to "
+		    "fire of each running clock).\n"
+		    "# TYPE triaged_open_clocks gauge\n"
 		    "triaged_open_clocks %lld\n", (long long)open_clocks);
 }
 
