@@ -16,6 +16,8 @@ int	ctl_submit(const struct config *, int argc, char **argv);
 int	ctl_event(const struct config *, int argc, char **argv);
 int	ctl_queues(const struct config *, int argc, char **argv);
 int	ctl_ticket(const struct config *, int argc, char **argv);
+/* Exit status 0: no change, 3: changes, 1: bad candidate or failure. */
+int	ctl_replay(const struct config *, int argc, char **argv);
 
 /* A blocking connection to the config's Redis, or NULL with a message. */
 struct redisContext *ctl_redis_connect(const struct config *);

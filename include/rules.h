@@ -89,4 +89,45 @@ const struct calendar	*rules_policy_calendar(const struct rules *, int policy);
 const struct sla_target	*rules_policy_target(const struct rules *, int policy,
 			    enum sla_metric);
 
+/*
+ * Which rule decided what, for tools that compare two rule sets (`triagectl
+ * replay`).  The kinds are the rule lists of the file, in stage order.
+ */
+enum rules_kind {
+	RULES_TIER, RULES_SCORE, RULES_OVERRIDE, RULES_ROUTE, RULES_POLICY,
+	RULES_NKINDS
+};
+
+struct rules_trace {
+	/*
+	 * Index of the rule that decided each first-match stage, -1 when none
+	 * did (tier: the lowest level applied, or the request named its tier;
+	 * override: the score's level stands; route: default_team; policy:
+	 * no clocks).  decided[RULES_SCORE] is unused.
+	 */
+	int		 decided[RULES_NKINDS];
+	int		 tier_given;	/* 1: tiers.trust_request took the request's tier */
+	/*
+	 * Optional counters, one per rule of each kind (NULL: not kept).  The
+	 * deciding rule's counter goes up by one; for score rules, that of
+	 * every rule whose points were added.
+	 */
+	unsigned long	*hits[RULES_NKINDS];
+};
+
+/*
+ * rules_classify(), also filling t.  The same walk, so the verdict is the
+ * daemon's; rules_classify() itself does not pay for the trace.
+ */
+void		 rules_classify_trace(const struct rules *,
+		    const struct field *req, size_t nreq,
+		    const struct field *cust, size_t ncust, struct verdict *,
+		    struct rules_trace *t);
+
+/* The rules of one kind: how many, and each one's name and line. */
+size_t		 rules_kind_count(const struct rules *, enum rules_kind);
+const char	*rules_kind_name(enum rules_kind);	/* "route", ... */
+const char	*rules_rule_name(const struct rules *, enum rules_kind, int);
+int		 rules_rule_line(const struct rules *, enum rules_kind, int);
+
 #endif

@@ -197,19 +197,21 @@ rules_trace_policy(const struct rules *r, int p, FILE *f)
 
 /*
  * The four stages.  trusted is the tier the request named itself when
- * tiers.trust_request is on, else -1.  f is NULL except for explain.
+ * tiers.trust_request is on, else -1.  f is NULL except for explain, t NULL
+ * except for rules_classify_trace().
  */
 static void
 rules_run(const struct rules *r, struct cond_value *slots, int trusted,
-    struct verdict *v, FILE *f)
+    struct verdict *v, FILE *f, struct rules_trace *t)
 {
 	const struct cond_names	*cn = r->names;
 	char			 score[24];
 	size_t			 i, len;
-	int			 level;
+	int			 level, tier_rule;
 
 	/* Tier: first matching level; the lowest if none does. */
 	v->tier = -1;
+	tier_rule = -1;
 	if (trusted != -1) {
 		v->tier = trusted;
 		if (f != NULL)
@@ -218,7 +220,7 @@ rules_run(const struct rules *r, struct cond_value *slots, int trusted,
 	} else {
 		for (i = 0; i < r->ntiers; i++) {
 			if (cond_eval(r->tiers[i].when, slots)) {
-				v->tier = (int)i;
+				v->tier = tier_rule = (int)i;
 				break;
 			}
 		}
@@ -237,6 +239,10 @@ rules_run(const struct rules *r, struct cond_value *slots, int trusted,
 	}
 	v->tier_name = r->tiers[v->tier].name;
 	rules_set_fact(&slots[COND_SLOT_TIER], v->tier_name);
+	if (t != NULL) {
+		t->tier_given = trusted != -1;
+		t->decided[RULES_TIER] = tier_rule;
+	}
 
 	/* Urgency: the score, its threshold, then the first override. */
 	if (f != NULL)
@@ -246,6 +252,8 @@ rules_run(const struct rules *r, struct cond_value *slots, int trusted,
 		if (!cond_eval(r->scores[i].when, slots))
 			continue;
 		v->score += r->scores[i].points;
+		if (t != NULL && t->hits[RULES_SCORE] != NULL)
+			t->hits[RULES_SCORE][i]++;
 		if (f != NULL) {
 			fprintf(f, "  %+ld  ", r->scores[i].points);
 			rules_trace_rule(f, "score rule", r->scores[i].name,
@@ -280,6 +288,8 @@ rules_run(const struct rules *r, struct cond_value *slots, int trusted,
 			break;
 		}
 	}
+	if (t != NULL)
+		t->decided[RULES_OVERRIDE] = i < r->noverrides ? (int)i : -1;
 	v->urgency = level;
 	v->urgency_name = r->urgencies[level];
 	rules_set_fact(&slots[COND_SLOT_URGENCY], v->urgency_name);
@@ -303,6 +313,8 @@ rules_run(const struct rules *r, struct cond_value *slots, int trusted,
 	}
 	v->team_name = r->teams[v->team];
 	rules_set_fact(&slots[COND_SLOT_TEAM], v->team_name);
+	if (t != NULL)
+		t->decided[RULES_ROUTE] = i < r->nroutes ? (int)i : -1;
 	if (f != NULL) {
 		fprintf(f, "team: %s\n  ", v->team_name);
 		if (i < r->nroutes)
@@ -322,6 +334,8 @@ rules_run(const struct rules *r, struct cond_value *slots, int trusted,
 			break;
 		}
 	}
+	if (t != NULL)
+		t->decided[RULES_POLICY] = v->policy;
 	if (f != NULL) {
 		if (v->policy == -1)
 			fputs("sla: none\n  no policy matched: no clocks\n", f);
@@ -384,7 +398,7 @@ rules_classify(const struct rules *r, const struct field *req, size_t nreq,
 	int			trusted;
 
 	trusted = rules_fill(r, slots, req, nreq, cust, ncust);
-	rules_run(r, slots, trusted, v, NULL);
+	rules_run(r, slots, trusted, v, NULL, NULL);
 }
 
 void
@@ -396,7 +410,98 @@ rules_explain(const struct rules *r, const struct field *req, size_t nreq,
 	int			trusted;
 
 	trusted = rules_fill(r, slots, req, nreq, cust, ncust);
-	rules_run(r, slots, trusted, &v, f);
+	rules_run(r, slots, trusted, &v, f, NULL);
+}
+
+void
+rules_classify_trace(const struct rules *r, const struct field *req,
+    size_t nreq, const struct field *cust, size_t ncust, struct verdict *v,
+    struct rules_trace *t)
+{
+	struct cond_value	slots[COND_MAX_SLOTS];
+	int			trusted, k, d;
+
+	trusted = rules_fill(r, slots, req, nreq, cust, ncust);
+	rules_run(r, slots, trusted, v, NULL, t);
+	for (k = 0; k < RULES_NKINDS; k++) {
+		d = t->decided[k];
+		if (k != RULES_SCORE && d != -1 && t->hits[k] != NULL)
+			t->hits[k][d]++;
+	}
+}
+
+size_t
+rules_kind_count(const struct rules *r, enum rules_kind k)
+{
+	switch (k) {
+	case RULES_TIER:
+		return r->ntiers;
+	case RULES_SCORE:
+		return r->nscores;
+	case RULES_OVERRIDE:
+		return r->noverrides;
+	case RULES_ROUTE:
+		return r->nroutes;
+	case RULES_POLICY:
+		return r->npolicies;
+	default:
+		return 0;
+	}
+}
+
+const char *
+rules_kind_name(enum rules_kind k)
+{
+	static const char	*names[RULES_NKINDS] = {
+		"tier level", "score rule", "override", "route", "sla policy"
+	};
+
+	return (int)k >= 0 && k < RULES_NKINDS ? names[k] : "rule";
+}
+
+/* Name and line of rule i of kind k, or NULL / 0 if there is none. */
+static const char *
+rules_rule(const struct rules *r, enum rules_kind k, int i, int *line)
+{
+	*line = 0;
+	if (i < 0 || (size_t)i >= rules_kind_count(r, k))
+		return NULL;
+	switch (k) {
+	case RULES_TIER:
+		*line = r->tiers[i].line;
+		return r->tiers[i].name;
+	case RULES_SCORE:
+		*line = r->scores[i].line;
+		return r->scores[i].name;
+	case RULES_OVERRIDE:
+		*line = r->overrides[i].line;
+		return r->overrides[i].name;
+	case RULES_ROUTE:
+		*line = r->routes[i].line;
+		return r->routes[i].name;
+	case RULES_POLICY:
+		*line = r->policies[i].line;
+		return r->policies[i].name;
+	default:
+		return NULL;
+	}
+}
+
+const char *
+rules_rule_name(const struct rules *r, enum rules_kind k, int i)
+{
+	int	line;
+
+	return rules_rule(r, k, i, &line);
+}
+
+int
+rules_rule_line(const struct rules *r, enum rules_kind k, int i)
+{
+	int	line;
+
+	rules_rule(r, k, i, &line);
+	return line;
 }
 
 size_t

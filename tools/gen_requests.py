@@ -6,6 +6,10 @@ email, chat or web gateway writes: realistic subjects in English and
 Chinese, categories, order values, and customers of every tier.
 
     tools/gen_requests.py --count 100000 | redis-cli -p 6379 --pipe
+
+With --format lines it writes one request per line as field=value pairs
+instead (values with blanks or quotes in double quotes), the input
+`triagectl replay --from FILE` reads.
 """
 import argparse
 import random
@@ -35,6 +39,17 @@ def resp(args):
     return b"".join(out)
 
 
+def pair_line(fields):
+    out = []
+    for k, v in fields.items():
+        if v == "" or any(c in v for c in ' \t"\\\n\r'):
+            v = '"%s"' % (v.replace("\\", "\\\\").replace('"', '\\"')
+                          .replace("\n", "\\n").replace("\r", "\\r")
+                          .replace("\t", "\\t"))
+        out.append("%s=%s" % (k, v))
+    return (" ".join(out) + "\n").encode()
+
+
 def request(i, rng, id_prefix):
     fields = {
         "customer_id": "C%05d" % rng.randrange(2000),
@@ -61,11 +76,17 @@ def main():
                     help="gateway ids are ID_PREFIX + n; empty: none")
     ap.add_argument("--start", type=int, default=0)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--format", choices=["resp", "lines"], default="resp",
+                    help="resp: XADD commands for redis-cli --pipe; "
+                    "lines: field=value lines for triagectl replay --from")
     a = ap.parse_args()
     rng = random.Random(a.seed)
     key = a.prefix + a.stream
     w = sys.stdout.buffer
     for i in range(a.start, a.start + a.count):
+        if a.format == "lines":
+            w.write(pair_line(request(i, rng, a.id_prefix)))
+            continue
         args = ["XADD", key, "*"]
         for k, v in request(i, rng, a.id_prefix).items():
             args += [k, v]

@@ -24,6 +24,9 @@ static const struct {
 	{ "event", ctl_event, "event TICKET EVENT [team=TEAM]" },
 	{ "queues", ctl_queues, "queues" },
 	{ "ticket", ctl_ticket, "ticket ID" },
+	{ "replay", ctl_replay, "replay --rules CANDIDATE [--last N | --since "
+	    "DURATION | --from FILE]\n      [--format text|json] "
+	    "[--examples K] [--no-crm]" },
 };
 
 static void

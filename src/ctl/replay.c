@@ -1,0 +1,846 @@
+/*
+ * replay.c - `triagectl -c CURRENT replay --rules CANDIDATE ...`: replay
+ * recent requests through a candidate rules file before reloading it.
+ *
+ * The requests come from P+requests (the newest --last N, or those of the
+ * last --since DURATION), or from a file (--from).  They are read in
+ * batches; each batch gets its customers' CRM records (pipelined HGETALL,
+ * cached per key) when customers.key is set, and is then classified by both
+ * rule sets (replay_report.c).  Nothing is written to Redis.
+ *
+ *   source --batch--> arena + offsets --CRM lookup--> replay_add() x N
+ *
+ * A batch copies what it holds into one arena, so a Redis reply or a line
+ * buffer can be released at once; pointers are made from offsets only when
+ * the batch is complete (the arena may move while it grows).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <hiredis/hiredis.h>
+
+#include "config.h"
+#include "ctl.h"
+#include "field.h"
+#include "log.h"
+#include "replay.h"
+
+#define REPLAY_BATCH		1000	/* requests per batch and per Redis page */
+#define REPLAY_DEFAULT_LAST	10000
+#define REPLAY_CACHE_MAX	100000	/* CRM records kept before starting afresh */
+#define REPLAY_CACHE_BUCKETS	65536
+
+/* Where a string of a batch lies in its arena. */
+struct span {
+	size_t	 off, len;
+};
+
+struct rec {
+	struct span	 id;		/* NUL-terminated in the arena */
+	size_t		 first, n;	/* its fields: spans[2*first...] */
+	int		 malformed;
+	struct crm	*crm;
+};
+
+struct batch {
+	char		*arena;
+	size_t		 alen, acap;
+	struct span	*spans;		/* name, value, name, value, ... */
+	size_t		 nspans, scap;
+	struct rec	*recs;
+	size_t		 nrecs, rcap;
+	struct field	*req, *cust;	/* resolved per batch */
+	size_t		 fcap;
+};
+
+/* One customer record, by its expanded key. */
+struct crm {
+	char		*key;
+	struct field	*fields;
+	size_t		 n;
+	char		*blob;		/* the strings fields point to */
+	struct crm	*next;		/* bucket chain */
+	struct crm	*next_pending;
+};
+
+struct replay_ctx {
+	const struct config	*cf;
+	struct replay		*rp;
+	int			 crm;		/* look customers up */
+	redisContext		*redis;
+	struct crm		*buckets[REPLAY_CACHE_BUCKETS];
+	size_t			 ncached;
+	unsigned long		 nlines;
+	struct batch		 b;
+};
+
+static int64_t
+now_ms(void)
+{
+	struct timeval	tv;
+
+	gettimeofday(&tv, NULL);
+	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+static void
+usage_replay(void)
+{
+	fprintf(stderr, "usage: triagectl -c FILE replay --rules CANDIDATE "
+	    "[--last N | --since DURATION | --from FILE]\n"
+	    "           [--format text|json] [--examples K] [--no-crm]\n");
+}
+
+/* Batches. */
+
+static size_t
+arena_put(struct batch *b, const char *s, size_t len)
+{
+	size_t	off = b->alen;
+
+	if (b->alen + len + 1 > b->acap) {
+		while (b->alen + len + 1 > b->acap)
+			b->acap = b->acap ? b->acap * 2 : 65536;
+		if ((b->arena = realloc(b->arena, b->acap)) == NULL)
+			fatal("realloc");
+	}
+	memcpy(b->arena + off, s, len);
+	b->arena[off + len] = '\0';
+	b->alen += len + 1;
+	return off;
+}
+
+static struct rec *
+batch_rec(struct batch *b, const char *id, size_t idlen)
+{
+	struct rec	*r;
+
+	/* A record left with a name but no value is not field/value pairs. */
+	if (b->nspans % 2 != 0) {
+		b->nspans--;
+		b->recs[b->nrecs - 1].malformed = 1;
+	}
+	if (b->nrecs == b->rcap) {
+		b->rcap = b->rcap ? b->rcap * 2 : REPLAY_BATCH;
+		if ((b->recs = realloc(b->recs, b->rcap * sizeof *r)) == NULL)
+			fatal("realloc");
+	}
+	r = &b->recs[b->nrecs++];
+	memset(r, 0, sizeof *r);
+	r->id.off = arena_put(b, id, idlen);
+	r->id.len = idlen;
+	r->first = b->nspans / 2;
+	return r;
+}
+
+static struct span *
+batch_span(struct batch *b)
+{
+	if (b->nspans == b->scap) {
+		b->scap = b->scap ? b->scap * 2 : REPLAY_BATCH * 16;
+		if ((b->spans = realloc(b->spans, b->scap *
+		    sizeof *b->spans)) == NULL)
+			fatal("realloc");
+	}
+	return &b->spans[b->nspans++];
+}
+
+/* Append a name or a value to the batch's last record. */
+static void
+batch_str(struct batch *b, const char *s, size_t len)
+{
+	struct span	*sp = batch_span(b);
+
+	sp->off = arena_put(b, s, len);
+	sp->len = len;
+	if (b->nspans % 2 == 0)
+		b->recs[b->nrecs - 1].n++;
+}
+
+static void
+batch_reset(struct batch *b)
+{
+	b->alen = b->nspans = b->nrecs = 0;
+}
+
+static void
+batch_free(struct batch *b)
+{
+	free(b->arena);
+	free(b->spans);
+	free(b->recs);
+	free(b->req);
+	free(b->cust);
+}
+
+/* Customer records. */
+
+static uint32_t
+hash(const char *s)
+{
+	uint32_t	h = 2166136261u;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+static void
+cache_clear(struct replay_ctx *x)
+{
+	struct crm	*c, *next;
+	size_t		 i;
+
+	for (i = 0; i < REPLAY_CACHE_BUCKETS; i++) {
+		for (c = x->buckets[i]; c != NULL; c = next) {
+			next = c->next;
+			free(c->key);
+			free(c->fields);
+			free(c->blob);
+			free(c);
+		}
+		x->buckets[i] = NULL;
+	}
+	x->ncached = 0;
+}
+
+/*
+ * Expand customers.key ("crm:customer:{customer_id}") with a request's
+ * fields, as the daemon does: a missing field expands to nothing.
+ */
+static int
+crm_key(const char *tmpl, const struct field *req, size_t nreq, char *out,
+    size_t outlen)
+{
+	const char	*p, *close;
+	size_t		 o = 0, nlen, i;
+	const struct field *f;
+
+	for (p = tmpl; *p != '\0'; p++) {
+		if (*p != '{' || (close = strchr(p, '}')) == NULL) {
+			if (o + 1 >= outlen)
+				return -1;
+			out[o++] = *p;
+			continue;
+		}
+		nlen = close - p - 1;
+		f = NULL;
+		for (i = 0; i < nreq; i++)
+			if (req[i].name_len == nlen &&
+			    memcmp(req[i].name, p + 1, nlen) == 0)
+				f = &req[i];
+		if (f != NULL) {
+			if (o + f->value_len >= outlen)
+				return -1;
+			memcpy(out + o, f->value, f->value_len);
+			o += f->value_len;
+		}
+		p = close;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/* Copy an HGETALL reply into c. */
+static void
+crm_fill(struct crm *c, const redisReply *r)
+{
+	size_t	i, size = 0, o = 0;
+
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 2)
+		return;
+	for (i = 0; i < r->elements; i++)
+		if (r->element[i]->type == REDIS_REPLY_STRING)
+			size += r->element[i]->len + 1;
+	if ((c->fields = calloc(r->elements / 2, sizeof *c->fields)) == NULL ||
+	    (c->blob = malloc(size + 1)) == NULL)
+		fatal("malloc");
+	for (i = 0; i + 1 < r->elements; i += 2) {
+		const redisReply	*k = r->element[i], *v = r->element[i + 1];
+		struct field		*f = &c->fields[c->n];
+
+		if (k->type != REDIS_REPLY_STRING ||
+		    v->type != REDIS_REPLY_STRING)
+			continue;
+		memcpy(c->blob + o, k->str, k->len);
+		f->name = c->blob + o;
+		f->name_len = k->len;
+		o += k->len + 1;
+		memcpy(c->blob + o, v->str, v->len);
+		f->value = c->blob + o;
+		f->value_len = v->len;
+		o += v->len + 1;
+		c->n++;
+	}
+}
+
+static int
+ctx_connect(struct replay_ctx *x)
+{
+	if (x->redis == NULL && (x->redis = ctl_redis_connect(x->cf)) == NULL)
+		return -1;
+	return 0;
+}
+
+/*
+ * Give each record of the batch its CRM record: from the cache, or with one
+ * pipelined HGETALL per key not seen yet.
+ */
+static int
+lookup(struct replay_ctx *x, struct batch *b)
+{
+	struct crm	*pending = NULL, **tail = &pending, *c;
+	const char	*argv[2];
+	size_t		 argvlen[2], i;
+	char		 key[1024];
+	redisReply	*r;
+	uint32_t	 h;
+
+	if (x->ncached > REPLAY_CACHE_MAX)
+		cache_clear(x);
+	for (i = 0; i < b->nrecs; i++) {
+		struct rec	*rc = &b->recs[i];
+
+		if (rc->malformed)
+			continue;
+		if (crm_key(x->cf->customers_key, b->req + rc->first, rc->n,
+		    key, sizeof key) == -1)
+			key[0] = '\0';	/* too long: no record, as the daemon */
+		h = hash(key) % REPLAY_CACHE_BUCKETS;
+		for (c = x->buckets[h]; c != NULL; c = c->next)
+			if (strcmp(c->key, key) == 0)
+				break;
+		if (c == NULL) {
+			if ((c = calloc(1, sizeof *c)) == NULL ||
+			    (c->key = strdup(key)) == NULL)
+				fatal("calloc");
+			c->next = x->buckets[h];
+			x->buckets[h] = c;
+			x->ncached++;
+			*tail = c;
+			tail = &c->next_pending;
+			if (ctx_connect(x) == -1)
+				return -1;
+			argv[0] = "HGETALL";
+			argvlen[0] = 7;
+			argv[1] = key;
+			argvlen[1] = strlen(key);
+			redisAppendCommandArgv(x->redis, 2, argv, argvlen);
+		}
+		rc->crm = c;
+	}
+	for (c = pending; c != NULL; c = c->next_pending) {
+		if (redisGetReply(x->redis, (void **)&r) != REDIS_OK) {
+			fprintf(stderr, "triagectl: customer lookup: %s\n",
+			    x->redis->errstr);
+			return -1;
+		}
+		if (r->type == REDIS_REPLY_ERROR) {
+			fprintf(stderr, "triagectl: HGETALL %s: %s\n", c->key,
+			    r->str);
+			freeReplyObject(r);
+			return -1;
+		}
+		crm_fill(c, r);
+		freeReplyObject(r);
+	}
+	return 0;
+}
+
+static int
+is_customer(const struct field *f)
+{
+	return f->name_len > 9 && memcmp(f->name, "customer.", 9) == 0;
+}
+
+/* Classify a complete batch and empty it. */
+static int
+batch_flush(struct replay_ctx *x)
+{
+	struct batch	*b = &x->b;
+	size_t		 i, j, nreq, ncust, nf = b->nspans / 2;
+	struct field	*f;
+
+	if (nf > b->fcap) {
+		b->fcap = nf * 2;
+		if ((b->req = realloc(b->req, b->fcap * sizeof *b->req)) ==
+		    NULL || (b->cust = realloc(b->cust, b->fcap *
+		    sizeof *b->cust)) == NULL)
+			fatal("realloc");
+	}
+	for (i = 0; i < nf; i++) {
+		f = &b->req[i];
+		f->name = b->arena + b->spans[2 * i].off;
+		f->name_len = b->spans[2 * i].len;
+		f->value = b->arena + b->spans[2 * i + 1].off;
+		f->value_len = b->spans[2 * i + 1].len;
+	}
+	if (x->crm && x->cf->customers_key != NULL && lookup(x, b) == -1)
+		return -1;
+	for (i = 0; i < b->nrecs; i++) {
+		struct rec	*rc = &b->recs[i];
+		const char	*id = b->arena + rc->id.off;
+
+		if (rc->malformed) {
+			replay_add_malformed(x->rp);
+			continue;
+		}
+		if (x->crm) {
+			replay_add(x->rp, id, b->req + rc->first, rc->n,
+			    rc->crm ? rc->crm->fields : NULL,
+			    rc->crm ? rc->crm->n : 0);
+			continue;
+		}
+		/* --no-crm: customer.NAME fields stand for the CRM record. */
+		for (j = nreq = ncust = 0; j < rc->n; j++) {
+			f = &b->req[rc->first + j];
+			if (is_customer(f)) {
+				b->cust[rc->first + ncust] = *f;
+				b->cust[rc->first + ncust].name += 9;
+				b->cust[rc->first + ncust].name_len -= 9;
+				ncust++;
+			} else
+				b->req[rc->first + nreq++] = *f;
+		}
+		replay_add(x->rp, id, b->req + rc->first, nreq,
+		    b->cust + rc->first, ncust);
+	}
+	batch_reset(b);
+	return 0;
+}
+
+/* Redis. */
+
+/* Add the entries of an XRANGE/XREVRANGE reply; the last ID into last. */
+static int
+add_entries(struct replay_ctx *x, const redisReply *r, char *last,
+    size_t lastlen)
+{
+	size_t	i, j;
+
+	for (i = 0; i < r->elements; i++) {
+		const redisReply	*e = r->element[i], *fv, *id;
+		struct rec		*rc;
+
+		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+		    e->element[0]->type != REDIS_REPLY_STRING)
+			continue;
+		id = e->element[0];
+		fv = e->element[1];
+		snprintf(last, lastlen, "%s", id->str);
+		rc = batch_rec(&x->b, id->str, id->len);
+		if (fv->type != REDIS_REPLY_ARRAY || fv->elements % 2 != 0) {
+			rc->malformed = 1;
+			continue;
+		}
+		for (j = 0; j < fv->elements; j++) {
+			if (fv->element[j]->type != REDIS_REPLY_STRING) {
+				rc->malformed = 1;
+				break;
+			}
+		}
+		if (rc->malformed)
+			continue;
+		for (j = 0; j < fv->elements; j++)
+			batch_str(&x->b, fv->element[j]->str,
+			    fv->element[j]->len);
+	}
+	return (int)r->elements;
+}
+
+/*
+ * Page through the stream: the newest `last` entries backwards
+ * (XREVRANGE), or forwards from since_ms (XRANGE; an entry ID's first part
+ * is the time Redis took it).  Each page continues after the previous
+ * page's last ID, exclusive.
+ */
+static int
+read_redis(struct replay_ctx *x, long last, int64_t since_ms)
+{
+	const struct config	*cf = x->cf;
+	char			 key[512], from[64], cursor[64];
+	redisReply		*r;
+	long			 left = last;
+	int			 n, count;
+
+	snprintf(key, sizeof key, "%s%s", cf->redis.prefix,
+	    cf->intake.stream);
+	if (ctx_connect(x) == -1)
+		return -1;
+	if (since_ms >= 0)
+		snprintf(from, sizeof from, "%lld", (long long)since_ms);
+	else
+		snprintf(from, sizeof from, "+");
+	for (;;) {
+		count = since_ms >= 0 || left > REPLAY_BATCH ? REPLAY_BATCH :
+		    (int)left;
+		if (count <= 0)
+			break;
+		if (since_ms >= 0)
+			r = redisCommand(x->redis, "XRANGE %s %s + COUNT %d",
+			    key, from, count);
+		else
+			r = redisCommand(x->redis, "XREVRANGE %s %s - COUNT %d",
+			    key, from, count);
+		if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+			fprintf(stderr, "triagectl: reading %s: %s\n", key,
+			    r == NULL ? x->redis->errstr :
+			    r->type == REDIS_REPLY_ERROR ? r->str :
+			    "unexpected reply");
+			freeReplyObject(r);
+			return -1;
+		}
+		cursor[0] = '\0';
+		n = add_entries(x, r, cursor, sizeof cursor);
+		freeReplyObject(r);
+		if (batch_flush(x) == -1)
+			return -1;
+		left -= n;
+		if (n < count || cursor[0] == '\0')
+			break;
+		snprintf(from, sizeof from, "(%s", cursor);
+	}
+	return 0;
+}
+
+/* Files. */
+
+/* "1700000000000-0": the shape of a stream entry ID. */
+static int
+is_entry_id(const char *s, size_t len)
+{
+	size_t	i, dash = 0;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '-' && dash == 0 && i > 0)
+			dash = i;
+		else if (!isdigit((unsigned char)s[i]))
+			return 0;
+	}
+	return dash > 0 && dash + 1 < len;
+}
+
+/*
+ * A quoted string at *p ("..." with \" \\ \n \r \t \xHH, as redis-cli
+ * prints it) into out; *p is left after the closing quote.  -1 if
+ * unterminated.
+ */
+static int
+unquote(const char **p, char *out, size_t *outlen)
+{
+	const char	*s = *p + 1;
+	size_t		 o = 0;
+	unsigned int	 hx;
+
+	for (; *s != '\0' && *s != '"'; s++) {
+		if (*s != '\\') {
+			out[o++] = *s;
+			continue;
+		}
+		switch (*++s) {
+		case 'n': out[o++] = '\n'; break;
+		case 'r': out[o++] = '\r'; break;
+		case 't': out[o++] = '\t'; break;
+		case 'a': out[o++] = '\a'; break;
+		case 'b': out[o++] = '\b'; break;
+		case 'x':
+			if (isxdigit((unsigned char)s[1]) &&
+			    isxdigit((unsigned char)s[2]) &&
+			    sscanf(s + 1, "%2x", &hx) == 1) {
+				out[o++] = (char)hx;
+				s += 2;
+			} else
+				out[o++] = 'x';
+			break;
+		case '\0':
+			return -1;
+		default:
+			out[o++] = *s;
+		}
+	}
+	if (*s != '"')
+		return -1;
+	*p = s + 1;
+	*outlen = o;
+	return 0;
+}
+
+/*
+ * One request written as field=value pairs separated by blanks, values
+ * optionally in double quotes; an entry ID may come first.  tmp is at least
+ * as long as the line.
+ */
+static void
+parse_pairs(struct replay_ctx *x, const char *line, char *tmp)
+{
+	struct batch	*b = &x->b;
+	struct rec	*rc;
+	const char	*p = line, *tok, *eq;
+	char		 id[32];
+	size_t		 len;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	for (tok = p; *p != '\0' && *p != ' ' && *p != '\t'; p++)
+		;
+	if (is_entry_id(tok, p - tok) && (size_t)(p - tok) < sizeof id)
+		rc = batch_rec(b, tok, p - tok);
+	else {
+		snprintf(id, sizeof id, "line-%lu", x->nlines);
+		rc = batch_rec(b, id, strlen(id));
+		p = tok;
+	}
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			break;
+		for (eq = p; *eq != '\0' && *eq != '=' && *eq != ' ' &&
+		    *eq != '\t'; eq++)
+			;
+		if (*eq != '=' || eq == p)
+			goto bad;
+		batch_str(b, p, eq - p);
+		p = eq + 1;
+		if (*p == '"') {
+			if (unquote(&p, tmp, &len) == -1 ||
+			    (*p != '\0' && *p != ' ' && *p != '\t'))
+				goto bad;
+			batch_str(b, tmp, len);
+		} else {
+			for (tok = p; *p != '\0' && *p != ' ' && *p != '\t';
+			    p++)
+				;
+			batch_str(b, tok, p - tok);
+		}
+	}
+	return;
+bad:
+	/* Drop what was added of it; the record stays, malformed. */
+	b->nspans = rc->first * 2;
+	rc->n = 0;
+	rc->malformed = 1;
+}
+
+enum file_format { FMT_PAIRS, FMT_RAW, FMT_NESTED };
+
+/*
+ * redis-cli's XRANGE output.  Piped (FMT_RAW) it is one string per line:
+ * an entry ID, then field and value lines, then the next ID.  On a
+ * terminal (FMT_NESTED) each string is quoted after its "1) 2) " numbering,
+ * and a line numbered from the first column starts an entry.  Both are fed
+ * here one string at a time; start says a new entry begins.
+ */
+static void
+xrange_token(struct replay_ctx *x, const char *s, size_t len, int start)
+{
+	struct batch	*b = &x->b;
+	struct rec	*rc = b->nrecs ? &b->recs[b->nrecs - 1] : NULL;
+
+	if (start || rc == NULL)
+		batch_rec(b, s, len);
+	else
+		batch_str(b, s, len);
+}
+
+static int
+read_file(struct replay_ctx *x, const char *path)
+{
+	FILE		*fp;
+	char		*line = NULL, *tmp = NULL, *s;
+	size_t		 cap = 0, tcap = 0, len;
+	ssize_t		 n;
+	int		 fmt = -1, start, rv = 0;
+
+	if (strcmp(path, "-") == 0)
+		fp = stdin;
+	else if ((fp = fopen(path, "r")) == NULL) {
+		fprintf(stderr, "triagectl: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while ((n = getline(&line, &cap, fp)) != -1) {
+		x->nlines++;
+		if (n > 0 && line[n - 1] == '\n')
+			line[--n] = '\0';
+		if (n > 0 && line[n - 1] == '\r')
+			line[--n] = '\0';
+		if (fmt == -1) {
+			if (n == 0 || line[0] == '#')
+				continue;
+			if (strncmp(line, "1) ", 3) == 0)
+				fmt = FMT_NESTED;
+			else if (is_entry_id(line, n))
+				fmt = FMT_RAW;
+			else
+				fmt = FMT_PAIRS;
+		}
+		if ((size_t)n + 1 > tcap) {
+			tcap = n + 1;
+			if ((tmp = realloc(tmp, tcap)) == NULL)
+				fatal("realloc");
+		}
+		switch (fmt) {
+		case FMT_PAIRS:
+			if (n == 0 || line[0] == '#')
+				continue;
+			parse_pairs(x, line, tmp);
+			break;
+		case FMT_RAW:
+			/* An ID where a field name is due starts an entry. */
+			start = x->b.nrecs == 0 || (x->b.nspans % 2 == 0 &&
+			    is_entry_id(line, n));
+			if (start && x->b.nrecs >= REPLAY_BATCH &&
+			    batch_flush(x) == -1)
+				goto fail;
+			xrange_token(x, line, n, start);
+			continue;
+		case FMT_NESTED:
+			if (n == 0 || strstr(line, "(empty") != NULL)
+				continue;
+			start = isdigit((unsigned char)line[0]);
+			if ((s = strchr(line, '"')) == NULL) {
+				fprintf(stderr, "triagectl: %s:%lu: expected a "
+				    "quoted string\n", path, x->nlines);
+				goto fail;
+			}
+			if (start && x->b.nrecs >= REPLAY_BATCH &&
+			    batch_flush(x) == -1)
+				goto fail;
+			if (unquote((const char **)&s, tmp, &len) == -1) {
+				fprintf(stderr, "triagectl: %s:%lu: "
+				    "unterminated string\n", path, x->nlines);
+				goto fail;
+			}
+			xrange_token(x, tmp, len, start);
+			continue;
+		}
+		if (x->b.nrecs >= REPLAY_BATCH && batch_flush(x) == -1)
+			goto fail;
+	}
+	if (ferror(fp)) {
+		fprintf(stderr, "triagectl: %s: %s\n", path, strerror(errno));
+		goto fail;
+	}
+	if (x->b.nrecs > 0 && batch_flush(x) == -1)
+		goto fail;
+	goto out;
+fail:
+	rv = -1;
+out:
+	free(line);
+	free(tmp);
+	if (fp != stdin)
+		fclose(fp);
+	return rv;
+}
+
+int
+ctl_replay(const struct config *cf, int argc, char **argv)
+{
+	const char		*cand_path = NULL, *from = NULL;
+	const char		*format = "text", *since_text = NULL;
+	struct config		*cand;
+	struct replay_ctx	*x;
+	char			*diag = NULL, *end, source[1200];
+	long			 last = -1, examples = 3;
+	int64_t			 since = -1;
+	int			 i, rv, crm = 1;
+
+	for (i = 0; i < argc; i++) {
+		const char	*a = argv[i], *v = i + 1 < argc ?
+		    argv[i + 1] : NULL;
+
+		if (strcmp(a, "--no-crm") == 0) {
+			crm = 0;
+			continue;
+		}
+		if (v == NULL)
+			goto usage;
+		i++;
+		if (strcmp(a, "--rules") == 0)
+			cand_path = v;
+		else if (strcmp(a, "--from") == 0)
+			from = v;
+		else if (strcmp(a, "--format") == 0 &&
+		    (strcmp(v, "text") == 0 || strcmp(v, "json") == 0))
+			format = v;
+		else if (strcmp(a, "--last") == 0) {
+			errno = 0;
+			last = strtol(v, &end, 10);
+			if (errno != 0 || *end != '\0' || end == v || last < 1)
+				goto usage;
+		} else if (strcmp(a, "--since") == 0) {
+			if ((since = config_parse_duration(v)) <= 0)
+				goto usage;
+			since_text = v;
+		} else if (strcmp(a, "--examples") == 0) {
+			errno = 0;
+			examples = strtol(v, &end, 10);
+			if (errno != 0 || *end != '\0' || end == v ||
+			    examples < 0 || examples > 1000)
+				goto usage;
+		} else
+			goto usage;
+	}
+	if (cand_path == NULL || (from != NULL && (last != -1 || since != -1)) ||
+	    (last != -1 && since != -1))
+		goto usage;
+	if (from == NULL && since == -1 && last == -1)
+		last = REPLAY_DEFAULT_LAST;
+
+	/* The candidate, with the warnings --check would print. */
+	cand = config_load(cand_path, CONFIG_WARN, &diag);
+	if (cand == NULL) {
+		if (diag != NULL)
+			fputs(diag, stderr);
+		fprintf(stderr, "triagectl: %s: candidate refused\n",
+		    cand_path);
+		free(diag);
+		return 1;
+	}
+
+	if ((x = calloc(1, sizeof *x)) == NULL)
+		fatal("calloc");
+	x->cf = cf;
+	x->crm = crm;
+	x->rp = replay_new(cf, cand, (size_t)examples, now_ms());
+	if (from != NULL) {
+		snprintf(source, sizeof source, "%s", from);
+		rv = read_file(x, from);
+	} else if (since != -1) {
+		snprintf(source, sizeof source, "%s%s (the last %s)",
+		    cf->redis.prefix, cf->intake.stream, since_text);
+		rv = read_redis(x, -1, now_ms() - since);
+	} else {
+		snprintf(source, sizeof source, "%s%s (the newest %ld)",
+		    cf->redis.prefix, cf->intake.stream, last);
+		rv = read_redis(x, last, -1);
+	}
+	if (rv == 0) {
+		if (strcmp(format, "json") == 0)
+			replay_print_json(x->rp, source, diag, stdout);
+		else
+			replay_print_text(x->rp, source, diag, stdout);
+		rv = replay_changed(x->rp) > 0 ? 3 : 0;
+	} else
+		rv = 1;
+	if (fflush(stdout) == EOF)
+		rv = 1;
+	cache_clear(x);
+	batch_free(&x->b);
+	if (x->redis != NULL)
+		redisFree(x->redis);
+	replay_free(x->rp);
+	free(x);
+	free(diag);
+	config_free(cand);
+	return rv;
+usage:
+	usage_replay();
+	return 2;
+}
