@@ -55,6 +55,15 @@ enum request_reason	 request_validate(const struct config_intake *,
 			    char *err, size_t errlen);
 const char		*request_reason_name(enum request_reason);
 
+/*
+ * Expand a customers.key template ("crm:customer:{customer_id}") with the
+ * request's fields into out; a {name} the request lacks expands to nothing.
+ * -1 if the result does not fit outlen.
+ */
+int			 request_customer_key(const char *tmpl,
+			    const struct field *, size_t nfields, char *out,
+			    size_t outlen);
+
 /* The ms part of a stream entry ID ("1700000000000-3"); -1 if malformed. */
 int64_t			 request_entry_ms(const char *entry_id);
 /* 1 if the bytes are valid UTF-8 (no overlongs, no surrogates). */

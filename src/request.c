@@ -258,3 +258,37 @@ request_validate(const struct config_intake *in, const char *entry_id,
 		req->created_at = request_entry_ms(entry_id);
 	return REQUEST_OK;
 }
+
+int
+request_customer_key(const char *tmpl, const struct field *fields,
+    size_t nfields, char *out, size_t outlen)
+{
+	size_t	o = 0;
+
+	for (const char *p = tmpl; *p != '\0'; p++) {
+		const struct field	*f = NULL;
+		const char		*close;
+		size_t			 nlen;
+
+		if (*p != '{' || (close = strchr(p, '}')) == NULL) {
+			if (o + 1 >= outlen)
+				return -1;
+			out[o++] = *p;
+			continue;
+		}
+		nlen = close - p - 1;
+		for (size_t i = 0; i < nfields && f == NULL; i++)
+			if (fields[i].name_len == nlen &&
+			    memcmp(fields[i].name, p + 1, nlen) == 0)
+				f = &fields[i];
+		if (f != NULL) {
+			if (o + f->value_len >= outlen)
+				return -1;
+			memcpy(out + o, f->value, f->value_len);
+			o += f->value_len;
+		}
+		p = close;
+	}
+	out[o] = '\0';
+	return 0;
+}

@@ -250,42 +250,17 @@ prepare(struct router *r, struct batch *b)
 	}
 }
 
-/* Expand "crm:customer:{customer_id}" with the entry's fields. */
+/* Expand customers.key with the entry's fields. */
 static int
 customer_key(struct batch *b, const struct entry *e, const char *tmpl,
     char *out, size_t outlen)
 {
 	const struct field	*req, *cust;
-	size_t			 nreq, ncust, o = 0;
+	size_t			 nreq, ncust;
 
 	if (batch_fields(b, e, &req, &nreq, &cust, &ncust) == -1)
 		return -1;
-	for (const char *p = tmpl; *p != '\0'; p++) {
-		const char	*close;
-		size_t		 nlen;
-		const struct field *f = NULL;
-
-		if (*p != '{' || (close = strchr(p, '}')) == NULL) {
-			if (o + 1 >= outlen)
-				return -1;
-			out[o++] = *p;
-			continue;
-		}
-		nlen = close - p - 1;
-		for (size_t i = 0; i < nreq; i++)
-			if (req[i].name_len == nlen &&
-			    memcmp(req[i].name, p + 1, nlen) == 0)
-				f = &req[i];
-		if (f != NULL) {
-			if (o + f->value_len >= outlen)
-				return -1;
-			memcpy(out + o, f->value, f->value_len);
-			o += f->value_len;
-		}
-		p = close;
-	}
-	out[o] = '\0';
-	return 0;
+	return request_customer_key(tmpl, req, nreq, out, outlen);
 }
 
 static void

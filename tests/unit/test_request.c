@@ -214,6 +214,27 @@ test_too_many_fields(void **state)
 }
 
 static void
+test_customer_key(void **state)
+{
+	struct field	f[4];
+	char		key[32];
+	size_t		n = make(f, "customer_id", "C42", "region", "eu", NULL);
+
+	assert_int_equal(request_customer_key("crm:customer:{customer_id}", f,
+	    n, key, sizeof key), 0);
+	assert_string_equal(key, "crm:customer:C42");
+	assert_int_equal(request_customer_key("crm:{region}:{customer_id}", f,
+	    n, key, sizeof key), 0);
+	assert_string_equal(key, "crm:eu:C42");
+	/* A field the request lacks expands to nothing; a lone { is kept. */
+	assert_int_equal(request_customer_key("c:{nope}:{x", f, n, key,
+	    sizeof key), 0);
+	assert_string_equal(key, "c::{x");
+	assert_int_equal(request_customer_key("a-very-long-prefix:{customer_id}",
+	    f, n, key, 20), -1);
+}
+
+static void
 test_entry_ms(void **state)
 {
 	assert_int_equal(request_entry_ms("1764000000123-7"), 1764000000123LL);
@@ -235,6 +256,7 @@ main(void)
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_received_at),
 		cmocka_unit_test(test_too_many_fields),
+		cmocka_unit_test(test_customer_key),
 		cmocka_unit_test(test_entry_ms),
 	};
 
