@@ -15,23 +15,9 @@ set -eu
 cd "$(dirname "$0")/.."
 N=${1:-1000000}
 M=${2:-2000}
-cmake -S . -B build >/dev/null
-cmake --build build -j"$(nproc)" --target triaged >/dev/null
-
-DIR=$(mktemp -d /tmp/triaged-clocks.XXXXXX)
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-REDIS_PID= DAEMON_PID=
-cleanup() {
-	[ -n "$DAEMON_PID" ] && kill -9 "$DAEMON_PID" 2>/dev/null
-	[ -n "$REDIS_PID" ] && kill -9 "$REDIS_PID" 2>/dev/null
-	wait 2>/dev/null; rm -rf "$DIR"
-}
-trap cleanup EXIT
-redis-server --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no \
-    --dir "$DIR" --logfile "$DIR/redis.log" &
-REDIS_PID=$!
-R() { redis-cli -p "$PORT" "$@"; }
-until R ping >/dev/null 2>&1; do sleep 0.05; done
+. tools/lib.sh
+build_binaries triaged
+private_redis clocks
 
 cat > "$DIR/clocks.yaml" <<YAML
 redis:

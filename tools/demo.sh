@@ -5,27 +5,10 @@
 # Everything runs in a temporary directory and is stopped at the end.
 set -eu
 cd "$(dirname "$0")/.."
-ROOT=$PWD
-tools/deps.sh
-cmake -S . -B build >/dev/null
-cmake --build build -j"$(nproc)" --target triaged triagectl >/dev/null
-
-DIR=$(mktemp -d /tmp/triaged-demo.XXXXXX)
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-HTTP=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-REDIS_PID= DAEMON_PID=
-cleanup() {
-	[ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null
-	[ -n "$REDIS_PID" ] && kill "$REDIS_PID" 2>/dev/null && wait "$REDIS_PID" 2>/dev/null
-	rm -rf "$DIR"
-}
-trap cleanup EXIT
-
-redis-server --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no \
-    --dir "$DIR" --logfile "$DIR/redis.log" &
-REDIS_PID=$!
-R() { redis-cli -p "$PORT" "$@"; }
-until R ping >/dev/null 2>&1; do sleep 0.05; done
+. tools/lib.sh
+build_binaries triaged triagectl
+private_redis demo
+HTTP=$(free_port)
 
 # The sample rules as they are, pointed at this private Redis.
 sed -e "s/^  port: 6379/  port: $PORT/" \
