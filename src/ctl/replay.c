@@ -29,6 +29,7 @@
 #include "field.h"
 #include "log.h"
 #include "replay.h"
+#include "request.h"
 
 #define REPLAY_BATCH		1000	/* requests per batch and per Redis page */
 #define REPLAY_DEFAULT_LAST	10000
@@ -76,6 +77,7 @@ struct replay_ctx {
 	struct crm		*buckets[REPLAY_CACHE_BUCKETS];
 	size_t			 ncached;
 	unsigned long		 nlines;
+	int64_t			 now;
 	struct batch		 b;
 };
 
@@ -297,7 +299,8 @@ lookup(struct replay_ctx *x, struct batch *b)
 	struct crm	*pending = NULL, **tail = &pending, *c;
 	const char	*argv[2];
 	size_t		 argvlen[2], i;
-	char		 key[1024];
+	char		 key[1024], err[REQUEST_ERROR_MAX];
+	struct request	 rq;
 	redisReply	*r;
 	uint32_t	 h;
 
@@ -306,7 +309,10 @@ lookup(struct replay_ctx *x, struct batch *b)
 	for (i = 0; i < b->nrecs; i++) {
 		struct rec	*rc = &b->recs[i];
 
-		if (rc->malformed)
+		/* The daemon looks up only the requests it routes. */
+		if (rc->malformed || request_validate(&x->cf->intake,
+		    b->arena + rc->id.off, b->req + rc->first, rc->n, x->now,
+		    &rq, err, sizeof err) != REQUEST_OK)
 			continue;
 		if (crm_key(x->cf->customers_key, b->req + rc->first, rc->n,
 		    key, sizeof key) == -1)
@@ -656,6 +662,7 @@ read_file(struct replay_ctx *x, const char *path)
 	size_t		 cap = 0, tcap = 0, len;
 	ssize_t		 n;
 	int		 fmt = -1, start, rv = 0;
+	long		 outer = -1;	/* FMT_NESTED: column of an entry's ')' */
 
 	if (strcmp(path, "-") == 0)
 		fp = stdin;
@@ -672,7 +679,8 @@ read_file(struct replay_ctx *x, const char *path)
 		if (fmt == -1) {
 			if (n == 0 || line[0] == '#')
 				continue;
-			if (strncmp(line, "1) ", 3) == 0)
+			if (strspn(line, " ") < (size_t)n &&
+			    strncmp(line + strspn(line, " "), "1) ", 3) == 0)
 				fmt = FMT_NESTED;
 			else if (is_entry_id(line, n))
 				fmt = FMT_RAW;
@@ -702,7 +710,14 @@ read_file(struct replay_ctx *x, const char *path)
 		case FMT_NESTED:
 			if (n == 0 || strstr(line, "(empty") != NULL)
 				continue;
-			start = isdigit((unsigned char)line[0]);
+			/*
+			 * The numbers are right-aligned: an entry's line has
+			 * its first ')' where the file's first line has it.
+			 */
+			s = strchr(line, ')');
+			if (outer == -1 && s != NULL)
+				outer = s - line;
+			start = s != NULL && s - line == outer;
 			if ((s = strchr(line, '"')) == NULL) {
 				fprintf(stderr, "triagectl: %s:%lu: expected a "
 				    "quoted string\n", path, x->nlines);
@@ -808,7 +823,8 @@ ctl_replay(const struct config *cf, int argc, char **argv)
 		fatal("calloc");
 	x->cf = cf;
 	x->crm = crm;
-	x->rp = replay_new(cf, cand, (size_t)examples, now_ms());
+	x->now = now_ms();
+	x->rp = replay_new(cf, cand, (size_t)examples, x->now);
 	if (from != NULL) {
 		snprintf(source, sizeof source, "%s", from);
 		rv = read_file(x, from);
