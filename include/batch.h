@@ -40,6 +40,9 @@ struct entry {
 	size_t	error_off;		/* the dead-letter sentence, in arena */
 	int	team, tier, urgency;
 	int64_t	entry_ms;
+	/* Found by validation, for the write: the ticket ID and clock start. */
+	size_t	ticket_id_off, ticket_id_len;	/* in arena */
+	int64_t	created_at;
 };
 
 struct batch {

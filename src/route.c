@@ -241,7 +241,11 @@ prepare(struct router *r, struct batch *b)
 		}
 		e->reason = why;
 		if (why == REQUEST_OK) {
+			/* The ID points into the arena: the entry's own or its id. */
 			e->outcome = OUTCOME_ROUTE;
+			e->ticket_id_off = rq.id - b->arena;
+			e->ticket_id_len = rq.id_len;
+			e->created_at = rq.created_at;
 			continue;
 		}
 		if ((off = batch_copy(b, err, strlen(err))) == -1)
@@ -454,7 +458,7 @@ build_call(struct router *r, struct batch *b)
 	const struct rules	*rules = cfg->rules;
 	struct arglist		*k = &r->keys, *a = &r->args;
 	int64_t			 now = daemon_now_ms();
-	char			 err[REQUEST_ERROR_MAX];
+	char			 numkeys[32];
 	size_t			 argc;
 
 	k->n = a->n = 0;
@@ -467,7 +471,6 @@ build_call(struct router *r, struct batch *b)
 		struct entry		*e = &b->entries[i];
 		const struct field	*req, *cust;
 		size_t			 nreq, ncust, id_off, id_len;
-		struct request		 rq;
 		struct verdict		 v;
 		int64_t			 due[SLA_NMETRICS] = { 0 };
 		int64_t			 within[SLA_NMETRICS] = { 0 };
@@ -484,18 +487,15 @@ build_call(struct router *r, struct batch *b)
 		}
 		if (batch_fields(b, e, &req, &nreq, &cust, &ncust) == -1)
 			fatal("batch fields");
-		/* Validated in prepare(); this finds the id and clock again. */
-		request_validate(&cfg->intake, batch_id(b, e), req, nreq, now,
-		    &rq, err, sizeof err);
 		rules_classify(rules, req, nreq, cust, ncust, &v);
 		/* From here on the arena may move: keep offsets only. */
-		id_off = rq.id - b->arena;
-		id_len = rq.id_len;
+		id_off = e->ticket_id_off;
+		id_len = e->ticket_id_len;
 		e->team = v.team;
 		e->tier = v.tier;
 		e->urgency = v.urgency;
 		/* The id, copied: the arena moves while the call is built. */
-		snprintf(id, sizeof id, "%.*s", (int)rq.id_len, rq.id);
+		snprintf(id, sizeof id, "%.*s", (int)id_len, b->arena + id_off);
 		for (int m = 0; m < SLA_NMETRICS && v.policy >= 0; m++) {
 			const struct sla_target	*t = rules_policy_target(rules,
 						    v.policy, m);
@@ -504,21 +504,21 @@ build_call(struct router *r, struct batch *b)
 				continue;
 			within[m] = t->within_ms;
 			due[m] = deadline_at(rules_policy_calendar(rules,
-			    v.policy), rq.created_at, 0, t->within_ms);
+			    v.policy), e->created_at, 0, t->within_ms);
 		}
 
 		arg_fmt(k, b, "%sticket:%s", prefix, id);
 		arg_fmt(k, b, "%squeue:%s", prefix, v.team_name);
 		arg_const(a, "T");
 		arg_arena(a, e->id_off, strlen(batch_id(b, e)));
-		add_ticket_fields(a, b, e, id_off, id_len, rq.created_at, &v,
+		add_ticket_fields(a, b, e, id_off, id_len, e->created_at, &v,
 		    cfg->version, now, due, within);
 		/* Earliest deadline first; none: created_at plus a year. */
 		arg_fmt(a, b, "%lld", (long long)(within[SLA_FIRST_RESPONSE] > 0 ?
-		    due[SLA_FIRST_RESPONSE] : rq.created_at + ONE_YEAR_MS));
+		    due[SLA_FIRST_RESPONSE] : e->created_at + ONE_YEAR_MS));
 		arg_arena(a, id_off, id_len);
 		if (v.policy >= 0)
-			add_steps(a, b, rules, &v, id, id_len, rq.created_at);
+			add_steps(a, b, rules, &v, id, id_len, e->created_at);
 		else
 			arg_const(a, "0");
 	}
@@ -535,8 +535,8 @@ build_call(struct router *r, struct batch *b)
 	}
 	r->argv[0] = "EVALSHA";
 	r->argv[1] = r->script.sha;
-	snprintf(err, sizeof err, "%zu", k->n);
-	r->argv[2] = err;
+	snprintf(numkeys, sizeof numkeys, "%zu", k->n);
+	r->argv[2] = numkeys;
 	for (size_t i = 0; i < k->n; i++)
 		r->argv[3 + i] = k->v[i].ptr ? k->v[i].ptr :
 		    b->arena + k->v[i].off;
