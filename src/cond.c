@@ -21,6 +21,7 @@
 
 #include "cond.h"
 #include "log.h"
+#include "xmalloc.h"
 
 enum cond_kind {
 	COND_ALL,
@@ -71,26 +72,6 @@ struct cond_names {
 static const char *cond_facts[COND_NFACTS] = {
 	"tier", "urgency", "score", "team"
 };
-
-static void *
-cond_calloc(size_t n, size_t size)
-{
-	void	*p;
-
-	if ((p = calloc(n == 0 ? 1 : n, size)) == NULL)
-		fatal("calloc");
-	return p;
-}
-
-static char *
-cond_strdup(const char *s)
-{
-	char	*p;
-
-	if ((p = strdup(s)) == NULL)
-		fatal("strdup");
-	return p;
-}
 
 static uint64_t
 cond_hash(int customer, const char *s, size_t len)
@@ -144,11 +125,11 @@ cond_names_new(void)
 	struct cond_names	*cn;
 	int			 i;
 
-	cn = cond_calloc(1, sizeof *cn);
-	cn->names = cond_calloc(COND_MAX_SLOTS, sizeof *cn->names);
+	cn = xcalloc(1, sizeof *cn);
+	cn->names = xcalloc(COND_MAX_SLOTS, sizeof *cn->names);
 	/* At most half full, so probes stay short. */
 	cn->tablesize = 2 * COND_MAX_SLOTS;
-	cn->table = cond_calloc(cn->tablesize, sizeof *cn->table);
+	cn->table = xcalloc(cn->tablesize, sizeof *cn->table);
 	for (i = 0; i < COND_NFACTS; i++)
 		cond_names_intern(cn, cond_facts[i]);
 	return cn;
@@ -186,7 +167,7 @@ cond_names_intern(struct cond_names *cn, const char *name)
 		return -1;
 	slot = cn->nnames++;
 	n = &cn->names[slot];
-	n->name = cond_strdup(name);
+	n->name = xstrdup(name);
 	n->customer = customer;
 	n->key = n->name + (customer ? plen : 0);
 	n->keylen = strlen(n->key);
@@ -231,7 +212,7 @@ cond_new(enum cond_kind kind, int slot)
 {
 	struct cond	*c;
 
-	c = cond_calloc(1, sizeof *c);
+	c = xcalloc(1, sizeof *c);
 	c->kind = kind;
 	c->slot = slot;
 	return c;
@@ -282,11 +263,11 @@ cond_set_strings(struct cond *c, char *const *values, size_t n, int lower)
 {
 	size_t	i, j;
 
-	c->strs = cond_calloc(n, sizeof *c->strs);
-	c->lens = cond_calloc(n, sizeof *c->lens);
+	c->strs = xcalloc(n, sizeof *c->strs);
+	c->lens = xcalloc(n, sizeof *c->lens);
 	c->nstrs = n;
 	for (i = 0; i < n; i++) {
-		c->strs[i] = cond_strdup(values[i]);
+		c->strs[i] = xstrdup(values[i]);
 		c->lens[i] = strlen(values[i]);
 		for (j = 0; lower && j < c->lens[i]; j++) {
 			if (c->strs[i][j] >= 'A' && c->strs[i][j] <= 'Z')
@@ -339,7 +320,7 @@ cond_new_regex(int slot, const char *re, char *err, size_t errlen)
 		free(c);
 		return NULL;
 	}
-	c->re_src = cond_strdup(re);
+	c->re_src = xstrdup(re);
 	return c;
 }
 

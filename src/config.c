@@ -26,6 +26,7 @@
 #include "calendar.h"
 #include "config.h"
 #include "log.h"
+#include "xmalloc.h"
 #include "rules_impl.h"
 
 #define nitems(a)		(sizeof (a) / sizeof (a)[0])
@@ -93,26 +94,6 @@ struct load_key {
 	yaml_node_t	*value;
 	yaml_node_t	*key;
 };
-
-static void *
-load_calloc(size_t n, size_t size)
-{
-	void	*p;
-
-	if ((p = calloc(n == 0 ? 1 : n, size)) == NULL)
-		fatal("calloc");
-	return p;
-}
-
-static char *
-load_strdup(const char *s)
-{
-	char	*p;
-
-	if ((p = strdup(s)) == NULL)
-		fatal("strdup");
-	return p;
-}
 
 /* A malloc'd, formatted string. */
 static char *
@@ -327,7 +308,7 @@ load_push(char ***names, size_t *n, const char *name)
 
 	if ((p = reallocarray(*names, *n + 1, sizeof *p)) == NULL)
 		fatal("reallocarray");
-	p[(*n)++] = load_strdup(name);
+	p[(*n)++] = xstrdup(name);
 	*names = p;
 }
 
@@ -364,7 +345,7 @@ load_string(struct load *ld, yaml_node_t *n, const char *key, char **dst)
 	if ((s = load_scalar(ld, n, what)) == NULL)
 		return;
 	free(*dst);
-	*dst = load_strdup(s);
+	*dst = xstrdup(s);
 }
 
 static int
@@ -577,11 +558,11 @@ load_rule_name(struct load *ld, yaml_node_t *n, const char *list, size_t i)
 
 	if (n != NULL && (s = load_scalar(ld, n, "a rule name")) != NULL) {
 		if (*s != '\0')
-			return load_strdup(s);
+			return xstrdup(s);
 		load_error(ld, n, "empty rule name");
 	}
 	snprintf(buf, sizeof buf, "%s[%zu]", list, i);
-	return load_strdup(buf);
+	return xstrdup(buf);
 }
 
 /* An error if an earlier rule of the list has the same name. */
@@ -652,7 +633,7 @@ load_values(struct load *ld, yaml_node_t *n, const char *what, int scalar,
 			load_error(ld, n, "empty string in %s", what);
 			return NULL;
 		}
-		v = load_calloc(1, sizeof *v);
+		v = xcalloc(1, sizeof *v);
 		v[0] = (char *)s;
 		*nout = 1;
 		return v;
@@ -669,7 +650,7 @@ load_values(struct load *ld, yaml_node_t *n, const char *what, int scalar,
 		    "value)", what);
 		return NULL;
 	}
-	v = load_calloc(nitem, sizeof *v);
+	v = xcalloc(nitem, sizeof *v);
 	for (i = 0; i < nitem; i++) {
 		item = load_node(ld, items[i]);
 		if ((s = load_scalar(ld, item, expect)) == NULL) {
@@ -705,7 +686,7 @@ load_fact_values(struct load *ld, yaml_node_t *n, int slot, char **v,
 
 	switch (slot) {
 	case COND_SLOT_TIER:
-		tiers = load_calloc(r->ntiers, sizeof *tiers);
+		tiers = xcalloc(r->ntiers, sizeof *tiers);
 		for (i = 0; i < r->ntiers; i++)
 			tiers[i] = r->tiers[i].name;
 		names = tiers;
@@ -1122,7 +1103,7 @@ load_http(struct load *ld, yaml_node_t *n)
 		}
 	}
 	free(ld->cf->http_listen);
-	ld->cf->http_listen = load_strdup(s);
+	ld->cf->http_listen = xstrdup(s);
 }
 
 /* "mon", "sat", "mon-fri" -> a weekday mask (bit 0 Sunday). */
@@ -1414,7 +1395,7 @@ load_tiers(struct load *ld, yaml_node_t *n)
 		    "least one level)");
 		return;
 	}
-	r->tiers = load_calloc(nitem, sizeof *r->tiers);
+	r->tiers = xcalloc(nitem, sizeof *r->tiers);
 	for (i = 0; i < nitem; i++) {
 		item = load_node(ld, items[i]);
 		if (load_map(ld, item, "tier level", lk, nitems(lk)) == -1)
@@ -1440,7 +1421,7 @@ load_tiers(struct load *ld, yaml_node_t *n)
 			continue;
 		}
 		t = &r->tiers[r->ntiers++];
-		t->name = load_strdup(s);
+		t->name = xstrdup(s);
 		t->line = load_line(item);
 		t->col = load_col(item);
 		t->when = load_rule_when(ld, lk[1].value, STAGE_TIER);
@@ -1468,8 +1449,8 @@ load_urgency_levels(struct load *ld, yaml_node_t *n)
 			}
 		}
 	}
-	r->thresholds = load_calloc(r->nurgencies, sizeof *r->thresholds);
-	r->has_threshold = load_calloc(r->nurgencies,
+	r->thresholds = xcalloc(r->nurgencies, sizeof *r->thresholds);
+	r->has_threshold = xcalloc(r->nurgencies,
 	    sizeof *r->has_threshold);
 }
 
@@ -1490,7 +1471,7 @@ load_thresholds(struct load *ld, yaml_node_t *n)
 		    load_kind(n));
 		return;
 	}
-	keys = load_calloc(r->nurgencies, sizeof *keys);
+	keys = xcalloc(r->nurgencies, sizeof *keys);
 	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
 	    p++) {
 		k = load_node(ld, p->key);
@@ -1543,7 +1524,7 @@ load_scores(struct load *ld, yaml_node_t *n)
 
 	if (load_seq(ld, n, "urgency.score", &items, &nitem) == -1)
 		return;
-	r->scores = load_calloc(nitem, sizeof *r->scores);
+	r->scores = xcalloc(nitem, sizeof *r->scores);
 	for (i = 0; i < nitem; i++) {
 		item = load_node(ld, items[i]);
 		if (load_map(ld, item, "score rule", k, nitems(k)) == -1)
@@ -1579,7 +1560,7 @@ load_overrides(struct load *ld, yaml_node_t *n)
 
 	if (load_seq(ld, n, "urgency.overrides", &items, &nitem) == -1)
 		return;
-	r->overrides = load_calloc(nitem, sizeof *r->overrides);
+	r->overrides = xcalloc(nitem, sizeof *r->overrides);
 	for (i = 0; i < nitem; i++) {
 		item = load_node(ld, items[i]);
 		if (load_map(ld, item, "override", k, nitems(k)) == -1)
@@ -1641,7 +1622,7 @@ load_routes(struct load *ld, yaml_node_t *n)
 
 	if (load_seq(ld, n, "routes", &items, &nitem) == -1)
 		return;
-	r->routes = load_calloc(nitem, sizeof *r->routes);
+	r->routes = xcalloc(nitem, sizeof *r->routes);
 	for (i = 0; i < nitem; i++) {
 		item = load_node(ld, items[i]);
 		if (load_map(ld, item, "route", k, nitems(k)) == -1)
@@ -1707,7 +1688,7 @@ load_steps(struct load *ld, yaml_node_t *n, const char *policy,
 	snprintf(what, sizeof what, "%s.escalate", metric);
 	if (load_seq(ld, n, what, &items, &nitem) == -1)
 		return;
-	steps = load_calloc(nitem, sizeof *steps);
+	steps = xcalloc(nitem, sizeof *steps);
 	for (i = 0; i < nitem; i++) {
 		item = load_node(ld, items[i]);
 		if (load_map(ld, item, "escalation step", k, nitems(k)) == -1)
@@ -1807,7 +1788,7 @@ load_sla(struct load *ld, yaml_node_t *n)
 
 	if (load_seq(ld, n, "sla", &items, &nitem) == -1)
 		return;
-	r->policies = load_calloc(nitem, sizeof *r->policies);
+	r->policies = xcalloc(nitem, sizeof *r->policies);
 	for (i = 0; i < nitem; i++) {
 		item = load_node(ld, items[i]);
 		if (load_map(ld, item, "sla policy", k, nitems(k)) == -1)
@@ -1967,7 +1948,7 @@ load_warnings(struct load *ld)
 		n = r->nroutes;
 	if (r->npolicies > n)
 		n = r->npolicies;
-	v = load_calloc(n, sizeof *v);
+	v = xcalloc(n, sizeof *v);
 
 	/* A tier the request may name itself is never out of reach. */
 	if (!r->trust_request) {
@@ -2086,24 +2067,24 @@ config_new(const char *path)
 	struct config		*cf;
 	size_t			 i;
 
-	cf = load_calloc(1, sizeof *cf);
-	cf->path = load_strdup(path);
-	cf->redis.host = load_strdup("127.0.0.1");
+	cf = xcalloc(1, sizeof *cf);
+	cf->path = xstrdup(path);
+	cf->redis.host = xstrdup("127.0.0.1");
 	cf->redis.port = 6379;
-	cf->redis.prefix = load_strdup("triage:");
-	cf->intake.group = load_strdup("routers");
-	cf->intake.stream = load_strdup("requests");
-	cf->intake.events = load_strdup("events");
+	cf->redis.prefix = xstrdup("triage:");
+	cf->intake.group = xstrdup("routers");
+	cf->intake.stream = xstrdup("requests");
+	cf->intake.events = xstrdup("events");
 	cf->intake.batch = 256;
 	cf->intake.claim_idle_ms = 30 * 1000;
 	cf->intake.max_deliveries = 5;
 	cf->intake.max_field_bytes = 65536;
-	cf->intake.channels = load_calloc(nitems(channels), sizeof (char *));
+	cf->intake.channels = xcalloc(nitems(channels), sizeof (char *));
 	for (i = 0; i < nitems(channels); i++)
-		cf->intake.channels[i] = load_strdup(channels[i]);
+		cf->intake.channels[i] = xstrdup(channels[i]);
 	cf->intake.nchannels = nitems(channels);
 	cf->retention_ms = 30LL * 86400 * 1000;
-	cf->http_listen = load_strdup("127.0.0.1:9464");
+	cf->http_listen = xstrdup("127.0.0.1:9464");
 	return cf;
 }
 
@@ -2262,7 +2243,7 @@ config_load(const char *path, int flags, char **diag)
 	if ((cf->rules = ld.r = rules_new()) == NULL)
 		fatal("calloc");
 	ld.r->names = cond_names_new();
-	ld.r->calendars = load_calloc(1, sizeof *ld.r->calendars);
+	ld.r->calendars = xcalloc(1, sizeof *ld.r->calendars);
 	if ((ld.r->calendars[0] = calendar_always()) == NULL)
 		fatalx("cannot build the calendar 'always'");
 	ld.r->ncalendars = 1;
