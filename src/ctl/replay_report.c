@@ -471,8 +471,24 @@ sort_changes(const struct replay *rp)
 
 	/* Sorting reorders, never changes, what was counted. */
 	for (d = 0; d < NDIMS; d++)
-		qsort(rp->dims[d].v, rp->dims[d].n, sizeof *rp->dims[d].v,
-		    change_cmp);
+		if (rp->dims[d].n > 1)
+			qsort(rp->dims[d].v, rp->dims[d].n,
+			    sizeof *rp->dims[d].v, change_cmp);
+}
+
+/* A mean target, to the second below an hour, else to the minute. */
+static void
+fmt_mean(double sum, unsigned long n, char *buf, size_t size)
+{
+	double	ms, unit;
+
+	if (n == 0) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	ms = sum / n;
+	unit = ms < 3600000 ? 1000 : 60000;
+	fmt_duration((int64_t)(ms / unit + 0.5) * (int64_t)unit, buf, size);
 }
 
 /* Each warning line of the candidate's load, without the trailing '\n'. */
@@ -575,16 +591,8 @@ replay_print_text(const struct replay *rp, const char *source,
 
 		if (t->nfr_before == 0 && t->nfr_after == 0)
 			continue;
-		if (t->nfr_before > 0)
-			fmt_duration((int64_t)(t->fr_before / t->nfr_before /
-			    1000 + 0.5) * 1000, dur, sizeof dur);
-		else
-			snprintf(dur, sizeof dur, "-");
-		if (t->nfr_after > 0)
-			fmt_duration((int64_t)(t->fr_after / t->nfr_after /
-			    1000 + 0.5) * 1000, dur2, sizeof dur2);
-		else
-			snprintf(dur2, sizeof dur2, "-");
+		fmt_mean(t->fr_before, t->nfr_before, dur, sizeof dur);
+		fmt_mean(t->fr_after, t->nfr_after, dur2, sizeof dur2);
 		fprintf(f, "  %-16s %16s %16s\n", t->name, dur, dur2);
 	}
 
