@@ -211,43 +211,6 @@ cache_clear(struct replay_ctx *x)
 	x->ncached = 0;
 }
 
-/*
- * Expand customers.key ("crm:customer:{customer_id}") with a request's
- * fields, as the daemon does: a missing field expands to nothing.
- */
-static int
-crm_key(const char *tmpl, const struct field *req, size_t nreq, char *out,
-    size_t outlen)
-{
-	const char	*p, *close;
-	size_t		 o = 0, nlen, i;
-	const struct field *f;
-
-	for (p = tmpl; *p != '\0'; p++) {
-		if (*p != '{' || (close = strchr(p, '}')) == NULL) {
-			if (o + 1 >= outlen)
-				return -1;
-			out[o++] = *p;
-			continue;
-		}
-		nlen = close - p - 1;
-		f = NULL;
-		for (i = 0; i < nreq; i++)
-			if (req[i].name_len == nlen &&
-			    memcmp(req[i].name, p + 1, nlen) == 0)
-				f = &req[i];
-		if (f != NULL) {
-			if (o + f->value_len >= outlen)
-				return -1;
-			memcpy(out + o, f->value, f->value_len);
-			o += f->value_len;
-		}
-		p = close;
-	}
-	out[o] = '\0';
-	return 0;
-}
-
 /* Copy an HGETALL reply into c. */
 static void
 crm_fill(struct crm *c, const redisReply *r)
@@ -314,7 +277,7 @@ lookup(struct replay_ctx *x, struct batch *b)
 		    b->arena + rc->id.off, b->req + rc->first, rc->n, x->now,
 		    &rq, err, sizeof err) != REQUEST_OK)
 			continue;
-		if (crm_key(x->cf->customers_key, b->req + rc->first, rc->n,
+		if (request_customer_key(x->cf->customers_key, b->req + rc->first, rc->n,
 		    key, sizeof key) == -1)
 			key[0] = '\0';	/* too long: no record, as the daemon */
 		h = hash(key) % REPLAY_CACHE_BUCKETS;
