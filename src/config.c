@@ -2386,3 +2386,30 @@ config_parse_duration(const char *s)
 	}
 	return total;
 }
+
+const char *
+config_format_duration(int64_t ms, char *buf, size_t size)
+{
+	static const struct {
+		int64_t		 ms;
+		const char	*unit;
+	} units[] = {
+		{ 86400000, "d" }, { 3600000, "h" }, { 60000, "m" },
+		{ 1000, "s" }, { 1, "ms" }
+	};
+	size_t	i, len = 0;
+
+	if (ms == 0) {
+		snprintf(buf, size, "0s");
+		return buf;
+	}
+	buf[0] = '\0';
+	for (i = 0; i < sizeof units / sizeof units[0] && len < size; i++) {
+		if (ms >= units[i].ms) {
+			len += snprintf(buf + len, size - len, "%" PRId64 "%s",
+			    ms / units[i].ms, units[i].unit);
+			ms %= units[i].ms;
+		}
+	}
+	return buf;
+}

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "calendar.h"
+#include "config.h"
 #include "rules_impl.h"
 
 static const char	*rules_metric_names[SLA_NMETRICS] = {
@@ -120,32 +121,6 @@ rules_ltoa(long n, char *buf)
 }
 
 static void
-rules_format_duration(int64_t ms, char *buf, size_t size)
-{
-	static const struct {
-		int64_t		 ms;
-		const char	*unit;
-	} units[] = {
-		{ 86400000, "d" }, { 3600000, "h" }, { 60000, "m" },
-		{ 1000, "s" }, { 1, "ms" }
-	};
-	size_t	i, len = 0;
-
-	buf[0] = '\0';
-	if (ms == 0) {
-		snprintf(buf, size, "0s");
-		return;
-	}
-	for (i = 0; i < sizeof units / sizeof units[0]; i++) {
-		if (ms >= units[i].ms && len < size) {
-			len += snprintf(buf + len, size - len, "%" PRId64 "%s",
-			    ms / units[i].ms, units[i].unit);
-			ms %= units[i].ms;
-		}
-	}
-}
-
-static void
 rules_trace_rule(FILE *f, const char *what, const char *name, int line,
     const struct cond *when, const struct cond_names *cn)
 {
@@ -173,7 +148,7 @@ rules_trace_policy(const struct rules *r, int p, FILE *f)
 			fprintf(f, "  %s: no target\n", rules_metric_names[m]);
 			continue;
 		}
-		rules_format_duration(t->within_ms, dur, sizeof dur);
+		config_format_duration(t->within_ms, dur, sizeof dur);
 		fprintf(f, "  %s: within %s\n", rules_metric_names[m], dur);
 		for (i = 0; i < t->nsteps; i++) {
 			s = &t->steps[i];

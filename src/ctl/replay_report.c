@@ -160,34 +160,6 @@ replay_free(struct replay *rp)
 	free(rp);
 }
 
-/* "1h30m", "15m", "2d" - the way durations are written in the rules. */
-static const char *
-fmt_duration(int64_t ms, char *buf, size_t size)
-{
-	static const struct {
-		int64_t		 ms;
-		const char	*unit;
-	} units[] = {
-		{ 86400000, "d" }, { 3600000, "h" }, { 60000, "m" },
-		{ 1000, "s" }, { 1, "ms" }
-	};
-	size_t	i, len = 0;
-
-	if (ms == 0) {
-		snprintf(buf, size, "0s");
-		return buf;
-	}
-	buf[0] = '\0';
-	for (i = 0; i < sizeof units / sizeof units[0] && len < size; i++) {
-		if (ms >= units[i].ms) {
-			len += snprintf(buf + len, size - len, "%" PRId64 "%s",
-			    ms / units[i].ms, units[i].unit);
-			ms %= units[i].ms;
-		}
-	}
-	return buf;
-}
-
 static const char *
 fmt_target(int64_t ms, char *buf, size_t size)
 {
@@ -195,7 +167,7 @@ fmt_target(int64_t ms, char *buf, size_t size)
 		snprintf(buf, size, "none");
 		return buf;
 	}
-	return fmt_duration(ms, buf, size);
+	return config_format_duration(ms, buf, size);
 }
 
 /* The rule that decided dimension d, as a phrase: malloc'd. */
@@ -488,7 +460,8 @@ fmt_mean(double sum, unsigned long n, char *buf, size_t size)
 	}
 	ms = sum / n;
 	unit = ms < 3600000 ? 1000 : 60000;
-	fmt_duration((int64_t)(ms / unit + 0.5) * (int64_t)unit, buf, size);
+	config_format_duration((int64_t)(ms / unit + 0.5) * (int64_t)unit, buf,
+	    size);
 }
 
 /* Each warning line of the candidate's load, without the trailing '\n'. */
@@ -577,11 +550,11 @@ replay_print_text(const struct replay *rp, const char *source,
 	fprintf(f, "\nfirst-response targets\n");
 	fprintf(f, "  tighter: %lu requests", rp->tighter);
 	if (rp->tighter > 0)
-		fprintf(f, ", by %s on average", fmt_duration((int64_t)
+		fprintf(f, ", by %s on average", config_format_duration((int64_t)
 		    (rp->tighter_ms / rp->tighter + 0.5), dur, sizeof dur));
 	fprintf(f, "\n  looser: %lu requests", rp->looser);
 	if (rp->looser > 0)
-		fprintf(f, ", by %s on average", fmt_duration((int64_t)
+		fprintf(f, ", by %s on average", config_format_duration((int64_t)
 		    (rp->looser_ms / rp->looser + 0.5), dur, sizeof dur));
 	fprintf(f, "\n  gained a target: %lu, lost its target: %lu, "
 	    "unchanged: %lu\n", rp->gained, rp->lost, rp->same);

@@ -289,6 +289,28 @@ test_durations(void **state)
 }
 
 static void
+test_duration_format(void **state)
+{
+	char		 buf[32];
+	const char	*texts[] = { "0s", "1m30s", "15m", "1h30m", "2d", "250ms",
+			    "1d2h3m4s5ms" };
+
+	assert_string_equal(config_format_duration(5400000, buf, sizeof buf),
+	    "1h30m");
+	assert_string_equal(config_format_duration(0, buf, sizeof buf), "0s");
+	/* What it writes, the loader reads back to the same value. */
+	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+		int64_t	ms = config_parse_duration(texts[i]);
+
+		assert_true(ms >= 0);
+		assert_string_equal(config_format_duration(ms, buf, sizeof buf),
+		    texts[i]);
+	}
+	/* Truncation never overruns the buffer. */
+	assert_int_equal(strlen(config_format_duration(93784005, buf, 6)), 5);
+}
+
+static void
 test_missing_file(void **state)
 {
 	char		*diag = NULL;
@@ -788,6 +810,7 @@ main(void)
 		cmocka_unit_test(test_version),
 		cmocka_unit_test(test_summary),
 		cmocka_unit_test(test_durations),
+		cmocka_unit_test(test_duration_format),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_empty_file),
 		cmocka_unit_test(test_error_unknown_key),
