@@ -432,7 +432,7 @@ static int
 read_redis(struct replay_ctx *x, long last, int64_t since_ms)
 {
 	const struct config	*cf = x->cf;
-	char			 key[512], from[64], cursor[64];
+	char			 key[512], from[72], cursor[64];
 	redisReply		*r;
 	long			 left = last;
 	int			 n, count;
