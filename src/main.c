@@ -309,8 +309,8 @@ stop_poll_cb(evutil_socket_t fd, short ev, void *arg)
 
 /*
  * Once a second: feeds the systemd watchdog (only a turning loop gets
- * here) and notices readiness, which arrives when the reader reaches its
- * first XREADGROUP without any batch finishing.
+ * here).  Readiness is signalled by intake when it starts reading; the
+ * check here is a safety net that costs nothing.
  */
 static void
 heartbeat_cb(evutil_socket_t fd, short ev, void *arg)
