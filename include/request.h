@@ -66,6 +66,8 @@ int			 request_customer_key(const char *tmpl,
 
 /* The ms part of a stream entry ID ("1700000000000-3"); -1 if malformed. */
 int64_t			 request_entry_ms(const char *entry_id);
+/* 1 if the bytes are a valid ticket ID: 1 to 128 of [A-Za-z0-9._:-]. */
+int			 request_id_valid(const char *, size_t);
 /* 1 if the bytes are valid UTF-8 (no overlongs, no surrogates). */
 int			 request_utf8_valid(const char *s, size_t len);
 

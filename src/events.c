@@ -48,6 +48,7 @@
 #include "deadline.h"
 #include "events.h"
 #include "intake.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "metrics.h"
 #include "redis.h"
@@ -118,16 +119,6 @@ static const char apply_script[] =
 "redis.call('XACK', stream, group, src)\n"
 "return mode\n";
 
-enum ev_kind {
-	EV_RESPONDED, EV_PENDING, EV_RESUMED, EV_RESOLVED, EV_REOPENED,
-	EV_REASSIGNED, EV_NKINDS
-};
-
-static const char *ev_names[EV_NKINDS] = {
-	"responded", "pending", "resumed", "resolved", "reopened",
-	"reassigned",
-};
-
 struct events {
 	struct daemon	*d;
 	struct script	 apply;
@@ -140,8 +131,8 @@ struct events {
 	char		*events_key, *dead_key, *sla_key;
 	/* The entry in progress, copied out of the batch. */
 	char		 ticket[REQUEST_ID_MAX + 1];
-	char		 team[256];
-	enum ev_kind	 kind;
+	char		 team[LIFECYCLE_TEAM_MAX + 1];
+	enum lifecycle_kind kind;
 	char		*tkey;
 	/* The call being built: owned strings. */
 	char		**argv;
@@ -243,22 +234,6 @@ call_send(struct events *ev)
 		later(ev);
 }
 
-static const char *
-field_get(struct batch *b, const struct entry *e, const char *name,
-    size_t *len)
-{
-	for (size_t i = 0; i < e->nfields; i++) {
-		const struct field_ref	*f = &b->refs[e->first_field + i];
-
-		if (f->name_len == strlen(name) &&
-		    memcmp(b->arena + f->name_off, name, f->name_len) == 0) {
-			*len = f->value_len;
-			return b->arena + f->value_off;
-		}
-	}
-	return NULL;
-}
-
 /* Send the entry to the dead-letter stream with why. */
 static void
 dead_letter(struct events *ev, const char *label, const char *why)
@@ -283,20 +258,6 @@ dead_letter(struct events *ev, const char *label, const char *why)
 	push_str(ev, "failed_at");
 	push_fmt(ev, "%lld", (long long)daemon_now_ms());
 	call_send(ev);
-}
-
-static int
-id_valid(const char *s, size_t len)
-{
-	if (len == 0 || len > REQUEST_ID_MAX)
-		return 0;
-	for (size_t i = 0; i < len; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') ||
-		    (s[i] >= 'A' && s[i] <= 'Z') ||
-		    (s[i] >= '0' && s[i] <= '9') || s[i] == '.' ||
-		    s[i] == '_' || s[i] == ':' || s[i] == '-'))
-			return 0;
-	return 1;
 }
 
 /* The ticket as read, field by name. */
@@ -456,7 +417,7 @@ compute(struct events *ev, const redisReply *t, int64_t now)
 	snprintf(q1, sizeof q1, "%squeue:%s", prefix, team ? team : "");
 
 	switch (ev->kind) {
-	case EV_RESPONDED:
+	case LIFECYCLE_RESPONDED:
 		if (resolved || hget(t, "first_response_at") != NULL)
 			return 0;
 		op_set_num(ev, "first_response_at", now);
@@ -469,7 +430,7 @@ compute(struct events *ev, const redisReply *t, int64_t now)
 			op_set(ev, "status_before", "responded");
 		unschedule(ev, &c, SLA_FIRST_RESPONSE);
 		return 1;
-	case EV_PENDING:
+	case LIFECYCLE_PENDING:
 		if (resolved || paused != NULL)
 			return 0;
 		op_set_num(ev, "paused_at", now);
@@ -479,7 +440,7 @@ compute(struct events *ev, const redisReply *t, int64_t now)
 		op_set(ev, "status", "pending");
 		unschedule(ev, &c, SLA_RESOLUTION);
 		return 1;
-	case EV_RESUMED:
+	case LIFECYCLE_RESUMED:
 		if (resolved || paused == NULL)
 			return 0;
 		op_del(ev, "paused_at");
@@ -488,7 +449,7 @@ compute(struct events *ev, const redisReply *t, int64_t now)
 		    hget(t, "status_before") : "open");
 		resolution_run(ev, t, &c, spent, now);
 		return 1;
-	case EV_RESOLVED:
+	case LIFECYCLE_RESOLVED:
 		if (resolved)
 			return 0;
 		if (paused == NULL)
@@ -509,7 +470,7 @@ compute(struct events *ev, const redisReply *t, int64_t now)
 		push_str(ev, "E");
 		push_fmt(ev, "%lld", (long long)cfg->retention_ms);
 		return 1;
-	case EV_REOPENED:
+	case LIFECYCLE_REOPENED:
 		if (!resolved)
 			return 0;
 		op_set(ev, "status", "open");
@@ -523,7 +484,7 @@ compute(struct events *ev, const redisReply *t, int64_t now)
 		push_str(ev, ev->ticket);
 		resolution_run(ev, t, &c, spent, now);
 		return 1;
-	case EV_REASSIGNED:
+	case LIFECYCLE_REASSIGNED:
 		if (team != NULL && strcmp(team, ev->team) == 0)
 			return 0;
 		op_set(ev, "team", ev->team);
@@ -533,7 +494,7 @@ compute(struct events *ev, const redisReply *t, int64_t now)
 		push_str(ev, q2);
 		push_str(ev, ev->ticket);
 		return 1;
-	case EV_NKINDS:
+	case LIFECYCLE_NKINDS:
 		break;
 	}
 	return 0;
@@ -571,7 +532,7 @@ ticket_reply(struct rconn *rc, redisReply *reply, void *arg)
 		call_start(ev, "N", rev);
 		log_info("event %s: %s for ticket %s (status %s) changes "
 		    "nothing", batch_id(ev->b, &ev->b->entries[ev->next]),
-		    ev_names[ev->kind], ev->ticket, hget(reply, "status") ?
+		    lifecycle_kind_name(ev->kind), ev->ticket, hget(reply, "status") ?
 		    hget(reply, "status") : "?");
 	}
 	call_send(ev);
@@ -612,7 +573,7 @@ apply_reply(struct rconn *rc, redisReply *reply, void *arg)
 	} else if (reply->type == REDIS_REPLY_STRING && reply->len == 1 &&
 	    reply->str[0] == 'A')
 		log_info("event %s: ticket %s %s", batch_id(ev->b, e),
-		    ev->ticket, ev_names[ev->kind]);
+		    ev->ticket, lifecycle_kind_name(ev->kind));
 	ev->next++;
 	ev->attempts = 0;
 	step(ev);
@@ -625,10 +586,11 @@ validate(struct events *ev)
 	struct batch		*b = ev->b;
 	struct entry		*e = &b->entries[ev->next];
 	const struct config	*cfg = b->config->cfg;
-	const char		*tk, *kind, *team;
-	size_t			 tlen, klen, mlen;
+	const struct field	*req, *cust;
+	size_t			 nreq, ncust;
+	struct lifecycle_event	 le;
+	const char		*reason;
 	char			 why[512];
-	int			 k;
 
 	if (e->malformed == 1) {
 		dead_letter(ev, "malformed", "the entry is not a list of "
@@ -642,53 +604,20 @@ validate(struct events *ev)
 		dead_letter(ev, "too_many_deliveries", why);
 		return 0;
 	}
-	if ((tk = field_get(b, e, "ticket", &tlen)) == NULL || tlen == 0) {
-		dead_letter(ev, "missing_field", "the required field 'ticket' "
-		    "is missing or empty");
+	if (batch_fields(b, e, &req, &nreq, &cust, &ncust) == -1)
+		fatal("batch fields");
+	if (lifecycle_parse(req, nreq, cfg->rules, &le, &reason, why,
+	    sizeof why) == -1) {
+		dead_letter(ev, reason, why);
 		return 0;
 	}
-	if (!id_valid(tk, tlen)) {
-		dead_letter(ev, "bad_id", "'ticket' is not a ticket ID: at most "
-		    "128 bytes of A-Z a-z 0-9 . _ : -");
-		return 0;
-	}
-	if ((kind = field_get(b, e, "event", &klen)) == NULL || klen == 0) {
-		dead_letter(ev, "missing_field", "the required field 'event' "
-		    "is missing or empty");
-		return 0;
-	}
-	for (k = 0; k < EV_NKINDS; k++)
-		if (strlen(ev_names[k]) == klen &&
-		    memcmp(ev_names[k], kind, klen) == 0)
-			break;
-	if (k == EV_NKINDS) {
-		snprintf(why, sizeof why, "unknown event '%.*s'; expected one "
-		    "of responded, pending, resumed, resolved, reopened, "
-		    "reassigned", (int)(klen > 64 ? 64 : klen), kind);
-		dead_letter(ev, "unknown_event", why);
-		return 0;
-	}
-	ev->kind = k;
-	memcpy(ev->ticket, tk, tlen);
-	ev->ticket[tlen] = '\0';
+	ev->kind = le.kind;
+	memcpy(ev->ticket, le.ticket, le.ticket_len);
+	ev->ticket[le.ticket_len] = '\0';
 	ev->team[0] = '\0';
-	if (k == EV_REASSIGNED) {
-		team = field_get(b, e, "team", &mlen);
-		if (team == NULL || mlen == 0) {
-			dead_letter(ev, "missing_field", "a 'reassigned' event "
-			    "needs the field 'team'");
-			return 0;
-		}
-		if (rules_team_find(cfg->rules, team, mlen) == -1 ||
-		    mlen >= sizeof ev->team) {
-			snprintf(why, sizeof why, "unknown team '%.*s'; the "
-			    "teams are those of the rules' teams list",
-			    (int)(mlen > 64 ? 64 : mlen), team);
-			dead_letter(ev, "unknown_team", why);
-			return 0;
-		}
-		memcpy(ev->team, team, mlen);
-		ev->team[mlen] = '\0';
+	if (le.team != NULL) {
+		memcpy(ev->team, le.team, le.team_len);
+		ev->team[le.team_len] = '\0';
 	}
 	return 1;
 }

@@ -105,8 +105,8 @@ field_is(const struct field *f, const char *name)
 	return f->name_len == len && memcmp(f->name, name, len) == 0;
 }
 
-static int
-id_valid(const char *id, size_t len)
+int
+request_id_valid(const char *id, size_t len)
 {
 	if (len == 0 || len > REQUEST_ID_MAX)
 		return 0;
@@ -233,7 +233,7 @@ request_validate(const struct config_intake *in, const char *entry_id,
 		    channel->value_len), channel->value);
 		return REQUEST_BAD_CHANNEL;
 	}
-	if (req->id != NULL && !id_valid(req->id, req->id_len)) {
+	if (req->id != NULL && !request_id_valid(req->id, req->id_len)) {
 		snprintf(err, errlen, "field 'id' must be 1 to %d bytes of "
 		    "A-Z a-z 0-9 . _ : -", REQUEST_ID_MAX);
 		return REQUEST_BAD_ID;
