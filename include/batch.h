@@ -39,6 +39,7 @@ struct entry {
 	int	reason;			/* enum request_reason when dead */
 	size_t	error_off;		/* the dead-letter sentence, in arena */
 	int	team, tier, urgency;
+	int	lookup_sent;		/* its CRM HGETALL is in the pipeline */
 	int64_t	entry_ms;
 	/* Found by validation, for the write: the ticket ID and clock start. */
 	size_t	ticket_id_off, ticket_id_len;	/* in arena */

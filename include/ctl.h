@@ -7,6 +7,7 @@
 #define TRIAGED_CTL_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 struct config;
 struct redisContext;
@@ -23,6 +24,13 @@ int	ctl_replay(const struct config *, int argc, char **argv);
 struct redisContext *ctl_redis_connect(const struct config *);
 /* Format ms since the epoch as local "YYYY-MM-DD HH:MM:SS" into buf. */
 const char *ctl_time(long long ms, char *buf, size_t len);
+/*
+ * Print len bytes of text from Redis to f with every control character
+ * (and DEL) shown as \xNN, the C1 controls U+0080-U+009F as \uNNNN and a
+ * backslash as \\: what a request carried
+ * must never reach the operator's terminal as an escape sequence.
+ */
+void ctl_print_text(FILE *f, const char *s, size_t len);
 /* "1h 5m" style duration of |ms|. */
 const char *ctl_duration(long long ms, char *buf, size_t len);
 

@@ -26,6 +26,18 @@
 
 struct calendar;
 
+/*
+ * The largest instant or duration a clock holds: about the year 33658 in
+ * ms.  Sums and products of such numbers (and a permille up to 10^6) stay
+ * far inside int64_t, so nothing read from a ticket can overflow a clock.
+ */
+#define DEADLINE_MS_MAX		1000000000000000LL
+
+/*
+ * A clock number as a ticket holds it: decimal digits only, at most
+ * DEADLINE_MS_MAX.  0 and *out set, or -1 (and *out untouched).
+ */
+int		 deadline_parse_ms(const char *, int64_t *out);
 /* Business time into the target at which a step fires: at% of within. */
 int64_t		 deadline_step_ms(int64_t within_ms, int at_permille);
 /*

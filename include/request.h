@@ -31,6 +31,7 @@ enum request_reason {
 	REQUEST_BAD_RECEIVED_AT,
 	REQUEST_TOO_MANY_DELIVERIES,
 	REQUEST_MALFORMED,		/* not field/value pairs at all */
+	REQUEST_RESERVED_FIELD,		/* a name the ticket's state uses */
 	REQUEST_NREASONS
 };
 
@@ -66,6 +67,12 @@ int			 request_customer_key(const char *tmpl,
 
 /* The ms part of a stream entry ID ("1700000000000-3"); -1 if malformed. */
 int64_t			 request_entry_ms(const char *entry_id);
+/*
+ * 1 if a request may not carry this field name: the ticket's own state
+ * (classification, status, clocks, what fired) lives in the same hash as
+ * the request's fields, so no request may write it.
+ */
+int			 request_field_reserved(const char *, size_t);
 /* 1 if the bytes are a valid ticket ID: 1 to 128 of [A-Za-z0-9._:-]. */
 int			 request_id_valid(const char *, size_t);
 /* 1 if the bytes are valid UTF-8 (no overlongs, no surrogates). */

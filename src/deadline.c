@@ -14,10 +14,30 @@ static const char *metric_names[SLA_NMETRICS] = {
 	[SLA_RESOLUTION] = "resolution",
 };
 
+int
+deadline_parse_ms(const char *s, int64_t *out)
+{
+	int64_t	v = 0;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s - '0');
+		if (v > DEADLINE_MS_MAX)
+			return -1;
+	}
+	*out = v;
+	return 0;
+}
+
 int64_t
 deadline_step_ms(int64_t within_ms, int at_permille)
 {
-	return within_ms * at_permille / 1000;
+	/* Divided first, so within_ms up to DEADLINE_MS_MAX cannot overflow. */
+	return within_ms / 1000 * at_permille +
+	    within_ms % 1000 * at_permille / 1000;
 }
 
 int64_t

@@ -11,7 +11,7 @@
  *       entry still pending?   no  -> 'd' (another consumer did it)
  *       ticket rev unchanged?  no  -> 'R' (read again, compute again)
  *       HSET/HDEL fields, ZREM/ZADD steps in P+sla, move between queues,
- *       PEXPIRE/PERSIST, HINCRBY rev, XACK                  -> 'A'
+ *       PEXPIRE/PERSIST, rev + 1, XACK                      -> 'A'
  *
  * The write is one script, so a crash leaves the event either applied and
  * acknowledged or untouched and pending; `rev` (bumped by every write,
@@ -46,6 +46,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "deadline.h"
+#include "deadletter.h"
 #include "events.h"
 #include "intake.h"
 #include "lifecycle.h"
@@ -114,7 +115,8 @@ static const char apply_script[] =
 "      return redis.error_reply('apply: unknown operation ' .. op)\n"
 "    end\n"
 "  end\n"
-"  redis.call('HINCRBY', tkey, 'rev', 1)\n"
+/* Not HINCRBY: it fails on a rev that is not an integer, after the writes. */
+"  redis.call('HSET', tkey, 'rev', (tonumber(rev) or 0) + 1)\n"
 "end\n"
 "redis.call('XACK', stream, group, src)\n"
 "return mode\n";
@@ -239,17 +241,23 @@ static void
 dead_letter(struct events *ev, const char *label, const char *why)
 {
 	struct batch	*b = ev->b;
-	struct entry	*e = &b->entries[ev->next];
+	struct entry			*e = &b->entries[ev->next];
+	struct deadletter_budget	 dl;
 
 	log_info("event %s to the dead-letter stream: %s", batch_id(b, e),
 	    why);
 	metrics_rejected(label);
 	call_start(ev, "D", "");
+	deadletter_begin(&dl, b->config->cfg->intake.max_field_bytes);
 	for (size_t i = 0; i < e->nfields; i++) {
 		const struct field_ref	*f = &b->refs[e->first_field + i];
+		long			 keep;
 
+		if ((keep = deadletter_keep(&dl, f->name_len,
+		    f->value_len)) == -1)
+			continue;
 		push(ev, b->arena + f->name_off, f->name_len);
-		push(ev, b->arena + f->value_off, f->value_len);
+		push(ev, b->arena + f->value_off, (size_t)keep);
 	}
 	push_str(ev, "error");
 	push_str(ev, why);
@@ -257,6 +265,14 @@ dead_letter(struct events *ev, const char *label, const char *why)
 	push_str(ev, batch_id(b, e));
 	push_str(ev, "failed_at");
 	push_fmt(ev, "%lld", (long long)daemon_now_ms());
+	if (dl.dropped > 0) {
+		push_str(ev, "fields_dropped");
+		push_fmt(ev, "%zu", dl.dropped);
+	}
+	if (dl.cut > 0) {
+		push_str(ev, "values_cut");
+		push_fmt(ev, "%zu", dl.cut);
+	}
 	call_send(ev);
 }
 
@@ -271,12 +287,25 @@ hget(const redisReply *h, const char *name)
 	return NULL;
 }
 
+/*
+ * A clock number of the ticket; def if absent.  One that is not a clock
+ * number (corrupt, or out of range) is taken as absent, with a warning:
+ * nothing read from Redis may overflow the arithmetic below.
+ */
 static int64_t
 hnum(const redisReply *h, const char *name, int64_t def)
 {
 	const char	*v = hget(h, name);
+	int64_t		 n;
 
-	return v != NULL && *v != '\0' ? strtoll(v, NULL, 10) : def;
+	if (v == NULL)
+		return def;
+	if (deadline_parse_ms(v, &n) == -1) {
+		log_warnx("ticket field '%s' is not a clock value ('%.32s'); "
+		    "ignored", name, v);
+		return def;
+	}
+	return n;
 }
 
 static void

@@ -33,6 +33,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include <event2/event.h>
 #include <hiredis/hiredis.h>
@@ -48,6 +51,13 @@
 
 #define INTAKE_MAX_BATCHES	4
 #define INTAKE_BLOCK_MS		1000
+/*
+ * A batch's byte budget.  Entries are usually a kilobyte, but one may carry
+ * 1,000 fields of 64 KiB: after a read over budget the next reads ask for
+ * fewer entries (down to one), and a batch that grew past the budget gives
+ * its memory back when it is done.
+ */
+#define INTAKE_BATCH_BYTES	(8 * 1024 * 1024)
 
 enum phase { PHASE_WAIT, PHASE_GROUP, PHASE_RECOVER, PHASE_CLAIM, PHASE_READ };
 
@@ -73,6 +83,7 @@ struct intake {
 	int			 cur;		/* stream of GROUP/RECOVER/CLAIM */
 	int			 phase_done;	/* last page of cur's phase */
 	struct batch		*claiming;	/* batch of the XCLAIM in flight */
+	int			 read_count;	/* next XREADGROUP COUNT; 0: batch */
 };
 
 static void	read_reply(struct rconn *, redisReply *, void *);
@@ -104,6 +115,13 @@ batch_take(struct intake *in, int stream)
 static void
 batch_put(struct intake *in, struct batch *b)
 {
+	if (b->arena_cap > INTAKE_BATCH_BYTES) {
+		batch_release(b);
+#ifdef __GLIBC__
+		/* Freed heap above the mmap threshold stays mapped otherwise. */
+		malloc_trim(0);
+#endif
+	}
 	if (b == &in->ev_batch)
 		in->ev_busy = 0;
 	for (int i = 0; i < INTAKE_MAX_BATCHES; i++)
@@ -190,9 +208,32 @@ group_reply(struct rconn *rc, redisReply *r, void *arg)
 	intake_kick(in);
 }
 
+/* Fit the next read's COUNT to the byte budget, by this batch's sizes. */
+static void
+fit_read_count(struct intake *in, const struct batch *b)
+{
+	int	configured = in->d->live->cfg->intake.batch;
+	int	n = in->read_count > 0 ? in->read_count : configured;
+	size_t	per;
+
+	if (b->arena_len > INTAKE_BATCH_BYTES) {
+		per = b->arena_len / b->nentries + 1;
+		n = (int)(INTAKE_BATCH_BYTES / per);
+		if (n < 1)
+			n = 1;
+		if (in->read_count == 0)
+			log_info("intake: a batch of %zu entries took %zu bytes; "
+			    "reading %d at a time until they are smaller",
+			    b->nentries, b->arena_len, n);
+	} else if (b->arena_len < INTAKE_BATCH_BYTES / 2)
+		n *= 2;
+	in->read_count = n >= configured ? 0 : n;
+}
+
 static void
 submit(struct intake *in, struct batch *b)
 {
+	fit_read_count(in, b);
 	if (b->stream == BATCH_EVENTS)
 		events_submit(in->d->events, b);
 	else
@@ -234,6 +275,12 @@ vanished_reply(struct rconn *rc, redisReply *r, void *arg)
 	} else if (r != NULL && r->type == REDIS_REPLY_ARRAY)
 		log_debug("entry %s was settled by a write still in flight",
 		    what);
+	else if (r != NULL && r->type == REDIS_REPLY_ERROR) {
+		/* A NOPERM here would hide trimming: say so. */
+		log_warnx("checking whether entry %s was trimmed failed: %.*s",
+		    what, (int)r->len, r->str);
+		metrics_inc(METRIC_REDIS_ERRORS);
+	}
 	free(what);
 }
 
@@ -472,6 +519,8 @@ intake_kick(struct intake *in)
 		 * Both streams need room: a read of one alone would block
 		 * for a second while the other has entries waiting.
 		 */
+		if (in->read_count > 0 && in->read_count < cfg->intake.batch)
+			snprintf(count, sizeof count, "%d", in->read_count);
 		if (req && ev)
 			rv = rconn_command(in->d->reader, read_reply, in,
 			    "XREADGROUP GROUP %s %s COUNT %s BLOCK %d STREAMS "

@@ -29,6 +29,7 @@ static const char *reason_names[REQUEST_NREASONS] = {
 	[REQUEST_BAD_RECEIVED_AT] = "bad_received_at",
 	[REQUEST_TOO_MANY_DELIVERIES] = "too_many_deliveries",
 	[REQUEST_MALFORMED] = "malformed",
+	[REQUEST_RESERVED_FIELD] = "reserved_field",
 };
 
 const char *
@@ -140,6 +141,39 @@ received_at_parse(const char *s, size_t len, int64_t now_ms, int64_t *out)
 	return 0;
 }
 
+/*
+ * The names the ticket's state uses (contract §1.2, docs/sla.md), besides
+ * `tier`, which a gateway may send (tiers.trust_request).  Written here
+ * once; README "Reserved field names" lists them for gateway authors.
+ */
+static const char *reserved_names[] = {
+	"ticket_id", "source_id", "urgency", "score", "team", "route",
+	"policy", "status", "status_before", "created_at", "routed_at",
+	"rules_version", "paused_at", "resolved_at", "raised", "reassigned",
+	"rev",
+};
+static const char *reserved_prefixes[] = {
+	"first_response_", "resolution_", "fired:",
+};
+
+int
+request_field_reserved(const char *name, size_t len)
+{
+	for (size_t i = 0; i < sizeof reserved_names / sizeof *reserved_names;
+	    i++)
+		if (strlen(reserved_names[i]) == len &&
+		    memcmp(reserved_names[i], name, len) == 0)
+			return 1;
+	for (size_t i = 0; i < sizeof reserved_prefixes /
+	    sizeof *reserved_prefixes; i++) {
+		size_t	plen = strlen(reserved_prefixes[i]);
+
+		if (len >= plen && memcmp(reserved_prefixes[i], name, plen) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 static int
 channel_configured(const struct config_intake *in, const char *s, size_t len)
 {
@@ -204,6 +238,13 @@ request_validate(const struct config_intake *in, const char *entry_id,
 				    f->name_len), f->name);
 				return REQUEST_DUPLICATE_FIELD;
 			}
+		}
+		if (request_field_reserved(f->name, f->name_len)) {
+			snprintf(err, errlen, "field '%.*s' is reserved for the "
+			    "ticket's own state; a request may not carry it "
+			    "(rename it at the gateway)", (int)(f->name_len > 64 ?
+			    64 : f->name_len), f->name);
+			return REQUEST_RESERVED_FIELD;
 		}
 		if (field_is(f, "customer_id")) {
 			req->customer_id = f->value;

@@ -10,6 +10,10 @@
  * acknowledged, or untouched and pending (recovered on restart).  Exactly
  * once: the script skips a ticket whose hash already exists (a redelivered
  * or duplicate `id`), and a dead letter whose entry is no longer pending.
+ * Nothing in a call can fail after its first write (dead letters are
+ * bounded, deadletter.h; a request's fields are counted by request.c); and
+ * should a call fail anyway, a ticket it wrote but did not queue is queued
+ * and scheduled when its entry is delivered again (half_written below).
  *
  * SLA clocks start here (docs/sla.md): the ticket gets its policy's
  * first_response_due and resolution_due, computed from created_at in the
@@ -35,6 +39,7 @@
 #include "calendar.h"
 #include "daemon.h"
 #include "deadline.h"
+#include "deadletter.h"
 #include "intake.h"
 #include "log.h"
 #include "metrics.h"
@@ -66,6 +71,16 @@ static const char route_script[] =
 "  z[#z + 1] = score\n"
 "  z[#z + 1] = member\n"
 "end\n"
+/*
+ * A ticket this very entry wrote, that nothing has touched since (no rev)
+ * and whose entry is still pending: a call that failed after its HSET.
+ * Queue and schedule it now; both ZADDs are idempotent.
+ */
+"local function half_written(tkey, src)\n"
+"  local h = redis.pcall('HMGET', tkey, 'source_id', 'rev')\n"
+"  return type(h) == 'table' and h[1] == src and not h[2] and\n"
+"    #redis.call('XPENDING', stream, group, src, src, 1) > 0\n"
+"end\n"
 "while i <= #ARGV do\n"
 "  local kind, src = ARGV[i], ARGV[i + 1]\n"
 "  if kind == 'T' then\n"
@@ -74,8 +89,11 @@ static const char route_script[] =
 "    local s = i + 6 + 2 * n\n"
 "    local ns = tonumber(ARGV[s - 1])\n"
 "    k = k + 2\n"
-"    if redis.call('EXISTS', tkey) == 0 then\n"
-"      redis.call('HSET', tkey, unpack(ARGV, i + 3, i + 2 + 2 * n))\n"
+"    local fresh = redis.call('EXISTS', tkey) == 0\n"
+"    if fresh or half_written(tkey, src) then\n"
+"      if fresh then\n"
+"        redis.call('HSET', tkey, unpack(ARGV, i + 3, i + 2 + 2 * n))\n"
+"      end\n"
 "      zadd(qkey, ARGV[i + 3 + 2 * n], ARGV[i + 4 + 2 * n])\n"
 "      for j = s, s - 1 + 2 * ns, 2 do zadd(sla, ARGV[j], ARGV[j + 1]) end\n"
 "      out[#out + 1] = 'R'\n"
@@ -191,11 +209,23 @@ waiting_push(struct router *r, struct batch *b)
 	r->waiting_tail = b;
 }
 
+/* Argument slots kept between batches; an outsized batch gives back more. */
+#define ROUTE_ARGS_KEEP		(64 * 1024)
+
 static void
 settle(struct router *r, struct batch *b)
 {
 	free(b->cmd);
 	b->cmd = NULL;
+	if (r->args.cap > ROUTE_ARGS_KEEP) {
+		free(r->args.v);
+		free(r->argv);
+		free(r->argvlen);
+		r->args = (struct arglist){ 0 };
+		r->argv = NULL;
+		r->argvlen = NULL;
+		r->argv_cap = 0;
+	}
 	daemon_config_release(b->config);
 	b->config = NULL;
 	r->inflight--;
@@ -275,7 +305,7 @@ lookup_reply(struct rconn *rc, redisReply *reply, void *arg)
 
 	/* The k-th reply belongs to the k-th entry that is to be routed. */
 	while (b->lookup_next < b->nentries &&
-	    b->entries[b->lookup_next].outcome != OUTCOME_ROUTE)
+	    !b->entries[b->lookup_next].lookup_sent)
 		b->lookup_next++;
 	if (reply == NULL)
 		b->looked_up = -1;	/* connection lost: look up again */
@@ -316,16 +346,23 @@ lookup_customers(struct router *r, struct batch *b)
 	for (size_t i = 0; i < b->nentries; i++) {
 		struct entry	*e = &b->entries[i];
 
+		e->lookup_sent = 0;
 		if (e->outcome != OUTCOME_ROUTE)
 			continue;
-		if (customer_key(b, e, tmpl, key, sizeof key) == -1)
-			key[0] = '\0';	/* too long: no customer record */
+		if (customer_key(b, e, tmpl, key, sizeof key) == -1) {
+			log_info("entry %s: its customer key is longer than %zu "
+			    "bytes; routed without a customer record",
+			    batch_id(b, e), sizeof key - 1);
+			continue;
+		}
+		e->lookup_sent = 1;
 		argvlen[1] = strlen(key);
 		/* Counted first: a lost connection answers at once. */
 		b->pending_lookups++;
 		if (rconn_command_argv(r->d->writer, lookup_reply, b, 2, argv,
 		    argvlen) == -1) {
 			b->pending_lookups--;
+			e->lookup_sent = 0;
 			return -1;
 		}
 	}
@@ -427,21 +464,55 @@ add_steps(struct arglist *a, struct batch *b, const struct rules *rules,
 	}
 }
 
-/* A dead letter keeps every original field, plus why, whence and when. */
+/*
+ * A dead letter keeps the original fields (within deadletter.h's bounds,
+ * so the XADD cannot fail), plus why, whence and when.
+ */
 static void
 add_dead_letter(struct arglist *a, struct batch *b, const struct entry *e,
-    int64_t now)
+    size_t max_value, int64_t now)
 {
+	struct deadletter_budget	 dl;
+	size_t				 count_at;
+
 	arg_const(a, "D");
 	arg_arena(a, e->id_off, strlen(batch_id(b, e)));
-	arg_fmt(a, b, "%zu", e->nfields + 3);
-	add_entry_fields(a, b, e);
+	count_at = a->n;
+	arg_const(a, "0");		/* the pair count, set below */
+	deadletter_begin(&dl, max_value);
+	for (size_t i = 0; i < e->nfields; i++) {
+		const struct field_ref	*f = &b->refs[e->first_field + i];
+		long			 keep;
+
+		if ((keep = deadletter_keep(&dl, f->name_len,
+		    f->value_len)) == -1)
+			continue;
+		arg_arena(a, f->name_off, f->name_len);
+		arg_arena(a, f->value_off, (size_t)keep);
+	}
 	arg_const(a, "error");
 	arg_arena(a, e->error_off, strlen(batch_str(b, e->error_off)));
 	arg_const(a, "source_id");
 	arg_arena(a, e->id_off, strlen(batch_id(b, e)));
 	arg_const(a, "failed_at");
 	arg_fmt(a, b, "%lld", (long long)now);
+	if (dl.dropped > 0) {
+		arg_const(a, "fields_dropped");
+		arg_fmt(a, b, "%zu", dl.dropped);
+	}
+	if (dl.cut > 0) {
+		arg_const(a, "values_cut");
+		arg_fmt(a, b, "%zu", dl.cut);
+	}
+	/* Set the count in place: it is a short string in the arena. */
+	{
+		size_t	 mark = a->n;
+
+		arg_fmt(a, b, "%zu", dl.pairs + 3 + (dl.dropped > 0) +
+		    (dl.cut > 0));
+		a->v[count_at] = a->v[mark];
+		a->n = mark;
+	}
 }
 
 /*
@@ -482,7 +553,8 @@ build_call(struct router *r, struct batch *b)
 			continue;
 		}
 		if (e->outcome == OUTCOME_DEAD) {
-			add_dead_letter(a, b, e, now);
+			add_dead_letter(a, b, e, cfg->intake.max_field_bytes,
+			    now);
 			continue;
 		}
 		if (batch_fields(b, e, &req, &nreq, &cust, &ncust) == -1)

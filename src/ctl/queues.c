@@ -176,9 +176,16 @@ ctl_ticket(const struct config *cfg, int argc, char **argv)
 		return 1;
 	}
 	printf("ticket %s\n", argv[0]);
-	for (size_t i = 0; i + 1 < r->elements; i += 2)
-		printf("  %-22s %s\n", r->element[i]->str,
-		    r->element[i + 1]->str);
+	for (size_t i = 0; i + 1 < r->elements; i += 2) {
+		printf("  ");
+		ctl_print_text(stdout, r->element[i]->str,
+		    r->element[i]->len);
+		printf("%*s ", r->element[i]->len < 22 ?
+		    (int)(22 - r->element[i]->len) : 0, "");
+		ctl_print_text(stdout, r->element[i + 1]->str,
+		    r->element[i + 1]->len);
+		printf("\n");
+	}
 	printf("clocks\n");
 	for (size_t i = 0; i < sizeof clock_fields / sizeof clock_fields[0];
 	    i++) {

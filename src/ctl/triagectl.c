@@ -101,6 +101,26 @@ ctl_time(long long ms, char *buf, size_t len)
 	return buf;
 }
 
+void
+ctl_print_text(FILE *f, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char	c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\x%02x", c);
+		else if (c == 0xc2 && i + 1 < len &&
+		    (unsigned char)s[i + 1] >= 0x80 &&
+		    (unsigned char)s[i + 1] <= 0x9f)
+			/* U+0080-U+009F: C1 controls, CSI among them. */
+			fprintf(f, "\\u%04x", (unsigned char)s[++i]);
+		else if (c == '\\')
+			fputs("\\\\", f);
+		else
+			fputc(c, f);
+	}
+}
+
 const char *
 ctl_duration(long long ms, char *buf, size_t len)
 {

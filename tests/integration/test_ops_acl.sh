@@ -83,6 +83,16 @@ wait_until 10 grep -q "reload: rules" "$T_DIR/triaged.log"
 wait_until 10 is_eq 0 pending
 check "nothing left pending" 0 "$(pending)"
 
+# An entry trimmed while another consumer held it: the claim finds it gone,
+# and XRANGE (in the ACL rule) tells trimmed from settled.
+rcli xgroup createconsumer ${P}requests routers ghost2 >/dev/null
+eid=$(rcli xadd ${P}requests '*' id ACL-TRIM customer_id C2 channel chat)
+rcli xclaim ${P}requests routers ghost2 0 "$eid" force >/dev/null
+rcli xdel ${P}requests "$eid" >/dev/null
+wait_until 20 is_eq 1 metric triaged_entries_trimmed_total
+check "a trimmed entry is seen under the ACL user" 1 \
+    "$(metric triaged_entries_trimmed_total)"
+
 check "Redis logged no ACL denial" "" "$(rcli acl log)"
 check_true "the daemon met no NOPERM" \
     bash -c "! grep -q NOPERM '$T_DIR/triaged.log'"
