@@ -119,10 +119,40 @@ test_member(void **state)
 	    "first_response");
 }
 
+/* Numbers read back from a ticket: decimal, bounded, never overflowing. */
+static void
+test_parse_ms(void **state)
+{
+	int64_t	v = 42;
+
+	assert_int_equal(deadline_parse_ms("0", &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(deadline_parse_ms("1764000000123", &v), 0);
+	assert_int_equal(v, 1764000000123LL);
+	assert_int_equal(deadline_parse_ms("1000000000000000", &v), 0);
+	assert_int_equal(v, DEADLINE_MS_MAX);
+	v = 42;
+	assert_int_equal(deadline_parse_ms("1000000000000001", &v), -1);
+	assert_int_equal(deadline_parse_ms("9223372036854775807", &v), -1);
+	assert_int_equal(deadline_parse_ms("99999999999999999999999", &v), -1);
+	assert_int_equal(deadline_parse_ms("-5", &v), -1);
+	assert_int_equal(deadline_parse_ms("x", &v), -1);
+	assert_int_equal(deadline_parse_ms("12x", &v), -1);
+	assert_int_equal(deadline_parse_ms("0x10", &v), -1);
+	assert_int_equal(deadline_parse_ms("", &v), -1);
+	assert_int_equal(deadline_parse_ms(NULL, &v), -1);
+	assert_int_equal(v, 42);
+	/* The largest clock and a 1000% step: no overflow, exact. */
+	assert_int_equal(deadline_step_ms(DEADLINE_MS_MAX, 10000),
+	    DEADLINE_MS_MAX * 10);
+	assert_int_equal(deadline_step_ms(3999, 750), 2999);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_ms),
 		cmocka_unit_test(test_step_ms),
 		cmocka_unit_test(test_always),
 		cmocka_unit_test(test_office),

@@ -234,6 +234,41 @@ test_customer_key(void **state)
 	    f, n, key, 20), -1);
 }
 
+/* The ticket's own state may not come from a request; `tier` may. */
+static void
+test_reserved_fields(void **state)
+{
+	static const char	*names[] = {
+		"rev", "first_response_gen", "fired:first_response:0",
+		"first_response_at", "resolution_spent", "status", "policy",
+		"team", "urgency", "score", "ticket_id", "paused_at",
+		"resolution_due",
+	};
+	struct field		 f[4];
+	struct request		 rq;
+	char			 err[REQUEST_ERROR_MAX];
+	size_t			 n;
+
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+		n = make(f, "customer_id", "C1", "channel", "web", names[i],
+		    "x", NULL);
+		assert_int_equal(check(&rq, err, n, f), REQUEST_RESERVED_FIELD);
+		assert_non_null(strstr(err, names[i]));
+		assert_non_null(strstr(err, "reserved"));
+		assert_true(request_field_reserved(names[i], strlen(names[i])));
+	}
+	assert_string_equal(request_reason_name(REQUEST_RESERVED_FIELD),
+	    "reserved_field");
+	n = make(f, "customer_id", "C1", "channel", "web", "tier", "vip",
+	    NULL);
+	assert_int_equal(check(&rq, err, n, f), REQUEST_OK);
+	/* Near misses are ordinary fields. */
+	assert_false(request_field_reserved("revenue", 7));
+	assert_false(request_field_reserved("first_response", 14));
+	assert_false(request_field_reserved("resolution", 10));
+	assert_false(request_field_reserved("statuses", 8));
+}
+
 static void
 test_entry_ms(void **state)
 {
@@ -258,6 +293,7 @@ main(void)
 		cmocka_unit_test(test_too_many_fields),
 		cmocka_unit_test(test_customer_key),
 		cmocka_unit_test(test_entry_ms),
+		cmocka_unit_test(test_reserved_fields),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
