@@ -57,7 +57,7 @@
  * fewer entries (down to one), and a batch that grew past the budget gives
  * its memory back when it is done.
  */
-#define INTAKE_BATCH_BYTES	(8 * 1024 * 1024)
+#define INTAKE_BATCH_BYTES	(4 * 1024 * 1024)
 
 enum phase { PHASE_WAIT, PHASE_GROUP, PHASE_RECOVER, PHASE_CLAIM, PHASE_READ };
 
