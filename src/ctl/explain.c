@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "config.h"
 #include "ctl.h"
 #include "field.h"
 #include "log.h"
+#include "request.h"
 #include "rules.h"
 
 int
@@ -49,6 +51,22 @@ ctl_explain(const struct config *cf, int argc, char **argv)
 		f->name_len = eq - f->name;
 		f->value = eq + 1;
 		f->value_len = strlen(eq + 1);
+	}
+	/* A request the daemon would dead-letter is never classified. */
+	{
+		struct request	rq;
+		char		err[REQUEST_ERROR_MAX], id[32];
+		long long	now = (long long)time(NULL) * 1000;
+
+		snprintf(id, sizeof id, "%lld-0", now);
+		if (request_validate(&cf->intake, id, req, nreq, now, &rq, err,
+		    sizeof err) != REQUEST_OK) {
+			fprintf(stderr, "explain: the daemon would dead-letter "
+			    "this request: %s\n", err);
+			free(req);
+			free(cust);
+			return 1;
+		}
 	}
 	printf("rules: %s (version %s)\n", cf->path, cf->version);
 	rules_explain(cf->rules, req, nreq, cust, ncust, stdout);

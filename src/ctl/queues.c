@@ -70,6 +70,20 @@ ctl_queues(const struct config *cfg, int argc, char **argv)
 			rv = 1;
 			break;
 		}
+		/* A refusal (NOPERM, WRONGTYPE) is never an empty queue. */
+		if (card->type == REDIS_REPLY_ERROR ||
+		    top->type == REDIS_REPLY_ERROR) {
+			redisReply	*e = card->type == REDIS_REPLY_ERROR ?
+					    card : top;
+
+			fprintf(stderr, "triagectl: reading the queue of team "
+			    "%s failed: %.*s\n", rules_team_name(rules, (int)i),
+			    (int)e->len, e->str);
+			freeReplyObject(card);
+			freeReplyObject(top);
+			rv = 1;
+			continue;
+		}
 		printf("%-16s %7lld  ", rules_team_name(rules, (int)i),
 		    card->type == REDIS_REPLY_INTEGER ? card->integer : 0);
 		if (top->type == REDIS_REPLY_ARRAY && top->elements == 2) {

@@ -5,11 +5,38 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include <hiredis/hiredis.h>
 
 #include "config.h"
 #include "ctl.h"
+#include "field.h"
+#include "lifecycle.h"
+#include "request.h"
+
+static long long
+now_ms(void)
+{
+	struct timeval	tv;
+
+	gettimeofday(&tv, NULL);
+	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+/* The pairs as fields, for the daemon's own checks. */
+static struct field *
+as_fields(int npairs, const char **names, const size_t *nlens,
+    const char **values, const size_t *vlens)
+{
+	struct field	*f;
+
+	if ((f = calloc(npairs + 1, sizeof *f)) == NULL)
+		return NULL;
+	for (int i = 0; i < npairs; i++)
+		f[i] = (struct field){ names[i], nlens[i], values[i], vlens[i] };
+	return f;
+}
 
 /* XADD key * name value ...; prints the new entry ID. */
 static int
@@ -101,13 +128,52 @@ ctl_submit(const struct config *cfg, int argc, char **argv)
 	if (names == NULL || values == NULL || nlens == NULL || vlens == NULL)
 		rv = 1;
 	else if ((rv = split_pairs(argc, argv, names, nlens, values,
-	    vlens)) == 0)
-		rv = xadd(cfg, cfg->intake.stream, argc, names, nlens, values,
-		    vlens);
+	    vlens)) == 0) {
+		struct field	*f = as_fields(argc, names, nlens, values,
+				    vlens);
+		struct request	 rq;
+		char		 err[REQUEST_ERROR_MAX], id[32];
+
+		/* The entry ID the daemon would see is not known yet: now. */
+		snprintf(id, sizeof id, "%lld-0", now_ms());
+		if (f == NULL)
+			rv = 1;
+		else if (request_validate(&cfg->intake, id, f, argc, now_ms(),
+		    &rq, err, sizeof err) != REQUEST_OK) {
+			fprintf(stderr, "triagectl: refused, the daemon would "
+			    "dead-letter it: %s\n", err);
+			rv = 1;
+		} else
+			rv = xadd(cfg, cfg->intake.stream, argc, names, nlens,
+			    values, vlens);
+		free(f);
+	}
 	free(names);
 	free(values);
 	free(nlens);
 	free(vlens);
+	return rv;
+}
+
+/* 1 if the ticket exists, 0 if not, -1 (said) if Redis could not tell. */
+static int
+ticket_exists(const struct config *cfg, const char *id)
+{
+	redisContext	*c;
+	redisReply	*r;
+	int		 rv = -1;
+
+	if ((c = ctl_redis_connect(cfg)) == NULL)
+		return -1;
+	r = redisCommand(c, "EXISTS %sticket:%s", cfg->redis.prefix, id);
+	if (r != NULL && r->type == REDIS_REPLY_INTEGER)
+		rv = r->integer > 0;
+	else
+		fprintf(stderr, "triagectl: EXISTS %sticket:%s failed: %s\n",
+		    cfg->redis.prefix, id, r != NULL && r->str != NULL ?
+		    r->str : c->errstr);
+	freeReplyObject(r);
+	redisFree(c);
 	return rv;
 }
 
@@ -118,7 +184,11 @@ ctl_event(const struct config *cfg, int argc, char **argv)
 	size_t		 nlens[3] = { 6, 5, 4 };
 	const char	*values[3];
 	size_t		 vlens[3];
-	int		 n = 2;
+	int		 n = 2, rv;
+	struct field	*f;
+	struct lifecycle_event le;
+	const char	*reason;
+	char		 err[256];
 
 	if (argc < 2 || argc > 3 || (argc == 3 &&
 	    strncmp(argv[2], "team=", 5) != 0)) {
@@ -134,5 +204,21 @@ ctl_event(const struct config *cfg, int argc, char **argv)
 	}
 	for (int i = 0; i < n; i++)
 		vlens[i] = strlen(values[i]);
+	if ((f = as_fields(n, names, nlens, values, vlens)) == NULL)
+		return 1;
+	rv = lifecycle_parse(f, n, cfg->rules, &le, &reason, err, sizeof err);
+	free(f);
+	if (rv == -1) {
+		fprintf(stderr, "triagectl: refused, the daemon would "
+		    "dead-letter it: %s\n", err);
+		return 1;
+	}
+	if ((rv = ticket_exists(cfg, values[0])) != 1) {
+		if (rv == 0)
+			fprintf(stderr, "triagectl: refused: no ticket '%s' "
+			    "(key %sticket:%s)\n", values[0],
+			    cfg->redis.prefix, values[0]);
+		return 1;
+	}
 	return xadd(cfg, cfg->intake.events, n, names, nlens, values, vlens);
 }

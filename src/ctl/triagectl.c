@@ -18,23 +18,56 @@ static const struct {
 	const char	*name;
 	int		(*fn)(const struct config *, int, char **);
 	const char	*usage;
+	const char	*what;
 } commands[] = {
-	{ "explain", ctl_explain, "explain field=value ..." },
-	{ "submit", ctl_submit, "submit field=value ..." },
-	{ "event", ctl_event, "event TICKET EVENT [team=TEAM]" },
-	{ "queues", ctl_queues, "queues" },
-	{ "ticket", ctl_ticket, "ticket ID" },
+	{ "explain", ctl_explain, "explain field=value ...",
+	    "How a request would be classified, routed and timed, and which "
+	    "rule decided\neach step; no Redis needed.  customer.NAME=value "
+	    "stands for a CRM field.\nA request the daemon would dead-letter "
+	    "is refused (exit 1) with the reason." },
+	{ "submit", ctl_submit, "submit field=value ...",
+	    "Append a request to the requests stream, as a gateway would.  "
+	    "It is checked\nas the daemon checks it first: what the daemon "
+	    "would dead-letter is refused\n(exit 1, nothing written)." },
+	{ "event", ctl_event, "event TICKET EVENT [team=TEAM]",
+	    "Append a lifecycle event (responded, pending, resumed, resolved, "
+	    "reopened,\nreassigned team=TEAM) to the events stream.  An "
+	    "unknown event or team, or a\nticket that does not exist, is "
+	    "refused (exit 1, nothing written)." },
+	{ "queues", ctl_queues, "queues",
+	    "Each team's queue depth and most pressing ticket." },
+	{ "ticket", ctl_ticket, "ticket ID",
+	    "One ticket: its fields, its clocks and what fired.  Control "
+	    "characters in\nwhat a request carried are shown escaped." },
 	{ "replay", ctl_replay, "replay --rules CANDIDATE [--last N | --since "
 	    "DURATION | --from FILE]\n      [--format text|json] "
-	    "[--examples K] [--no-crm]" },
+	    "[--examples K] [--no-crm]",
+	    "What a rules change would do to recent traffic: exit 0 no change, "
+	    "3 changes,\n1 invalid candidate or nothing to compare." },
 };
 
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage:\n");
+	fprintf(f, "usage: triagectl [-c FILE | --config FILE] COMMAND "
+	    "[ARGS]\n       triagectl COMMAND --help\n"
+	    "       triagectl --version\ncommands:\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		fprintf(f, "  triagectl -c FILE %s\n", commands[i].usage);
+		fprintf(f, "  %s\n", commands[i].usage);
+	fprintf(f, "FILE is the rules file (`-` reads standard input); "
+	    "without -c, the file named\nby the environment variable "
+	    "TRIAGED_CONFIG.\n");
+}
+
+/* `COMMAND --help` anywhere in its arguments. */
+static int
+wants_help(int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0)
+			return 1;
+	return 0;
 }
 
 struct redisContext *
@@ -141,13 +174,13 @@ ctl_duration(long long ms, char *buf, size_t len)
 int
 main(int argc, char **argv)
 {
-	const char	*path = NULL;
+	const char	*path = getenv("TRIAGED_CONFIG");
 	struct config	*cfg;
 	char		*diag = NULL;
 	int		 i = 1, rv;
 
 	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "--help") == 0)) {
+	    strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0)) {
 		usage(stdout);
 		return 0;
 	}
@@ -155,18 +188,40 @@ main(int argc, char **argv)
 		printf("triagectl %s\n", TRIAGED_VERSION);
 		return 0;
 	}
-	if (argc >= 3 && strcmp(argv[1], "-c") == 0) {
+	if (argc >= 2 && (strcmp(argv[1], "-c") == 0 ||
+	    strcmp(argv[1], "--config") == 0)) {
+		if (argc < 3) {
+			fprintf(stderr, "triagectl: %s needs a file name\n",
+			    argv[1]);
+			return 2;
+		}
 		path = argv[2];
 		i = 3;
+	} else if (argc >= 2 && strncmp(argv[1], "--config=", 9) == 0) {
+		path = argv[1] + 9;
+		i = 2;
 	}
-	if (path == NULL || i >= argc) {
+	if (i >= argc) {
+		fprintf(stderr, "triagectl: no command given\n");
 		usage(stderr);
 		return 2;
 	}
 	for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++) {
 		if (strcmp(argv[i], commands[k].name) != 0)
 			continue;
-		cfg = config_load(path, 0, &diag);
+		if (wants_help(argc - i - 1, argv + i + 1)) {
+			printf("usage: triagectl [-c FILE] %s\n\n%s\n",
+			    commands[k].usage, commands[k].what);
+			return 0;
+		}
+		if (path == NULL || *path == '\0') {
+			fprintf(stderr, "triagectl: no rules file: give -c FILE "
+			    "or set TRIAGED_CONFIG\n");
+			return 2;
+		}
+		/* The loader reads a path; standard input has one too. */
+		cfg = config_load(strcmp(path, "-") == 0 ? "/dev/stdin" : path,
+		    0, &diag);
 		if (diag != NULL)
 			fputs(diag, stderr);
 		free(diag);

@@ -55,6 +55,63 @@ check "bad rules file: exit 1" 1 "$?"
 check_true "with FILE:LINE:COL errors" \
     grep -qE "^$T_DIR/bad.yaml:[0-9]+:[0-9]+: error: " "$T_DIR/err"
 
+# What the daemon would dead-letter is refused: exit 1, the reason, nothing
+# written.
+xlen_before=$(rcli xlen ${P}requests)
+ev_before=$(rcli xlen ${P}events)
+refuse() {	# refuse DESCRIPTION WORDS COMMAND...
+	local d=$1 words=$2; shift 2
+	"$@" >"$T_DIR/out" 2>"$T_DIR/err"
+	check "$d: exit 1" 1 "$?"
+	check_true "$d: says '$words'" grep -q "$words" "$T_DIR/err"
+	check "$d: prints no entry ID" "" "$(cat "$T_DIR/out")"
+}
+refuse "submit channel=fax" "channel 'fax' is not configured" \
+    ctl submit customer_id=C1 channel=fax
+refuse "submit without customer_id" "'customer_id' is missing" \
+    ctl submit channel=web subject=hello
+refuse "submit with a reserved field" "'status' is reserved" \
+    ctl submit customer_id=C1 channel=web status=resolved
+refuse "event of an unknown kind" "unknown event 'closed'" \
+    ctl event CTL-1 closed
+refuse "reassigned without a team" "needs the field 'team'" \
+    ctl event CTL-1 reassigned
+refuse "reassigned to an unknown team" "unknown team 'suport'" \
+    ctl event CTL-1 reassigned team=suport
+refuse "event on a ticket that does not exist" "no ticket 'NOPE-2'" \
+    ctl event NOPE-2 responded
+refuse "explain of a request the daemon would reject" "would dead-letter" \
+    ctl explain customer_id=C1 channel=fax
+check "no request written by the refusals" "$xlen_before" "$(rcli xlen ${P}requests)"
+check "no event written by the refusals" "$ev_before" "$(rcli xlen ${P}events)"
+ctl event CTL-1 responded >/dev/null
+check "a good event is still written" $((ev_before + 1)) "$(rcli xlen ${P}events)"
+
+# --help after any command: usage on stdout, exit 0, no config needed.
+for cmd in explain submit event queues ticket replay; do
+	out=$("$TRIAGECTL" $cmd --help 2>"$T_DIR/err")
+	check "$cmd --help: exit 0" 0 "$?"
+	check_true "$cmd --help: usage on stdout" grep -q "^usage: triagectl .*$cmd" <<<"$out"
+	check "$cmd --help: nothing on stderr" "" "$(cat "$T_DIR/err")"
+done
+# The rules file from TRIAGED_CONFIG, --config, or standard input.
+check_true "TRIAGED_CONFIG names the rules file" \
+    bash -c "TRIAGED_CONFIG='$CFG' '$TRIAGECTL' queues | grep -q '^billing '"
+check_true "--config FILE" bash -c "'$TRIAGECTL' --config '$CFG' queues | grep -q '^billing '"
+check_true "-c - reads standard input" \
+    bash -c "'$TRIAGECTL' -c - queues <'$CFG' | grep -q '^billing '"
+"$TRIAGECTL" queues >/dev/null 2>"$T_DIR/err"
+check "no rules file at all: exit 2" 2 "$?"
+check_true "and says how to give one" grep -q "TRIAGED_CONFIG" "$T_DIR/err"
+
+# A permission error is an error, never an empty queue.
+rcli acl setuser peek on '>peek' resetkeys -@all +ping +zcard '~*' >/dev/null
+sed -e 's/^  username: .*/  username: peek/' \
+    -e 's/^  password_env: .*/  password_env: PEEK_PW/' "$CFG" >"$T_DIR/peek.yaml"
+PEEK_PW=peek "$TRIAGECTL" -c "$T_DIR/peek.yaml" queues >"$T_DIR/out" 2>"$T_DIR/err"
+check "queues without ZRANGE permission: exit 1" 1 "$?"
+check_true "and the permission error is shown" grep -q "NOPERM" "$T_DIR/err"
+
 redis_stop
 after=$(ctl explain customer_id=C1 channel=phone category=technical subject=down)
 check "explain works without Redis" "$before" "$after"
