@@ -1,6 +1,8 @@
 /*
  * deadletter.c - the bounds of a dead letter (see deadletter.h).
  */
+#include <string.h>
+
 #include "deadletter.h"
 
 void
@@ -29,4 +31,41 @@ deadletter_keep(struct deadletter_budget *b, size_t name_len,
 	b->pairs++;
 	b->bytes += name_len + keep;
 	return (long)keep;
+}
+
+static int
+named(const struct field *f, const char *name)
+{
+	return f->name_len == strlen(name) &&
+	    memcmp(f->name, name, f->name_len) == 0;
+}
+
+int
+deadletter_original(const struct field *f, size_t n,
+    struct deadletter_origin *o)
+{
+	memset(o, 0, sizeof *o);
+	/* Walk back over what triaged appended, in its order. */
+	if (n > 0 && named(&f[n - 1], "source_stream")) {
+		o->stream = f[n - 1].value;
+		o->stream_len = f[n - 1].value_len;
+		n--;
+	}
+	if (n > 0 && named(&f[n - 1], "values_cut")) {
+		o->incomplete = 1;
+		n--;
+	}
+	if (n > 0 && named(&f[n - 1], "fields_dropped")) {
+		o->incomplete = 1;
+		n--;
+	}
+	if (n < 3 || !named(&f[n - 1], "failed_at") ||
+	    !named(&f[n - 2], "source_id") || !named(&f[n - 3], "error"))
+		return -1;
+	o->source_id = f[n - 2].value;
+	o->source_id_len = f[n - 2].value_len;
+	o->error = f[n - 3].value;
+	o->error_len = f[n - 3].value_len;
+	o->nfields = n - 3;
+	return 0;
 }

@@ -273,6 +273,8 @@ dead_letter(struct events *ev, const char *label, const char *why)
 		push_str(ev, "values_cut");
 		push_fmt(ev, "%zu", dl.cut);
 	}
+	push_str(ev, "source_stream");
+	push_str(ev, ev->d->boot->cfg->intake.events);
 	call_send(ev);
 }
 

@@ -470,7 +470,7 @@ add_steps(struct arglist *a, struct batch *b, const struct rules *rules,
  */
 static void
 add_dead_letter(struct arglist *a, struct batch *b, const struct entry *e,
-    size_t max_value, int64_t now)
+    size_t max_value, const char *stream, int64_t now)
 {
 	struct deadletter_budget	 dl;
 	size_t				 count_at;
@@ -504,11 +504,13 @@ add_dead_letter(struct arglist *a, struct batch *b, const struct entry *e,
 		arg_const(a, "values_cut");
 		arg_fmt(a, b, "%zu", dl.cut);
 	}
+	arg_const(a, "source_stream");
+	arg_const(a, stream);
 	/* Set the count in place: it is a short string in the arena. */
 	{
 		size_t	 mark = a->n;
 
-		arg_fmt(a, b, "%zu", dl.pairs + 3 + (dl.dropped > 0) +
+		arg_fmt(a, b, "%zu", dl.pairs + 4 + (dl.dropped > 0) +
 		    (dl.cut > 0));
 		a->v[count_at] = a->v[mark];
 		a->n = mark;
@@ -554,7 +556,7 @@ build_call(struct router *r, struct batch *b)
 		}
 		if (e->outcome == OUTCOME_DEAD) {
 			add_dead_letter(a, b, e, cfg->intake.max_field_bytes,
-			    now);
+			    boot->intake.stream, now);
 			continue;
 		}
 		if (batch_fields(b, e, &req, &nreq, &cust, &ncust) == -1)

@@ -39,6 +39,15 @@ static const struct {
 	{ "ticket", ctl_ticket, "ticket ID",
 	    "One ticket: its fields, its clocks and what fired.  Control "
 	    "characters in\nwhat a request carried are shown escaped." },
+	{ "dead", ctl_dead, "dead [--since DURATION] [--reason TEXT] "
+	    "[-o json]\n      dead redrive (ID ... | --all) [--since DURATION] "
+	    "[--reason TEXT]",
+	    "The dead letters: when, why, and what they held (newest last).  "
+	    "`redrive`\nappends them again to the stream they came from, as "
+	    "they were sent, and\nremoves them from the dead-letter stream; "
+	    "each is re-driven at most once, and\na request without an `id` "
+	    "gets its original entry ID as `id`, so a request\nwhose ticket "
+	    "exists changes nothing.  Exit 1 if any was not re-driven." },
 	{ "replay", ctl_replay, "replay --rules CANDIDATE [--last N | --since "
 	    "DURATION | --from FILE]\n      [--format text|json] "
 	    "[--examples K] [--no-crm]",

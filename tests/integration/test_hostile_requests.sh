@@ -141,8 +141,8 @@ check "the poison dead-lettered once" 1 "$(xlen ${P}dead)"
 check "its dead letter says why" 1 \
     "$(dead_field "$poison" error | grep -c 'has 4103 fields; at most 1000')"
 check "it counts the fields left out" 3103 "$(dead_field "$poison" fields_dropped)"
-check "it keeps 1000 of them, and error, source_id, failed_at, fields_dropped" \
-    1004 "$(dead_pairs "$poison")"
+check "it keeps 1000 of them, and error, source_id, failed_at, fields_dropped, source_stream" \
+    1005 "$(dead_pairs "$poison")"
 sleep 5		# two claim cycles
 check "still dead-lettered only once after claim cycles" 1 "$(xlen ${P}dead)"
 

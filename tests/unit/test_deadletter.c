@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "deadletter.h"
+#include "field.h"
 
 static void
 test_ordinary_entry_kept_whole(void **state)
@@ -60,6 +61,54 @@ test_values_cut_and_bytes_bounded(void **state)
 	assert_int_equal(b.pairs + b.dropped, 1000);
 }
 
+#define F(n, v)	{ n, sizeof n - 1, v, sizeof v - 1 }
+
+static void
+test_original(void **state)
+{
+	struct deadletter_origin	o;
+	struct field			full[] = {
+		F("customer_id", "C1"), F("channel", "fax"),
+		F("error", "channel 'fax' is not configured"),
+		F("source_id", "1-0"), F("failed_at", "5"),
+		F("source_stream", "requests"),
+	};
+	struct field			cut[] = {
+		F("error", "mine"), F("x", "y"),
+		F("error", "too many"), F("source_id", "2-0"),
+		F("failed_at", "5"), F("fields_dropped", "3"),
+		F("values_cut", "1"), F("source_stream", "events"),
+	};
+	struct field			old[] = {
+		F("ticket", "T-1"), F("event", "closed"),
+		F("error", "unknown event"), F("source_id", "3-0"),
+		F("failed_at", "5"),
+	};
+	struct field			alien[] = {
+		F("customer_id", "C1"), F("source_stream", "requests"),
+	};
+
+	assert_int_equal(deadletter_original(full, 6, &o), 0);
+	assert_int_equal(o.nfields, 2);
+	assert_int_equal(o.stream_len, 8);
+	assert_memory_equal(o.stream, "requests", 8);
+	assert_memory_equal(o.source_id, "1-0", 3);
+	assert_false(o.incomplete);
+
+	/* A request's own `error` field stays one of its fields. */
+	assert_int_equal(deadletter_original(cut, 8, &o), 0);
+	assert_int_equal(o.nfields, 2);
+	assert_true(o.incomplete);
+	assert_memory_equal(o.error, "too many", 8);
+
+	assert_int_equal(deadletter_original(old, 5, &o), 0);
+	assert_int_equal(o.nfields, 2);
+	assert_null(o.stream);
+
+	assert_int_equal(deadletter_original(alien, 2, &o), -1);
+	assert_int_equal(deadletter_original(alien, 0, &o), -1);
+}
+
 int
 main(void)
 {
@@ -67,6 +116,7 @@ main(void)
 		cmocka_unit_test(test_ordinary_entry_kept_whole),
 		cmocka_unit_test(test_too_many_fields),
 		cmocka_unit_test(test_values_cut_and_bytes_bounded),
+		cmocka_unit_test(test_original),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
