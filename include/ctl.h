@@ -32,6 +32,13 @@ const char *ctl_time(long long ms, char *buf, size_t len);
  * must never reach the operator's terminal as an escape sequence.
  */
 void ctl_print_text(FILE *f, const char *s, size_t len);
+/* s as a JSON string, quotes included. */
+void ctl_json_string(FILE *f, const char *s, size_t len);
+/*
+ * Take "-o json" (or "-o text") out of a command's arguments: 1 for JSON,
+ * 0 for text, -1 (said) for another format.
+ */
+int ctl_output_json(int *argc, char **argv);
 /* "1h 5m" style duration of |ms|. */
 const char *ctl_duration(long long ms, char *buf, size_t len);
 

@@ -119,23 +119,6 @@ matches(const struct dead_opts *opt, const struct deadletter_origin *o)
 }
 
 static void
-json_str(const char *s, size_t len)
-{
-	putchar('"');
-	for (size_t i = 0; i < len; i++) {
-		unsigned char	c = (unsigned char)s[i];
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
-static void
 print_text(const char *id, const struct field *f, size_t n,
     const struct deadletter_origin *o, const char *stream)
 {
@@ -168,17 +151,17 @@ print_json(int first, const char *id, const struct field *f, size_t n,
     const struct deadletter_origin *o, const char *stream)
 {
 	printf("%s{\"id\":", first ? "" : ",\n ");
-	json_str(id, strlen(id));
+	ctl_json_string(stdout, id, strlen(id));
 	printf(",\"stream\":");
-	json_str(stream, strlen(stream));
+	ctl_json_string(stdout, stream, strlen(stream));
 	printf(",\"redrivable\":%s,\"fields\":{", o->incomplete ? "false" :
 	    "true");
 	for (size_t i = 0; i < n; i++) {
 		if (i > 0)
 			putchar(',');
-		json_str(f[i].name, f[i].name_len);
+		ctl_json_string(stdout, f[i].name, f[i].name_len);
 		putchar(':');
-		json_str(f[i].value, f[i].value_len);
+		ctl_json_string(stdout, f[i].value, f[i].value_len);
 	}
 	printf("}}");
 }
@@ -349,6 +332,8 @@ ctl_dead(const struct config *cfg, int argc, char **argv)
 		redrive = 1;
 		i = 1;
 	}
+	if ((opt.json = ctl_output_json(&argc, argv)) == -1)
+		return 2;
 	if ((ids = calloc(argc + 1, sizeof *ids)) == NULL)
 		return 1;
 	for (; i < argc; i++) {
@@ -365,11 +350,7 @@ ctl_dead(const struct config *cfg, int argc, char **argv)
 			}
 		} else if (strcmp(a, "--reason") == 0 && i + 1 < argc)
 			opt.reason = argv[++i];
-		else if (strcmp(a, "-o") == 0 && i + 1 < argc && !redrive &&
-		    strcmp(argv[i + 1], "json") == 0) {
-			opt.json = 1;
-			i++;
-		} else if (strcmp(a, "--all") == 0 && redrive)
+		else if (strcmp(a, "--all") == 0 && redrive)
 			all = 1;
 		else if (redrive && a[0] != '-')
 			ids[nids++] = argv[i];

@@ -17,6 +17,75 @@
 #include "request.h"
 #include "rules.h"
 
+static void
+json_name(const char *s)
+{
+	if (s == NULL)
+		printf("null");
+	else
+		ctl_json_string(stdout, s, strlen(s));
+}
+
+/* The verdict, the deciding rules and the targets, as one JSON object. */
+static void
+explain_json(const struct config *cf, const struct field *req, size_t nreq,
+    const struct field *cust, size_t ncust)
+{
+	static const enum rules_kind	 kinds[] = {
+		RULES_TIER, RULES_OVERRIDE, RULES_ROUTE, RULES_POLICY
+	};
+	static const char		*keys[] = {
+		"tier", "override", "route", "policy"
+	};
+	const struct rules		*rules = cf->rules;
+	struct verdict			 v;
+	struct rules_trace		 t = { 0 };
+
+	rules_classify_trace(rules, req, nreq, cust, ncust, &v, &t);
+	printf("{\"rules_version\":");
+	json_name(cf->version);
+	printf(",\"tier\":");
+	json_name(v.tier_name);
+	printf(",\"urgency\":");
+	json_name(v.urgency_name);
+	printf(",\"score\":%ld,\"team\":", v.score);
+	json_name(v.team_name);
+	printf(",\"route\":");
+	json_name(v.route_name);
+	printf(",\"policy\":");
+	json_name(v.policy_name);
+	printf(",\"decided_by\":{");
+	for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
+		int	r = t.decided[kinds[i]];
+
+		printf("%s\"%s\":", i > 0 ? "," : "", keys[i]);
+		json_name(r >= 0 ? rules_rule_name(rules, kinds[i], r) : NULL);
+	}
+	printf("},\"targets\":{");
+	for (int m = 0; m < SLA_NMETRICS; m++) {
+		const struct sla_target	*tg = v.policy >= 0 ?
+					    rules_policy_target(rules, v.policy, m) :
+					    NULL;
+
+		printf("%s\"%s\":", m > 0 ? "," : "", m == SLA_FIRST_RESPONSE ?
+		    "first_response" : "resolution");
+		if (tg == NULL || tg->within_ms <= 0) {
+			printf("null");
+			continue;
+		}
+		printf("{\"within_ms\":%lld,\"steps\":[",
+		    (long long)tg->within_ms);
+		for (size_t i = 0; i < tg->nsteps; i++) {
+			printf("%s{\"at_percent\":%g,\"notify\":", i > 0 ?
+			    "," : "", tg->steps[i].at_permille / 10.0);
+			json_name(tg->steps[i].notify);
+			printf("}");
+		}
+		printf("]}");
+	}
+	printf("}}\n");
+}
+
 int
 ctl_explain(const struct config *cf, int argc, char **argv)
 {
@@ -24,7 +93,10 @@ ctl_explain(const struct config *cf, int argc, char **argv)
 	size_t		 nreq = 0, ncust = 0;
 	size_t		 plen = strlen("customer.");
 	char		*eq;
-	int		 i;
+	int		 i, json;
+
+	if ((json = ctl_output_json(&argc, argv)) == -1)
+		return 2;
 
 	if ((req = calloc(argc + 1, sizeof *req)) == NULL ||
 	    (cust = calloc(argc + 1, sizeof *cust)) == NULL)
@@ -67,6 +139,12 @@ ctl_explain(const struct config *cf, int argc, char **argv)
 			free(cust);
 			return 1;
 		}
+	}
+	if (json) {
+		explain_json(cf, req, nreq, cust, ncust);
+		free(req);
+		free(cust);
+		return 0;
 	}
 	printf("rules: %s (version %s)\n", cf->path, cf->version);
 	rules_explain(cf->rules, req, nreq, cust, ncust, stdout);

@@ -43,8 +43,12 @@ ctl_queues(const struct config *cfg, int argc, char **argv)
 	long long		 now = now_ms();
 	int			 rv = 0;
 
+	int			 json;
+
+	if ((json = ctl_output_json(&argc, argv)) == -1)
+		return 2;
 	if (argc != 0) {
-		fprintf(stderr, "usage: triagectl -c FILE queues\n");
+		fprintf(stderr, "usage: triagectl -c FILE queues [-o json]\n");
 		return 2;
 	}
 	if ((c = ctl_redis_connect(cfg)) == NULL)
@@ -57,8 +61,11 @@ ctl_queues(const struct config *cfg, int argc, char **argv)
 		redisAppendCommand(c, "ZRANGE %s%s%s 0 0 WITHSCORES",
 		    cfg->redis.prefix, "queue:", team);
 	}
-	printf("%-16s %7s  %-24s %s\n", "TEAM", "DEPTH", "MOST PRESSING",
-	    "DUE");
+	if (json)
+		printf("[");
+	else
+		printf("%-16s %7s  %-24s %s\n", "TEAM", "DEPTH",
+		    "MOST PRESSING", "DUE");
 	for (size_t i = 0; i < nteams; i++) {
 		redisReply	*card = NULL, *top = NULL;
 		char		 when[64], left[64];
@@ -84,6 +91,28 @@ ctl_queues(const struct config *cfg, int argc, char **argv)
 			rv = 1;
 			continue;
 		}
+		if (json) {
+			const char	*team = rules_team_name(rules, (int)i);
+
+			printf("%s{\"team\":", i > 0 ? ",\n " : "");
+			ctl_json_string(stdout, team, strlen(team));
+			printf(",\"depth\":%lld,\"next\":",
+			    card->type == REDIS_REPLY_INTEGER ? card->integer :
+			    0);
+			if (top->type == REDIS_REPLY_ARRAY &&
+			    top->elements == 2) {
+				printf("{\"ticket\":");
+				ctl_json_string(stdout, top->element[0]->str,
+				    top->element[0]->len);
+				printf(",\"due\":%lld}", strtoll(
+				    top->element[1]->str, NULL, 10));
+			} else
+				printf("null");
+			printf("}");
+			freeReplyObject(card);
+			freeReplyObject(top);
+			continue;
+		}
 		printf("%-16s %7lld  ", rules_team_name(rules, (int)i),
 		    card->type == REDIS_REPLY_INTEGER ? card->integer : 0);
 		if (top->type == REDIS_REPLY_ARRAY && top->elements == 2) {
@@ -98,6 +127,8 @@ ctl_queues(const struct config *cfg, int argc, char **argv)
 		freeReplyObject(card);
 		freeReplyObject(top);
 	}
+	if (json)
+		printf("]\n");
 	redisFree(c);
 	return rv;
 }
@@ -168,8 +199,12 @@ ctl_ticket(const struct config *cfg, int argc, char **argv)
 	long long	 now = now_ms();
 	const char	*v;
 
+	int		 json;
+
+	if ((json = ctl_output_json(&argc, argv)) == -1)
+		return 2;
 	if (argc != 1) {
-		fprintf(stderr, "usage: triagectl -c FILE ticket ID\n");
+		fprintf(stderr, "usage: triagectl -c FILE ticket ID [-o json]\n");
 		return 2;
 	}
 	if ((c = ctl_redis_connect(cfg)) == NULL)
@@ -188,6 +223,24 @@ ctl_ticket(const struct config *cfg, int argc, char **argv)
 		freeReplyObject(r);
 		redisFree(c);
 		return 1;
+	}
+	if (json) {
+		/* The ticket's fields as they are; clocks are in them. */
+		printf("{\"ticket\":");
+		ctl_json_string(stdout, argv[0], strlen(argv[0]));
+		printf(",\"fields\":{");
+		for (size_t i = 0; i + 1 < r->elements; i += 2) {
+			printf("%s", i > 0 ? "," : "");
+			ctl_json_string(stdout, r->element[i]->str,
+			    r->element[i]->len);
+			printf(":");
+			ctl_json_string(stdout, r->element[i + 1]->str,
+			    r->element[i + 1]->len);
+		}
+		printf("}}\n");
+		freeReplyObject(r);
+		redisFree(c);
+		return 0;
 	}
 	printf("ticket %s\n", argv[0]);
 	for (size_t i = 0; i + 1 < r->elements; i += 2) {

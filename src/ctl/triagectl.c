@@ -163,6 +163,44 @@ ctl_print_text(FILE *f, const char *s, size_t len)
 	}
 }
 
+void
+ctl_json_string(FILE *f, const char *s, size_t len)
+{
+	fputc('"', f);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char	c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+int
+ctl_output_json(int *argc, char **argv)
+{
+	int	json = 0;
+
+	for (int i = 0; i < *argc; i++) {
+		if (strcmp(argv[i], "-o") != 0)
+			continue;
+		if (i + 1 >= *argc || (strcmp(argv[i + 1], "json") != 0 &&
+		    strcmp(argv[i + 1], "text") != 0)) {
+			fprintf(stderr, "triagectl: -o takes json or text\n");
+			return -1;
+		}
+		json = strcmp(argv[i + 1], "json") == 0;
+		memmove(argv + i, argv + i + 2, (*argc - i - 2) * sizeof *argv);
+		*argc -= 2;
+		i--;
+	}
+	return json;
+}
+
 const char *
 ctl_duration(long long ms, char *buf, size_t len)
 {

@@ -87,8 +87,19 @@ check "no event written by the refusals" "$ev_before" "$(rcli xlen ${P}events)"
 ctl event CTL-1 responded >/dev/null
 check "a good event is still written" $((ev_before + 1)) "$(rcli xlen ${P}events)"
 
+# -o json: one JSON document a script can read.
+jq_py() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+check "queues -o json: billing's depth and head" "1 CTL-1" \
+    "$(ctl queues -o json | jq_py '[(t["depth"], t["next"]["ticket"]) for t in d if t["team"] == "billing"][0][0], [t for t in d if t["team"] == "billing"][0]["next"]["ticket"]' | tr -d '(),' )"
+check "ticket -o json: its fields" "billing C77" \
+    "$(ctl ticket CTL-1 -o json | jq_py 'd["fields"]["team"], d["fields"]["customer_id"]' | tr -d "()',")"
+check "explain -o json: verdict and deciding route" "tech_support technical" \
+    "$(ctl explain -o json customer_id=C1 channel=phone category=technical | jq_py 'd["team"], d["decided_by"]["route"]' | tr -d "()',")"
+ctl queues -o yaml >/dev/null 2>&1
+check "-o with another format: exit 2" 2 "$?"
+
 # --help after any command: usage on stdout, exit 0, no config needed.
-for cmd in explain submit event queues ticket replay; do
+for cmd in explain submit event queues ticket dead replay; do
 	out=$("$TRIAGECTL" $cmd --help 2>"$T_DIR/err")
 	check "$cmd --help: exit 0" 0 "$?"
 	check_true "$cmd --help: usage on stdout" grep -q "^usage: triagectl .*$cmd" <<<"$out"
