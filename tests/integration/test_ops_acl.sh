@@ -93,6 +93,33 @@ wait_until 20 is_eq 1 metric triaged_entries_trimmed_total
 check "a trimmed entry is seen under the ACL user" 1 \
     "$(metric triaged_entries_trimmed_total)"
 
+# The operator's user: every triagectl command that talks to Redis, with
+# no denial.
+orule=$(sed -n 's/^user triagectl //p' "$SOURCE_DIR/conf/redis-acl.conf")
+# shellcheck disable=SC2086
+check "ACL SETUSER with the operator's rule" OK \
+    "$(rcli acl setuser triagectl reset ${orule/>CHANGE-ME/>op-$PW})"
+sed -e 's/^  username: .*/  username: triagectl/' \
+    -e 's/^  password_env: .*/  password_env: OP_PW/' "$T_DIR/triage.yaml" >"$T_DIR/op.yaml"
+op() { OP_PW="op-$PW" "$TRIAGECTL" -c "$T_DIR/op.yaml" "$@"; }
+op queues >"$T_DIR/q.txt"
+check "operator: queues" 0 "$?"
+check_true "operator: queues shows depths" grep -qE '^general +[0-9]+ ' "$T_DIR/q.txt"
+op ticket ACL-1 >/dev/null
+check "operator: ticket" 0 "$?"
+op dead >/dev/null
+check "operator: dead" 0 "$?"
+op replay --rules "$T_DIR/triage.yaml" --last 100 >/dev/null
+check "operator: replay (no change)" 0 "$?"
+op submit customer_id=C1 channel=web id=ACL-OP >/dev/null
+check "operator: submit" 0 "$?"
+wait_until 10 key_exists ${P}ticket:ACL-OP
+op event ACL-OP responded >/dev/null
+check "operator: event" 0 "$?"
+op dead redrive --all >/dev/null 2>&1
+check_true "operator: dead redrive runs (the bad request is re-driven)" \
+    test "$(rcli xlen ${P}dead)" -le 1
+
 check "Redis logged no ACL denial" "" "$(rcli acl log)"
 check_true "the daemon met no NOPERM" \
     bash -c "! grep -q NOPERM '$T_DIR/triaged.log'"
