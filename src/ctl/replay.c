@@ -3,10 +3,11 @@
  * recent requests through a candidate rules file before reloading it.
  *
  * The requests come from P+requests (the newest --last N, or those of the
- * last --since DURATION), or from a file (--from).  They are read in
- * batches; each batch gets its customers' CRM records (pipelined HGETALL,
- * cached per key) when customers.key is set, and is then classified by both
- * rule sets (replay_report.c).  Nothing is written to Redis.
+ * last --since DURATION), or from a file (--from, whose text
+ * replay_input.c parses).  They are read in batches; each batch gets its
+ * customers' CRM records (pipelined HGETALL, cached per key) when
+ * customers.key is set, and is then classified by both rule sets
+ * (replay_report.c).  Nothing is written to Redis.
  *
  *   source --batch--> arena + offsets --CRM lookup--> replay_add() x N
  *
@@ -14,7 +15,6 @@
  * buffer can be released at once; pointers are made from offsets only when
  * the batch is complete (the arena may move while it grows).
  */
-#include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,6 +29,7 @@
 #include "field.h"
 #include "log.h"
 #include "replay.h"
+#include "replay_input.h"
 #include "request.h"
 
 #define REPLAY_BATCH		1000	/* requests per batch and per Redis page */
@@ -76,7 +77,6 @@ struct replay_ctx {
 	redisContext		*redis;
 	struct crm		*buckets[REPLAY_CACHE_BUCKETS];
 	size_t			 ncached;
-	unsigned long		 nlines;
 	int64_t			 now;
 	struct batch		 b;
 };
@@ -122,11 +122,6 @@ batch_rec(struct batch *b, const char *id, size_t idlen)
 {
 	struct rec	*r;
 
-	/* A record left with a name but no value is not field/value pairs. */
-	if (b->nspans % 2 != 0) {
-		b->nspans--;
-		b->recs[b->nrecs - 1].malformed = 1;
-	}
 	if (b->nrecs == b->rcap) {
 		b->rcap = b->rcap ? b->rcap * 2 : REPLAY_BATCH;
 		if ((b->recs = realloc(b->recs, b->rcap * sizeof *r)) == NULL)
@@ -477,155 +472,50 @@ read_redis(struct replay_ctx *x, long last, int64_t since_ms)
 	return 0;
 }
 
-/* Files. */
+/* Files: replay_input.c reads the text, these callbacks batch it. */
 
-/* "1700000000000-0": the shape of a stream entry ID. */
 static int
-is_entry_id(const char *s, size_t len)
+file_begin(void *arg, const char *id, size_t len)
 {
-	size_t	i, dash = 0;
+	struct replay_ctx	*x = arg;
 
-	for (i = 0; i < len; i++) {
-		if (s[i] == '-' && dash == 0 && i > 0)
-			dash = i;
-		else if (!isdigit((unsigned char)s[i]))
-			return 0;
-	}
-	return dash > 0 && dash + 1 < len;
-}
-
-/*
- * A quoted string at *p ("..." with \" \\ \n \r \t \xHH, as redis-cli
- * prints it) into out; *p is left after the closing quote.  -1 if
- * unterminated.
- */
-static int
-unquote(const char **p, char *out, size_t *outlen)
-{
-	const char	*s = *p + 1;
-	size_t		 o = 0;
-	unsigned int	 hx;
-
-	for (; *s != '\0' && *s != '"'; s++) {
-		if (*s != '\\') {
-			out[o++] = *s;
-			continue;
-		}
-		switch (*++s) {
-		case 'n': out[o++] = '\n'; break;
-		case 'r': out[o++] = '\r'; break;
-		case 't': out[o++] = '\t'; break;
-		case 'a': out[o++] = '\a'; break;
-		case 'b': out[o++] = '\b'; break;
-		case 'x':
-			if (isxdigit((unsigned char)s[1]) &&
-			    isxdigit((unsigned char)s[2]) &&
-			    sscanf(s + 1, "%2x", &hx) == 1) {
-				out[o++] = (char)hx;
-				s += 2;
-			} else
-				out[o++] = 'x';
-			break;
-		case '\0':
-			return -1;
-		default:
-			out[o++] = *s;
-		}
-	}
-	if (*s != '"')
+	if (x->b.nrecs >= REPLAY_BATCH && batch_flush(x) == -1)
 		return -1;
-	*p = s + 1;
-	*outlen = o;
+	batch_rec(&x->b, id, len);
 	return 0;
 }
 
-/*
- * One request written as field=value pairs separated by blanks, values
- * optionally in double quotes; an entry ID may come first.  tmp is at least
- * as long as the line.
- */
 static void
-parse_pairs(struct replay_ctx *x, const char *line, char *tmp)
+file_string(void *arg, const char *s, size_t len)
 {
-	struct batch	*b = &x->b;
-	struct rec	*rc;
-	const char	*p = line, *tok, *eq;
-	char		 id[32];
-	size_t		 len;
+	struct replay_ctx	*x = arg;
 
-	while (*p == ' ' || *p == '\t')
-		p++;
-	for (tok = p; *p != '\0' && *p != ' ' && *p != '\t'; p++)
-		;
-	if (is_entry_id(tok, p - tok) && (size_t)(p - tok) < sizeof id)
-		rc = batch_rec(b, tok, p - tok);
-	else {
-		snprintf(id, sizeof id, "line-%lu", x->nlines);
-		rc = batch_rec(b, id, strlen(id));
-		p = tok;
-	}
-	for (;;) {
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p == '\0')
-			break;
-		for (eq = p; *eq != '\0' && *eq != '=' && *eq != ' ' &&
-		    *eq != '\t'; eq++)
-			;
-		if (*eq != '=' || eq == p)
-			goto bad;
-		batch_str(b, p, eq - p);
-		p = eq + 1;
-		if (*p == '"') {
-			if (unquote(&p, tmp, &len) == -1 ||
-			    (*p != '\0' && *p != ' ' && *p != '\t'))
-				goto bad;
-			batch_str(b, tmp, len);
-		} else {
-			for (tok = p; *p != '\0' && *p != ' ' && *p != '\t';
-			    p++)
-				;
-			batch_str(b, tok, p - tok);
-		}
-	}
-	return;
-bad:
-	/* Drop what was added of it; the record stays, malformed. */
-	b->nspans = rc->first * 2;
-	rc->n = 0;
-	rc->malformed = 1;
+	batch_str(&x->b, s, len);
 }
 
-enum file_format { FMT_PAIRS, FMT_RAW, FMT_NESTED };
-
-/*
- * redis-cli's XRANGE output.  Piped (FMT_RAW) it is one string per line:
- * an entry ID, then field and value lines, then the next ID.  On a
- * terminal (FMT_NESTED) each string is quoted after its "1) 2) " numbering,
- * and a line numbered from the first column starts an entry.  Both are fed
- * here one string at a time; start says a new entry begins.
- */
+/* Drop what was added of the last record; it stays, malformed. */
 static void
-xrange_token(struct replay_ctx *x, const char *s, size_t len, int start)
+file_malformed(void *arg)
 {
-	struct batch	*b = &x->b;
-	struct rec	*rc = b->nrecs ? &b->recs[b->nrecs - 1] : NULL;
+	struct replay_ctx	*x = arg;
+	struct rec		*rc = &x->b.recs[x->b.nrecs - 1];
 
-	if (start || rc == NULL)
-		batch_rec(b, s, len);
-	else
-		batch_str(b, s, len);
+	x->b.nspans = rc->first * 2;
+	rc->n = 0;
+	rc->malformed = 1;
 }
 
 static int
 read_file(struct replay_ctx *x, const char *path)
 {
-	FILE		*fp;
-	char		*line = NULL, *tmp = NULL, *s;
-	size_t		 cap = 0, tcap = 0, len;
-	ssize_t		 n;
-	int		 fmt = -1, start, rv = 0;
-	long		 outer = -1;	/* FMT_NESTED: column of an entry's ')' */
+	struct replay_input_sink sink = { file_begin, file_string,
+				    file_malformed, x };
+	struct replay_input	*in;
+	FILE			*fp;
+	char			*line = NULL, err[128];
+	size_t			 cap = 0;
+	ssize_t			 n;
+	int			 rv = 0;
 
 	if (strcmp(path, "-") == 0)
 		fp = stdin;
@@ -633,85 +523,28 @@ read_file(struct replay_ctx *x, const char *path)
 		fprintf(stderr, "triagectl: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
+	in = replay_input_new(&sink);
 	while ((n = getline(&line, &cap, fp)) != -1) {
-		x->nlines++;
-		if (n > 0 && line[n - 1] == '\n')
-			line[--n] = '\0';
-		if (n > 0 && line[n - 1] == '\r')
-			line[--n] = '\0';
-		if (fmt == -1) {
-			if (n == 0 || line[0] == '#')
-				continue;
-			if (strspn(line, " ") < (size_t)n &&
-			    strncmp(line + strspn(line, " "), "1) ", 3) == 0)
-				fmt = FMT_NESTED;
-			else if (is_entry_id(line, n))
-				fmt = FMT_RAW;
-			else
-				fmt = FMT_PAIRS;
-		}
-		if ((size_t)n + 1 > tcap) {
-			tcap = n + 1;
-			if ((tmp = realloc(tmp, tcap)) == NULL)
-				fatal("realloc");
-		}
-		switch (fmt) {
-		case FMT_PAIRS:
-			if (n == 0 || line[0] == '#')
-				continue;
-			parse_pairs(x, line, tmp);
-			break;
-		case FMT_RAW:
-			/* An ID where a field name is due starts an entry. */
-			start = x->b.nrecs == 0 || (x->b.nspans % 2 == 0 &&
-			    is_entry_id(line, n));
-			if (start && x->b.nrecs >= REPLAY_BATCH &&
-			    batch_flush(x) == -1)
-				goto fail;
-			xrange_token(x, line, n, start);
-			continue;
-		case FMT_NESTED:
-			if (n == 0 || strstr(line, "(empty") != NULL)
-				continue;
-			/*
-			 * The numbers are right-aligned: an entry's line has
-			 * its first ')' where the file's first line has it.
-			 */
-			s = strchr(line, ')');
-			if (outer == -1 && s != NULL)
-				outer = s - line;
-			start = s != NULL && s - line == outer;
-			if ((s = strchr(line, '"')) == NULL) {
-				fprintf(stderr, "triagectl: %s:%lu: expected a "
-				    "quoted string\n", path, x->nlines);
-				goto fail;
-			}
-			if (start && x->b.nrecs >= REPLAY_BATCH &&
-			    batch_flush(x) == -1)
-				goto fail;
-			if (unquote((const char **)&s, tmp, &len) == -1) {
-				fprintf(stderr, "triagectl: %s:%lu: "
-				    "unterminated string\n", path, x->nlines);
-				goto fail;
-			}
-			xrange_token(x, tmp, len, start);
-			continue;
-		}
-		if (x->b.nrecs >= REPLAY_BATCH && batch_flush(x) == -1)
+		if (replay_input_line(in, line, n, err, sizeof err) == -1) {
+			if (err[0] != '\0')
+				fprintf(stderr, "triagectl: %s:%lu: %s\n", path,
+				    replay_input_lineno(in), err);
 			goto fail;
+		}
 	}
 	if (ferror(fp)) {
 		fprintf(stderr, "triagectl: %s: %s\n", path, strerror(errno));
 		goto fail;
 	}
+	replay_input_end(in);
 	if (x->b.nrecs > 0 && batch_flush(x) == -1)
 		goto fail;
 	goto out;
 fail:
 	rv = -1;
 out:
+	replay_input_free(in);
 	free(line);
-	free(tmp);
 	if (fp != stdin)
 		fclose(fp);
 	return rv;
