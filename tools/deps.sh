@@ -4,7 +4,7 @@
 set -eu
 pkgs="build-essential cmake pkg-config libevent-dev libhiredis-dev
       libyaml-dev libcmocka-dev libsystemd-dev redis-server redis-tools
-      tzdata curl python3 systemd"
+      tzdata curl python3 systemd clang libclang-rt-dev"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
