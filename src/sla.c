@@ -113,6 +113,7 @@ static const char fire_script[] =
 struct fired {
 	char	 kind[8];
 	char	*member;
+	char	*notify;	/* the step's target, "" if gone */
 	int64_t	 at;		/* when it was due to fire */
 };
 
@@ -185,8 +186,10 @@ call_reset(struct sla *s)
 	for (size_t i = 0; i < s->argc; i++)
 		free(s->argv[i]);
 	s->argc = 0;
-	for (size_t i = 0; i < s->nfired; i++)
+	for (size_t i = 0; i < s->nfired; i++) {
 		free(s->fired[i].member);
+		free(s->fired[i].notify);
+	}
 	s->nfired = 0;
 	free(s->cmd);
 	s->cmd = NULL;
@@ -266,9 +269,50 @@ out:
 	}
 	f = &s->fired[s->nfired++];
 	snprintf(f->kind, sizeof f->kind, "%s", s->argv[s->argc - 5]);
-	if ((f->member = strndup(m, len)) == NULL)
+	if ((f->member = strndup(m, len)) == NULL ||
+	    (f->notify = strdup(s->argv[s->argc - 4])) == NULL)
 		fatal("sla member");
 	f->at = at;
+}
+
+/* "4m 10s late", "on time" (under a second): how late, for a person. */
+static const char *
+lateness(int64_t ms, char *buf, size_t len)
+{
+	int64_t	s = ms / 1000;
+
+	if (ms < 1000)
+		snprintf(buf, len, "on time");
+	else if (s < 60)
+		snprintf(buf, len, "%llds late", (long long)s);
+	else if (s < 3600)
+		snprintf(buf, len, "%lldm %llds late", (long long)(s / 60),
+		    (long long)(s % 60));
+	else
+		snprintf(buf, len, "%lldh %lldm late", (long long)(s / 3600),
+		    (long long)(s % 3600 / 60));
+	return buf;
+}
+
+/*
+ * One line a person on call reads: which ticket, which clock, which step,
+ * who was told, and how late.  The schedule member stays at debug level.
+ */
+static void
+log_fired(const struct fired *f, int64_t now)
+{
+	struct deadline_member	dm;
+	char			late[64];
+
+	if (deadline_member_parse(f->member, strlen(f->member), &dm) == -1)
+		return;
+	log_info("sla: %s for ticket %.*s: %s step %d (policy %.*s), "
+	    "notified %s, %s", f->kind, (int)dm.ticket_len, dm.ticket,
+	    deadline_metric_name(dm.metric), dm.step, (int)dm.policy_len,
+	    dm.policy, *f->notify != '\0' ? f->notify : "nobody",
+	    lateness(now - f->at, late, sizeof late));
+	log_debug("sla: fired schedule entry %s, due %lld, %lld ms late",
+	    f->member, (long long)f->at, (long long)(now - f->at));
 }
 
 static void	send_fire(struct sla *);
@@ -307,8 +351,7 @@ fire_reply(struct rconn *rc, redisReply *reply, void *arg)
 		if (reply->str[i] != 'F')
 			continue;
 		metrics_alert(f->kind);
-		log_info("sla: %s %s fired %lld ms after its time", f->kind,
-		    f->member, (long long)(s->now - f->at));
+		log_fired(f, s->now);
 	}
 	call_reset(s);
 	/* More may be due right now. */

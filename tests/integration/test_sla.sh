@@ -94,6 +94,9 @@ check "four steps scheduled" 4 \
 wait_until 10 eval '[ "$(alerts_for ON-TIME | wc -l)" -ge 4 ]'
 sleep 1.5
 check "four alerts, one per step" 4 "$(alerts_for ON-TIME | wc -l)"
+check_true "the log says what breached, who was told and how late, for a person" \
+    grep -qE "sla: breach for ticket ON-TIME: first_response step 1 \(policy fast\), notified oncall, (on time|[0-9]+s late)$" \
+    "$T_DIR/node-a.log"
 check "each step once" \
     "first_response 0 warning;first_response 1 breach;first_response 2 breach;resolution 0 breach;" \
     "$(alerts_for ON-TIME | awk '{ printf "%s %s %s;", $2, $3, $4 }' | tr ';' '\n' | sort | grep . | tr '\n' ';')"
