@@ -4,17 +4,40 @@
  * No timestamps: journald adds its own, and a foreground run in a terminal
  * reads better without them.  Each line is written with one fprintf so lines
  * from the same process never interleave.
+ *
+ * When stderr is the journal (systemd names it in JOURNAL_STREAM as
+ * "DEVICE:INODE", sd-daemon(3)), each line starts with its syslog priority,
+ * "<4>" for a warning, which journald takes off and keeps as the entry's
+ * priority: `journalctl -u triaged -p warning` then shows the warnings.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 
 static enum log_level	 log_current = LOG_LEVEL_INFO;
 static const char	*log_prog = "triaged";
+static int		 log_journal;	/* prefix lines with <PRIORITY> */
+
+/* Whether stderr is the stream JOURNAL_STREAM names. */
+static int
+stderr_is_journal(void)
+{
+	const char		*js = getenv("JOURNAL_STREAM");
+	unsigned long long	 dev, ino;
+	struct stat		 st;
+
+	if (js == NULL || sscanf(js, "%llu:%llu", &dev, &ino) != 2 ||
+	    fstat(STDERR_FILENO, &st) == -1)
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
 
 void
 log_init(enum log_level level, const char *progname)
@@ -22,6 +45,7 @@ log_init(enum log_level level, const char *progname)
 	log_current = level;
 	if (progname != NULL)
 		log_prog = progname;
+	log_journal = stderr_is_journal();
 }
 
 void
@@ -44,16 +68,21 @@ log_level_parse(const char *name, enum log_level *level)
 	return 0;
 }
 
+/* prio: the syslog priority, 2 (crit) to 7 (debug). */
 static void
-log_emit(const char *tag, const char *fmt, va_list ap, const char *suffix)
+log_emit(int prio, const char *tag, const char *fmt, va_list ap,
+    const char *suffix)
 {
-	char	msg[2048];
+	char	msg[2048], pfx[8] = "";
 
 	vsnprintf(msg, sizeof msg, fmt, ap);
+	if (log_journal)
+		snprintf(pfx, sizeof pfx, "<%d>", prio);
 	if (suffix != NULL)
-		fprintf(stderr, "%s: %s%s: %s\n", log_prog, tag, msg, suffix);
+		fprintf(stderr, "%s%s: %s%s: %s\n", pfx, log_prog, tag, msg,
+		    suffix);
 	else
-		fprintf(stderr, "%s: %s%s\n", log_prog, tag, msg);
+		fprintf(stderr, "%s%s: %s%s\n", pfx, log_prog, tag, msg);
 }
 
 void
@@ -63,7 +92,7 @@ log_warn(const char *fmt, ...)
 	int	saved = errno;
 
 	va_start(ap, fmt);
-	log_emit("warning: ", fmt, ap, strerror(saved));
+	log_emit(4, "warning: ", fmt, ap, strerror(saved));
 	va_end(ap);
 }
 
@@ -73,7 +102,7 @@ log_warnx(const char *fmt, ...)
 	va_list	ap;
 
 	va_start(ap, fmt);
-	log_emit("warning: ", fmt, ap, NULL);
+	log_emit(4, "warning: ", fmt, ap, NULL);
 	va_end(ap);
 }
 
@@ -85,7 +114,7 @@ log_info(const char *fmt, ...)
 	if (log_current < LOG_LEVEL_INFO)
 		return;
 	va_start(ap, fmt);
-	log_emit("", fmt, ap, NULL);
+	log_emit(6, "", fmt, ap, NULL);
 	va_end(ap);
 }
 
@@ -97,7 +126,7 @@ log_debug(const char *fmt, ...)
 	if (log_current < LOG_LEVEL_DEBUG)
 		return;
 	va_start(ap, fmt);
-	log_emit("debug: ", fmt, ap, NULL);
+	log_emit(7, "debug: ", fmt, ap, NULL);
 	va_end(ap);
 }
 
@@ -108,7 +137,7 @@ fatal(const char *fmt, ...)
 	int	saved = errno;
 
 	va_start(ap, fmt);
-	log_emit("fatal: ", fmt, ap, strerror(saved));
+	log_emit(2, "fatal: ", fmt, ap, strerror(saved));
 	va_end(ap);
 	exit(1);
 }
@@ -119,7 +148,7 @@ fatalx(const char *fmt, ...)
 	va_list	ap;
 
 	va_start(ap, fmt);
-	log_emit("fatal: ", fmt, ap, NULL);
+	log_emit(2, "fatal: ", fmt, ap, NULL);
 	va_end(ap);
 	exit(1);
 }
