@@ -53,6 +53,11 @@ void	metrics_set_queue_depth(const char *team, int64_t depth);
 /* Forget every queue's gauge (a reload may have removed a team). */
 void	metrics_queue_depth_reset(void);
 void	metrics_set_open_clocks(int64_t n);
+/*
+ * The last reload: whether it took effect, and when the rules in force were
+ * last loaded successfully (start or reload), in Unix seconds.
+ */
+void	metrics_set_reload(int ok, int64_t success_unix_s);
 
 /* Append the Prometheus text exposition to buf. */
 void	metrics_render(struct evbuffer *buf);

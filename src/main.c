@@ -227,6 +227,39 @@ log_count_changes(const struct config *old, const struct config *new)
 	free(b);
 }
 
+/* The last reload, for STATUS= and /metrics. */
+static time_t	loaded_at, refused_at;
+static int	last_refused;
+
+/*
+ * STATUS= for `systemctl status`: the rules in force and when they were
+ * loaded, a refused reload, and the Redis connections.  Sent when it
+ * changes.
+ */
+static void
+status_update(struct daemon *d)
+{
+	static char	last[512];
+	char		msg[512], when[32], refused[64] = "";
+	struct tm	tm;
+
+	localtime_r(&loaded_at, &tm);
+	strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+	if (last_refused) {
+		localtime_r(&refused_at, &tm);
+		strftime(refused, sizeof refused,
+		    "; last reload REFUSED at %H:%M:%S, see the log", &tm);
+	}
+	snprintf(msg, sizeof msg, "STATUS=rules %s loaded %s%s; redis reader "
+	    "%s, writer %s", d->live->cfg->version, when, refused,
+	    rconn_state_name(rconn_state(d->reader)),
+	    rconn_state_name(rconn_state(d->writer)));
+	if (strcmp(msg, last) == 0)
+		return;
+	snprintf(last, sizeof last, "%s", msg);
+	notify(msg);
+}
+
 static void
 reload(struct daemon *d)
 {
@@ -239,6 +272,9 @@ reload(struct daemon *d)
 		log_warnx("reload of %s failed; rules %s stay in force",
 		    old->path, old->version);
 		metrics_inc(METRIC_RELOADS_FAILED);
+		refused_at = time(NULL);
+		last_refused = 1;
+		metrics_set_reload(0, 0);
 		free(diag);
 		return;
 	}
@@ -255,6 +291,9 @@ reload(struct daemon *d)
 	daemon_config_release(d->live);
 	d->live = live_new(cfg);
 	metrics_inc(METRIC_RELOADS_OK);
+	loaded_at = time(NULL);
+	last_refused = 0;
+	metrics_set_reload(1, (int64_t)loaded_at);
 }
 
 static void
@@ -269,6 +308,7 @@ signal_cb(evutil_socket_t sig, short ev, void *arg)
 		notify_reloading();
 		reload(d);
 		notify("READY=1");
+		status_update(d);
 		break;
 	case SIGTERM:
 	case SIGINT:
@@ -319,6 +359,7 @@ heartbeat_cb(evutil_socket_t fd, short ev, void *arg)
 
 	d->last_loop_ms = daemon_now_ms();
 	notify("WATCHDOG=1");
+	status_update(d);
 	daemon_progress(d);
 }
 
@@ -408,6 +449,8 @@ main(int argc, char **argv)
 		fatalx("cannot create the event base");
 	d->live = live_new(cfg);
 	d->boot = daemon_config_acquire(d);
+	loaded_at = time(NULL);
+	metrics_set_reload(1, (int64_t)loaded_at);
 	if (consumer != NULL)
 		d->consumer = strdup(consumer);
 	else if (cfg->intake.consumer != NULL)

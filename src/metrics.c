@@ -158,6 +158,16 @@ metrics_queue_depth_reset(void)
 }
 
 static int64_t	open_clocks = -1;
+static int	reload_ok = 1;
+static int64_t	reload_success_s;
+
+void
+metrics_set_reload(int ok, int64_t success_unix_s)
+{
+	reload_ok = ok;
+	if (ok)
+		reload_success_s = success_unix_s;
+}
 
 void
 metrics_set_open_clocks(int64_t n)
@@ -222,6 +232,17 @@ metrics_render(struct evbuffer *buf)
 	    (unsigned long long)cum, latency_sum / 1000.0,
 	    (unsigned long long)latency_n);
 
+	/* As Prometheus names its own: a refused reload must be visible. */
+	evbuffer_add_printf(buf, "# HELP triaged_config_last_reload_successful "
+	    "Whether the last reload of the rules took effect (1) or was "
+	    "refused (0).\n"
+	    "# TYPE triaged_config_last_reload_successful gauge\n"
+	    "triaged_config_last_reload_successful %d\n"
+	    "# HELP triaged_config_last_reload_success_timestamp_seconds When "
+	    "the rules in force were loaded.\n"
+	    "# TYPE triaged_config_last_reload_success_timestamp_seconds gauge\n"
+	    "triaged_config_last_reload_success_timestamp_seconds %lld\n",
+	    reload_ok, (long long)reload_success_s);
 	if (open_clocks >= 0)
 		evbuffer_add_printf(buf, "# HELP triaged_open_clocks Escalation "
 		    "steps waiting in the SLA schedule (one per step still to "

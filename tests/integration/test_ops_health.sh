@@ -148,6 +148,27 @@ wait_until 5 bash -c "grep -A1 RELOADING=1 $T_DIR/notify.txt | grep -q READY=1"
 check "RELOADING=1 with its time, then READY=1" "READY=1" \
     "$(grep -A1 "RELOADING=1 MONOTONIC_USEC=[0-9]" "$T_DIR/notify.txt" |
     tail -1)"
+wait_until 5 grep -q "^STATUS=rules [0-9a-f]* loaded .*; redis reader ready, writer ready" "$T_DIR/notify.txt"
+check_true "STATUS= names the rules in force and the Redis connections" \
+    grep -q "^STATUS=rules [0-9a-f]* loaded .*; redis reader ready, writer ready" "$T_DIR/notify.txt"
+check "a good reload: last reload successful" 1 "$(metric triaged_config_last_reload_successful)"
+ts=$(metric triaged_config_last_reload_success_timestamp_seconds)
+check_true "and its time is now ($ts)" test $(( $(date +%s) - ts )) -lt 60
+
+# A refused reload is visible: the gauge, the timestamp kept, STATUS=.
+cp "$T_DIR/triage.yaml" "$T_DIR/good.yaml"
+echo "teams: [" >>"$T_DIR/triage.yaml"
+kill -HUP "$DAEMON_PID"
+wait_until 10 is_eq 0 metric triaged_config_last_reload_successful
+check "a refused reload: last reload successful 0" 0 "$(metric triaged_config_last_reload_successful)"
+check "the success timestamp stays" "$ts" "$(metric triaged_config_last_reload_success_timestamp_seconds)"
+wait_until 5 grep -q "^STATUS=.*last reload REFUSED" "$T_DIR/notify.txt"
+check_true "STATUS= says the reload was refused" grep -q "^STATUS=.*last reload REFUSED" "$T_DIR/notify.txt"
+cp "$T_DIR/good.yaml" "$T_DIR/triage.yaml"
+kill -HUP "$DAEMON_PID"
+wait_until 10 is_eq 1 metric triaged_config_last_reload_successful
+check "a good reload after it: 1 again" 1 "$(metric triaged_config_last_reload_successful)"
+
 kill -TERM "$DAEMON_PID"
 wait "$DAEMON_PID"
 check "clean stop" 0 "$?"
