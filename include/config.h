@@ -68,6 +68,16 @@ void		 config_free(struct config *);		/* accepts NULL */
 /* Print the summary `triaged --check` shows for a valid file. */
 void		 config_summary(const struct config *, FILE *);
 
+/*
+ * http.listen: "HOST:PORT", "[IPV6]:PORT", or ":PORT" for every address.
+ * Fills host (without brackets; "" for every address) and *port and
+ * returns NULL, or returns what is wrong.  --check and the daemon both
+ * decide with this.
+ */
+#define CONFIG_LISTEN_HOST_MAX	256
+const char	*config_parse_listen(const char *text, char *host, size_t size,
+		    int *port);
+
 /* "90s", "15m", "1h30m", "2d" -> milliseconds; -1 if malformed. */
 int64_t		 config_parse_duration(const char *text);
 /* The other way, as rules write it: 5400000 -> "1h30m"; returns buf. */

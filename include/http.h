@@ -7,7 +7,10 @@
 struct daemon;
 struct http;
 
-/* NULL and a logged reason if listen cannot be bound. */
+/*
+ * Serve on listen, "HOST:PORT" or ":PORT" as config_parse_listen() takes
+ * it; NULL and a logged reason if it cannot be bound.
+ */
 struct http	*http_new(struct daemon *, const char *listen);
 void		 http_free(struct http *);		/* accepts NULL */
 /* "" when healthy, else why not: what /healthz reports. */

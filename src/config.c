@@ -14,6 +14,7 @@
  * hostile file could make a condition a cycle or a tree of exponential size:
  * conditions therefore have a depth limit and the file a node budget.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -1072,13 +1073,55 @@ load_tickets(struct load *ld, yaml_node_t *n)
 		    &ld->cf->retention_ms);
 }
 
+/* What --check and the daemon accept for http.listen (see config.h). */
+const char *
+config_parse_listen(const char *text, char *host, size_t size, int *port)
+{
+	const char	*colon = strrchr(text, ':'), *p;
+	size_t		 len;
+	int		 n = 0, bracketed = 0;
+	unsigned char	 addr[16];
+
+	if (colon == NULL)
+		return "no port";
+	for (p = colon + 1; *p != '\0'; p++) {
+		if (!isdigit((unsigned char)*p) || p - colon > 5)
+			return "the port is not a number from 1 to 65535";
+		n = n * 10 + (*p - '0');
+	}
+	if (n < 1 || n > 65535)
+		return "the port is not a number from 1 to 65535";
+	len = colon - text;
+	if (len >= 2 && text[0] == '[' && text[len - 1] == ']') {
+		text++;
+		len -= 2;
+		bracketed = 1;
+	}
+	if (len >= size)
+		return "the host is too long";
+	memcpy(host, text, len);
+	host[len] = '\0';
+	/* The daemon would fail to bind these; say so at --check. */
+	if (bracketed || strchr(host, ':') != NULL) {
+		if (inet_pton(AF_INET6, host, addr) != 1)
+			return "not an IPv6 address";
+	} else if (host[strspn(host, "0123456789.")] == '\0') {
+		if (len > 0 && inet_pton(AF_INET, host, addr) != 1)
+			return "not an IPv4 address";
+	} else if (host[strspn(host, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_")] != '\0')
+		return "not a host name or address";
+	*port = n;
+	return NULL;
+}
+
 static void
 load_http(struct load *ld, yaml_node_t *n)
 {
 	struct load_key	 k[] = { { .name = "listen" } };
-	const char	*s, *colon;
-	char		*end;
-	long		 port;
+	const char	*s, *why;
+	char		 host[CONFIG_LISTEN_HOST_MAX];
+	int		 port;
 
 	if (load_map(ld, n, "http", k, nitems(k)) == -1 || k[0].value == NULL)
 		return;
@@ -1091,16 +1134,13 @@ load_http(struct load *ld, yaml_node_t *n)
 	if ((s = load_scalar(ld, k[0].value, "an address for http.listen")) ==
 	    NULL)
 		return;
-	if (*s != '\0') {
-		colon = strrchr(s, ':');
-		port = colon == NULL ? 0 : strtol(colon + 1, &end, 10);
-		if (colon == NULL || colon[1] == '\0' || *end != '\0' ||
-		    port < 1 || port > 65535) {
-			load_error(ld, k[0].value, "bad address '%s' for "
-			    "http.listen (expected HOST:PORT, e.g. "
-			    "127.0.0.1:9464, or \"\" to switch it off)", s);
-			return;
-		}
+	if (*s != '\0' &&
+	    (why = config_parse_listen(s, host, sizeof host, &port)) != NULL) {
+		load_error(ld, k[0].value, "bad address '%s' for http.listen: "
+		    "%s (expected HOST:PORT, [IPV6]:PORT or :PORT for every "
+		    "address, e.g. 127.0.0.1:9464, or \"\" to switch it off)",
+		    s, why);
+		return;
 	}
 	free(ld->cf->http_listen);
 	ld->cf->http_listen = xstrdup(s);

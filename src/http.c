@@ -2,15 +2,46 @@
  * http.c - the operator's HTTP endpoints: /metrics (Prometheus text) and
  * /healthz (200, or 503 with the reason).  libevent's evhttp is all this
  * needs; the endpoints are cheap and answer from memory.
+ *
+ * The port may be reachable by anyone, so no client can hold on to the
+ * daemon's memory or file descriptors:
+ *
+ *   headers    8 KiB, body 64 KiB          evhttp refuses more
+ *   deadline   10 s for a complete request from the accept or from the
+ *              previous response; a stalled write gets 10 s too
+ *   cap        256 connections: accepting stops until one closes
+ *   no fds     accept() failing (EMFILE) stops accepting for a second
+ *
+ * evhttp's own timeout restarts with every byte read, so a client sending
+ * a header byte a second would never meet it: the deadline is ours.
+ * libevent 2.1 tells a server of a new connection only by asking it for
+ * the connection's bufferevent (evhttp_set_bevcb()), before the
+ * connection exists; it hands that bufferevent the connection as its
+ * callback argument, which is where we pick it up, once evhttp is done
+ * setting it up, to ask for its close callback:
+ *
+ *   accept -> http_conn_new(): make the bufferevent, count, track
+ *          -> http_adopt() (same loop turn): evcon, close callback
+ *   a response is queued (the output grows) -> the deadline restarts
+ *   http_sweep() once a second: shutdown() what is past its deadline,
+ *          so evhttp reads EOF and frees it; resume accepting
+ *   evhttp frees it -> http_conn_closed(): untrack, resume accepting
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/listener.h>
 
 #include "config.h"
 #include "daemon.h"
@@ -24,10 +55,42 @@
 /* The loop is "turning" if the heartbeat ran this recently. */
 #define HEALTH_LOOP_STALE_MS	5000
 
-struct http {
-	struct evhttp	*evh;
-	struct daemon	*d;
+#define HTTP_TIMEOUT_SEC	10
+#define HTTP_MAX_HEADERS	(8 * 1024)
+#define HTTP_MAX_BODY		(64 * 1024)	/* the CRM webhook's limit */
+#define HTTP_MAX_CONNS		256
+#define HTTP_BACKLOG		128
+/* Descriptors the rest of the daemon may need besides the HTTP ones. */
+#define HTTP_FD_SPARE		64
+#define HTTP_WARN_EVERY_MS	60000
+
+struct http_conn {
+	struct http			*h;
+	struct bufferevent		*bev;
+	struct evhttp_connection	*evcon;	/* NULL until adopted */
+	int64_t				 since_ms; /* accepted, or answered */
+	struct http_conn		*prev, *next;
 };
+
+struct http {
+	struct evhttp		*evh;
+	struct evconnlistener	*lev;
+	struct event		*adopt;
+	struct event		*sweep;
+	struct daemon		*d;
+	struct http_conn	*conns;	/* newest first: unadopted at the head */
+	int			 nconns;
+	int64_t			 full_warned_ms;
+};
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 const char *
 http_health(struct daemon *d)
@@ -123,38 +186,231 @@ handle_healthz(struct evhttp_request *req, void *arg)
 	evbuffer_free(buf);
 }
 
+/* A response was queued on c: its next request gets a fresh deadline. */
+static void
+http_conn_output(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct http_conn	*c = arg;
+
+	if (info->n_added > 0)
+		c->since_ms = mono_ms();
+}
+
+static void
+http_conn_forget(struct http_conn *c)
+{
+	struct http	*h = c->h;
+
+	evbuffer_remove_cb(bufferevent_get_output(c->bev), http_conn_output, c);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		h->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	if (h->nconns-- == HTTP_MAX_CONNS && h->lev != NULL)
+		evconnlistener_enable(h->lev);
+	free(c);
+}
+
+/* evhttp is freeing the connection (its bufferevent goes next). */
+static void
+http_conn_closed(struct evhttp_connection *evcon, void *arg)
+{
+	http_conn_forget(arg);
+}
+
+/*
+ * evhttp's bevcb: a connection was accepted.  NULL (no memory) lets evhttp
+ * make a bufferevent itself: served, but neither counted nor given our
+ * deadline.
+ */
+static struct bufferevent *
+http_conn_new(struct event_base *base, void *arg)
+{
+	struct http		*h = arg;
+	struct http_conn	*c;
+	int64_t			 now = mono_ms();
+
+	if ((c = calloc(1, sizeof *c)) == NULL)
+		return NULL;
+	if ((c->bev = bufferevent_socket_new(base, -1,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL ||
+	    evbuffer_add_cb(bufferevent_get_output(c->bev), http_conn_output,
+	    c) == NULL) {
+		if (c->bev != NULL)
+			bufferevent_free(c->bev);
+		free(c);
+		return NULL;
+	}
+	c->h = h;
+	c->since_ms = now;
+	if ((c->next = h->conns) != NULL)
+		c->next->prev = c;
+	h->conns = c;
+	/*
+	 * Runs in this turn of the loop, after the accept callback: before
+	 * any event of the new socket, and before a bufferevent evhttp gave
+	 * up on at once is finalized.
+	 */
+	event_active(h->adopt, EV_TIMEOUT, 1);
+	if (++h->nconns == HTTP_MAX_CONNS) {
+		/* New clients wait in the listen queue meanwhile. */
+		evconnlistener_disable(h->lev);
+		if (now - h->full_warned_ms >= HTTP_WARN_EVERY_MS) {
+			h->full_warned_ms = now;
+			log_warnx("http: %d connections open, the most "
+			    "allowed; not accepting more until one closes",
+			    HTTP_MAX_CONNS);
+		}
+	}
+	return c->bev;
+}
+
+/* The connections just accepted: find each one's evcon, ask to be told. */
+static void
+http_adopt(evutil_socket_t fd, short ev, void *arg)
+{
+	struct http		*h = arg;
+	struct http_conn	*c, *next;
+	void			*evcon;
+
+	for (c = h->conns; c != NULL && c->evcon == NULL; c = next) {
+		next = c->next;
+		bufferevent_getcb(c->bev, NULL, NULL, NULL, &evcon);
+		if (evcon == NULL) {
+			/* bufferevent_free() cleared it: evhttp gave up. */
+			http_conn_forget(c);
+			continue;
+		}
+		c->evcon = evcon;
+		evhttp_connection_set_closecb(c->evcon, http_conn_closed, c);
+	}
+}
+
+/*
+ * accept() failed for want of file descriptors (or memory): the listening
+ * socket stays readable, so stop watching it or the loop would spin.
+ * http_sweep() resumes.  arg is evhttp's, not ours.
+ */
+static void
+http_accept_error(struct evconnlistener *lev, void *arg)
+{
+	static int64_t	 warned_ms = -HTTP_WARN_EVERY_MS;
+	int64_t		 now = mono_ms();
+
+	if (now - warned_ms >= HTTP_WARN_EVERY_MS) {
+		warned_ms = now;
+		log_warn("http: cannot accept a connection; pausing for a "
+		    "second (said once a minute)");
+	}
+	evconnlistener_disable(lev);
+}
+
+/* Once a second: end connections past their deadline; resume accepting. */
+static void
+http_sweep(evutil_socket_t fd, short ev, void *arg)
+{
+	struct http		*h = arg;
+	struct http_conn	*c;
+	int64_t			 now = mono_ms();
+
+	for (c = h->conns; c != NULL; c = c->next)
+		if (now - c->since_ms > HTTP_TIMEOUT_SEC * 1000)
+			shutdown(bufferevent_getfd(c->bev), SHUT_RDWR);
+	if (h->nconns < HTTP_MAX_CONNS)
+		evconnlistener_enable(h->lev);
+}
+
+/*
+ * ":PORT": [::] with IPv4 mapped in, whatever net.ipv6.bindv6only says;
+ * 0.0.0.0 where the host has no IPv6.
+ */
+static struct evhttp_bound_socket *
+http_bind_any(struct evhttp *evh, int port)
+{
+	struct sockaddr_in6	 sin6 = { .sin6_family = AF_INET6,
+	    .sin6_port = htons(port), .sin6_addr = IN6ADDR_ANY_INIT };
+	struct sockaddr_in	 sin = { .sin_family = AF_INET,
+	    .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_ANY) };
+	struct sockaddr		*sa = (struct sockaddr *)&sin6;
+	socklen_t		 len = sizeof sin6;
+	int			 fd, on = 1, off = 0, e;
+
+	if ((fd = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1) {
+		sa = (struct sockaddr *)&sin;
+		len = sizeof sin;
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    0);
+	}
+	if (fd == -1)
+		return NULL;
+	if ((sa->sa_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
+	    IPV6_V6ONLY, &off, sizeof off) == -1) ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == -1 ||
+	    bind(fd, sa, len) == -1 || listen(fd, HTTP_BACKLOG) == -1) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return NULL;
+	}
+	/* On failure (no memory) fd may be closed already: leave it. */
+	return evhttp_accept_socket_with_handle(evh, fd);
+}
+
 struct http *
 http_new(struct daemon *d, const char *listen)
 {
-	struct http	*h;
-	char		 host[256];
-	const char	*colon = strrchr(listen, ':');
-	int		 port;
+	struct http			*h;
+	struct evhttp_bound_socket	*bound;
+	struct rlimit			 rl;
+	struct timeval			 second = { 1, 0 };
+	char				 host[CONFIG_LISTEN_HOST_MAX];
+	const char			*why;
+	int				 port;
 
-	if (colon == NULL || (size_t)(colon - listen) >= sizeof host ||
-	    (port = atoi(colon + 1)) <= 0 || port > 65535) {
-		log_warnx("http.listen '%s': expected HOST:PORT", listen);
+	if ((why = config_parse_listen(listen, host, sizeof host, &port)) !=
+	    NULL) {
+		log_warnx("http.listen '%s': %s", listen, why);
 		return NULL;
-	}
-	memcpy(host, listen, colon - listen);
-	host[colon - listen] = '\0';
-	/* [::1]:9464 */
-	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
-		memmove(host, host + 1, strlen(host));
-		host[strlen(host) - 1] = '\0';
 	}
 	if ((h = calloc(1, sizeof *h)) == NULL)
 		return NULL;
 	h->d = d;
+	h->full_warned_ms = -HTTP_WARN_EVERY_MS;
 	if ((h->evh = evhttp_new(d->base)) == NULL ||
-	    evhttp_bind_socket(h->evh, host, (unsigned short)port) != 0) {
+	    (h->adopt = event_new(d->base, -1, 0, http_adopt, h)) == NULL ||
+	    (h->sweep = event_new(d->base, -1, EV_PERSIST, http_sweep,
+	    h)) == NULL) {
+		http_free(h);
+		return NULL;
+	}
+	bound = *host == '\0' ? http_bind_any(h->evh, port) :
+	    evhttp_bind_socket_with_handle(h->evh, host, (unsigned short)port);
+	if (bound == NULL) {
 		log_warn("http: cannot listen on %s", listen);
 		http_free(h);
 		return NULL;
 	}
+	h->lev = evhttp_bound_socket_get_listener(bound);
+	evconnlistener_set_error_cb(h->lev, http_accept_error);
+	evhttp_set_bevcb(h->evh, http_conn_new, h);
+	evhttp_set_timeout(h->evh, HTTP_TIMEOUT_SEC);
+	evhttp_set_max_headers_size(h->evh, HTTP_MAX_HEADERS);
+	evhttp_set_max_body_size(h->evh, HTTP_MAX_BODY);
 	evhttp_set_allowed_methods(h->evh, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
 	evhttp_set_cb(h->evh, "/metrics", handle_metrics, h);
 	evhttp_set_cb(h->evh, "/healthz", handle_healthz, h);
+	event_add(h->sweep, &second);
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur < HTTP_MAX_CONNS + HTTP_FD_SPARE)
+		log_warnx("http: the limit of %llu open files is below %d "
+		    "connections + %d: a flood of clients can leave Redis "
+		    "without a descriptor (raise LimitNOFILE=)",
+		    (unsigned long long)rl.rlim_cur, HTTP_MAX_CONNS,
+		    HTTP_FD_SPARE);
 	log_info("http: listening on %s", listen);
 	return h;
 }
@@ -164,7 +420,18 @@ http_free(struct http *h)
 {
 	if (h == NULL)
 		return;
+	/*
+	 * evhttp_free() closes the listener, then every connection: the
+	 * adopted ones leave the list through their close callback.
+	 */
+	h->lev = NULL;
 	if (h->evh != NULL)
 		evhttp_free(h->evh);
+	while (h->conns != NULL)
+		http_conn_forget(h->conns);
+	if (h->adopt != NULL)
+		event_free(h->adopt);
+	if (h->sweep != NULL)
+		event_free(h->sweep);
 	free(h);
 }

@@ -785,6 +785,70 @@ test_error_calendars(void **state)
 	free(diag);
 }
 
+/* http.listen: what --check and the daemon accept, and why not. */
+static void
+test_listen(void **state)
+{
+	static const struct {
+		const char	*text, *host;
+		int		 port;
+	} good[] = {
+		{ "127.0.0.1:9464", "127.0.0.1", 9464 },
+		{ ":9464", "", 9464 },
+		{ "[::1]:80", "::1", 80 },
+		{ "[::]:1", "::", 1 },
+		{ "::1:65535", "::1", 65535 },
+		{ "metrics-1.example.com:9464", "metrics-1.example.com", 9464 },
+	};
+	static const struct {
+		const char	*text, *why;
+	} bad[] = {
+		{ "127.0.0.1:99999", "the port is not a number from 1 to 65535" },
+		{ "127.0.0.1:0", "the port is not a number from 1 to 65535" },
+		{ "127.0.0.1:", "the port is not a number from 1 to 65535" },
+		{ "127.0.0.1:+80", "the port is not a number from 1 to 65535" },
+		{ "127.0.0.1: 80", "the port is not a number from 1 to 65535" },
+		{ "127.0.0.1:9464x", "the port is not a number from 1 to 65535" },
+		{ "127.0.0.1:0009464", "the port is not a number from 1 to 65535" },
+		{ "127.0.0.1", "no port" },
+		{ "", "no port" },
+		{ "[::1]", "the port is not a number from 1 to 65535" },
+		{ "[::1:80", "not an IPv6 address" },
+		{ "[]:80", "not an IPv6 address" },
+		{ "[127.0.0.1]:80", "not an IPv6 address" },
+		{ "999.0.0.1:80", "not an IPv4 address" },
+		{ "my host:80", "not a host name or address" },
+	};
+	char	host[CONFIG_LISTEN_HOST_MAX], longhost[300];
+	int	port;
+
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		port = 0;
+		assert_null(config_parse_listen(good[i].text, host,
+		    sizeof host, &port));
+		assert_string_equal(host, good[i].host);
+		assert_int_equal(port, good[i].port);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		const char	*why = config_parse_listen(bad[i].text, host,
+		    sizeof host, &port);
+
+		assert_non_null(why);
+		assert_string_equal(why, bad[i].why);
+	}
+	memset(longhost, 'a', 290);
+	strcpy(longhost + 290, ":9464");
+	assert_string_equal(config_parse_listen(longhost, host, sizeof host,
+	    &port), "the host is too long");
+
+	/* The loader says the same, where the value is. */
+	expect_error(BASE "http: {listen: \"127.0.0.1:99999\"}\n",
+	    "12:16: error: bad address '127.0.0.1:99999' for http.listen: "
+	    "the port is not a number from 1 to 65535 (expected HOST:PORT, "
+	    "[IPV6]:PORT or :PORT for every address, e.g. 127.0.0.1:9464, "
+	    "or \"\" to switch it off)");
+}
+
 static void
 test_alias_cycle(void **state)
 {
@@ -830,6 +894,7 @@ main(void)
 		cmocka_unit_test(test_calendars),
 		cmocka_unit_test(test_error_calendars),
 		cmocka_unit_test(test_alias_cycle),
+		cmocka_unit_test(test_listen),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
