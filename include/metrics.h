@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 struct evbuffer;
+struct rules;
 
 /* name, help */
 #define METRICS_COUNTERS(X)						\
@@ -44,7 +45,15 @@ uint64_t metrics_get(enum metric);
 
 /* Labeled series. */
 void	metrics_routed(const char *team, const char *tier, const char *urgency);
-void	metrics_rejected(const char *reason);
+void	metrics_rejected(const char *reason);		/* requests */
+void	metrics_event_rejected(const char *reason);	/* lifecycle events */
+/* A clock stopped (responded, resolved): within its target or not. */
+void	metrics_sla_stopped(const char *metric, const char *team,
+	    const char *policy, int met);
+/* A stream's consumer-group lag (-1: unknown) and pending count. */
+void	metrics_set_stream(const char *stream, int64_t lag, int64_t pending);
+/* Every series the rules can produce, at zero (start and reload). */
+void	metrics_declare(const struct rules *);
 void	metrics_alert(const char *kind);
 /* Routing latency, from stream entry ID time to ticket written. */
 void	metrics_latency(int64_t ms);

@@ -6,10 +6,16 @@
  * is in: a scrape never sees half a round.  The poll pins the rules it read
  * the team names from, so a reload in between cannot pull them away.
  *
+ * The same round asks XINFO GROUPS of both streams for the consumer
+ * group's lag (entries not yet delivered) and pending count (delivered,
+ * not acknowledged): how far behind routing is, without a scan.
+ *
  * It doubles as the writer's keep-alive: an idle writer has nothing
  * outstanding, so without these commands a paused Redis would be noticed
  * by the reader only.
  */
+#define _GNU_SOURCE		/* asprintf */
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +79,62 @@ zcard_reply(struct rconn *rc, redisReply *r, void *arg)
 		round_end(dp);
 }
 
+/* Our group's entry in an XINFO GROUPS reply: lag and pending. */
+static void
+xinfo_reply(struct rconn *rc, redisReply *r, void *arg)
+{
+	char	*stream = arg;	/* "STREAM GROUP", ours to free */
+	char	*group = strchr(stream, ' ');
+
+	*group++ = '\0';
+	if (r != NULL && r->type == REDIS_REPLY_ERROR) {
+		log_warnx("stream %s: XINFO GROUPS failed: %.*s", stream,
+		    (int)r->len, r->str);
+		metrics_inc(METRIC_REDIS_ERRORS);
+	}
+	for (size_t i = 0; r != NULL && r->type == REDIS_REPLY_ARRAY &&
+	    i < r->elements; i++) {
+		const redisReply	*g = r->element[i];
+		int64_t			 lag = -1, pending = -1;
+		int			 ours = 0;
+
+		for (size_t k = 0; g->type == REDIS_REPLY_ARRAY &&
+		    k + 1 < g->elements; k += 2) {
+			const redisReply	*n = g->element[k];
+			const redisReply	*v = g->element[k + 1];
+
+			if (n->type != REDIS_REPLY_STRING)
+				continue;
+			if (strcmp(n->str, "name") == 0 &&
+			    v->type == REDIS_REPLY_STRING)
+				ours = strcmp(v->str, group) == 0;
+			else if (strcmp(n->str, "pending") == 0 &&
+			    v->type == REDIS_REPLY_INTEGER)
+				pending = v->integer;
+			/* nil when Redis cannot tell (after an XDEL). */
+			else if (strcmp(n->str, "lag") == 0 &&
+			    v->type == REDIS_REPLY_INTEGER)
+				lag = v->integer;
+		}
+		if (ours && pending >= 0)
+			metrics_set_stream(stream, lag, pending);
+	}
+	free(stream);
+}
+
+static void
+stream_info(struct depth *dp, const char *name)
+{
+	const struct config	*boot = dp->d->boot->cfg;
+	char			*arg;
+
+	if (asprintf(&arg, "%s %s", name, boot->intake.group) == -1)
+		fatal("stream info");
+	if (rconn_command(dp->d->writer, xinfo_reply, arg,
+	    "XINFO GROUPS %s%s", boot->redis.prefix, name) == -1)
+		free(arg);
+}
+
 static void
 depth_poll(evutil_socket_t fd, short ev, void *arg)
 {
@@ -111,6 +173,8 @@ depth_poll(evutil_socket_t fd, short ev, void *arg)
 		daemon_config_release(dp->pinned);
 		dp->pinned = NULL;
 	}
+	stream_info(dp, d->boot->cfg->intake.stream);
+	stream_info(dp, d->boot->cfg->intake.events);
 }
 
 struct depth *

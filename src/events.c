@@ -135,6 +135,13 @@ struct events {
 	char		 ticket[REQUEST_ID_MAX + 1];
 	char		 team[LIFECYCLE_TEAM_MAX + 1];
 	enum lifecycle_kind kind;
+	/* Clocks the event in progress stops: counted once it is applied. */
+	struct {
+		int		 metric;	/* -1: none */
+		int		 met;
+	}		 stops[SLA_NMETRICS];
+	char		 stop_team[LIFECYCLE_TEAM_MAX + 1];
+	char		 stop_policy[128];
 	char		*tkey;
 	/* The call being built: owned strings. */
 	char		**argv;
@@ -246,7 +253,7 @@ dead_letter(struct events *ev, const char *label, const char *why)
 
 	log_info("event %s to the dead-letter stream: %s", batch_id(b, e),
 	    why);
-	metrics_rejected(label);
+	metrics_event_rejected(label);
 	call_start(ev, "D", "");
 	deadletter_begin(&dl, b->config->cfg->intake.max_field_bytes);
 	for (size_t i = 0; i < e->nfields; i++) {
@@ -420,6 +427,14 @@ resolution_run(struct events *ev, const redisReply *t, struct clocks *c,
 	}
 }
 
+/* The event stops clock m, met or not: counted when it is applied. */
+static void
+stopped(struct events *ev, enum sla_metric m, int met)
+{
+	ev->stops[m].metric = m;
+	ev->stops[m].met = met;
+}
+
 /*
  * Build the apply call for the current event from the ticket t as read.
  * Returns 0 if the event changes nothing (the call is then mode N).
@@ -442,6 +457,10 @@ compute(struct events *ev, const redisReply *t, int64_t now)
 		status = "open";
 	resolved = strcmp(status, "resolved") == 0;
 	clocks_read(ev, t, &c);
+	for (int m = 0; m < SLA_NMETRICS; m++)
+		ev->stops[m].metric = -1;
+	snprintf(ev->stop_team, sizeof ev->stop_team, "%s", team ? team : "");
+	snprintf(ev->stop_policy, sizeof ev->stop_policy, "%s", c.policy);
 	from = hnum(t, "resolution_from", created);
 	spent = hnum(t, "resolution_spent", 0);
 	fr_due = hnum(t, "first_response_due", -1);
@@ -452,9 +471,11 @@ compute(struct events *ev, const redisReply *t, int64_t now)
 		if (resolved || hget(t, "first_response_at") != NULL)
 			return 0;
 		op_set_num(ev, "first_response_at", now);
-		if (fr_due != -1)
+		if (fr_due != -1) {
 			op_set(ev, "first_response_met", now <= fr_due ? "yes" :
 			    "no");
+			stopped(ev, SLA_FIRST_RESPONSE, now <= fr_due);
+		}
 		if (strcmp(status, "open") == 0)
 			op_set(ev, "status", "responded");
 		else if (strcmp(status, "pending") == 0)
@@ -489,8 +510,12 @@ compute(struct events *ev, const redisReply *t, int64_t now)
 		op_set_num(ev, "resolved_at", now);
 		op_set_num(ev, "resolution_spent", spent);
 		if (c.within[SLA_RESOLUTION] > 0)
+		{
 			op_set(ev, "resolution_met",
 			    spent <= c.within[SLA_RESOLUTION] ? "yes" : "no");
+			stopped(ev, SLA_RESOLUTION,
+			    spent <= c.within[SLA_RESOLUTION]);
+		}
 		op_del(ev, "paused_at");
 		op_del(ev, "status_before");
 		unschedule(ev, &c, SLA_FIRST_RESPONSE);
@@ -602,9 +627,15 @@ apply_reply(struct rconn *rc, redisReply *reply, void *arg)
 		log_warnx("event %s: ticket %s kept changing; left pending",
 		    batch_id(ev->b, e), ev->ticket);
 	} else if (reply->type == REDIS_REPLY_STRING && reply->len == 1 &&
-	    reply->str[0] == 'A')
+	    reply->str[0] == 'A') {
 		log_info("event %s: ticket %s %s", batch_id(ev->b, e),
 		    ev->ticket, lifecycle_kind_name(ev->kind));
+		for (int m = 0; m < SLA_NMETRICS; m++)
+			if (ev->stops[m].metric != -1)
+				metrics_sla_stopped(deadline_metric_name(m),
+				    ev->stop_team, ev->stop_policy,
+				    ev->stops[m].met);
+	}
 	ev->next++;
 	ev->attempts = 0;
 	step(ev);

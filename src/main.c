@@ -294,6 +294,7 @@ reload(struct daemon *d)
 	loaded_at = time(NULL);
 	last_refused = 0;
 	metrics_set_reload(1, (int64_t)loaded_at);
+	metrics_declare(cfg->rules);
 }
 
 static void
@@ -451,6 +452,7 @@ main(int argc, char **argv)
 	d->boot = daemon_config_acquire(d);
 	loaded_at = time(NULL);
 	metrics_set_reload(1, (int64_t)loaded_at);
+	metrics_declare(cfg->rules);
 	if (consumer != NULL)
 		d->consumer = strdup(consumer);
 	else if (cfg->intake.consumer != NULL)

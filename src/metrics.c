@@ -12,8 +12,11 @@
 
 #include <event2/buffer.h>
 
+#include "deadline.h"
 #include "log.h"
 #include "metrics.h"
+#include "request.h"
+#include "rules.h"
 
 static const struct {
 	const char	*name;
@@ -46,11 +49,36 @@ static uint64_t		latency_counts[NLATENCY + 1];
 static uint64_t		latency_n;
 static int64_t		latency_sum;
 
-static const char *series_help[][2] = {
-	{ "triaged_requests_routed_total", "Requests routed into a team queue." },
-	{ "triaged_requests_rejected_total", "Requests and events moved to the dead-letter stream, by reason." },
-	{ "triaged_alerts_fired_total", "Escalation alerts fired, by kind." },
-	{ "triaged_queue_depth", "Tickets waiting in each team's queue." },
+/* The labeled series, by name; SERIES_* index this table. */
+enum {
+	SERIES_ROUTED, SERIES_REJECTED, SERIES_EVENTS_REJECTED, SERIES_ALERTS,
+	SERIES_SLA_MET, SERIES_SLA_BREACHED, SERIES_QUEUE_DEPTH,
+	SERIES_STREAM_LAG, SERIES_STREAM_PENDING, SERIES_BUILD_INFO,
+	SERIES_COUNT
+};
+
+static const char *series_help[SERIES_COUNT][2] = {
+	[SERIES_ROUTED] = { "triaged_requests_routed_total",
+	    "Requests routed into a team queue." },
+	[SERIES_REJECTED] = { "triaged_requests_rejected_total",
+	    "Requests moved to the dead-letter stream, by reason." },
+	[SERIES_EVENTS_REJECTED] = { "triaged_events_rejected_total",
+	    "Lifecycle events moved to the dead-letter stream, by reason." },
+	[SERIES_ALERTS] = { "triaged_alerts_fired_total",
+	    "Escalation alerts fired, by kind." },
+	[SERIES_SLA_MET] = { "triaged_sla_met_total",
+	    "Clocks stopped within their target (first response at responded, "
+	    "resolution at resolved), by metric, team and policy." },
+	[SERIES_SLA_BREACHED] = { "triaged_sla_breached_total",
+	    "Clocks stopped past their target, by metric, team and policy." },
+	[SERIES_QUEUE_DEPTH] = { "triaged_queue_depth",
+	    "Tickets waiting in each team's queue." },
+	[SERIES_STREAM_LAG] = { "triaged_stream_lag",
+	    "Entries in the stream not yet delivered to the consumer group." },
+	[SERIES_STREAM_PENDING] = { "triaged_stream_pending",
+	    "Entries delivered to the consumer group and not yet acknowledged." },
+	[SERIES_BUILD_INFO] = { "triaged_build_info",
+	    "The running build: 1, with its version as a label." },
 };
 
 void
@@ -108,7 +136,7 @@ metrics_routed(const char *team, const char *tier, const char *urgency)
 
 	snprintf(labels, sizeof labels, "team=\"%s\",tier=\"%s\",urgency=\"%s\"",
 	    team, tier, urgency);
-	series_get(series_help[0][0], labels)->value++;
+	series_get(series_help[SERIES_ROUTED][0], labels)->value++;
 }
 
 void
@@ -117,7 +145,107 @@ metrics_rejected(const char *reason)
 	char	labels[128];
 
 	snprintf(labels, sizeof labels, "reason=\"%s\"", reason);
-	series_get(series_help[1][0], labels)->value++;
+	series_get(series_help[SERIES_REJECTED][0], labels)->value++;
+}
+
+void
+metrics_event_rejected(const char *reason)
+{
+	char	labels[128];
+
+	snprintf(labels, sizeof labels, "reason=\"%s\"", reason);
+	series_get(series_help[SERIES_EVENTS_REJECTED][0], labels)->value++;
+}
+
+static void
+sla_labels(char *buf, size_t len, const char *metric, const char *team,
+    const char *policy)
+{
+	snprintf(buf, len, "metric=\"%s\",team=\"%s\",policy=\"%s\"", metric,
+	    team, policy);
+}
+
+void
+metrics_sla_stopped(const char *metric, const char *team, const char *policy,
+    int met)
+{
+	char	labels[256];
+
+	sla_labels(labels, sizeof labels, metric, team, policy);
+	series_get(series_help[met ? SERIES_SLA_MET : SERIES_SLA_BREACHED][0],
+	    labels)->value++;
+}
+
+void
+metrics_set_stream(const char *stream, int64_t lag, int64_t pending)
+{
+	char	labels[128];
+
+	snprintf(labels, sizeof labels, "stream=\"%s\"", stream);
+	if (lag >= 0)
+		series_get(series_help[SERIES_STREAM_LAG][0], labels)->value =
+		    lag;
+	series_get(series_help[SERIES_STREAM_PENDING][0], labels)->value =
+	    pending;
+}
+
+/*
+ * Every series the rules can produce, at zero: a counter that exists from
+ * the start gives rate() and alerts a baseline, instead of appearing at its
+ * first increment.  Called at start and after a reload.
+ */
+void
+metrics_declare(const struct rules *rules)
+{
+	static const char	*event_reasons[] = {
+		"malformed", "too_many_deliveries", "missing_field", "bad_id",
+		"unknown_event", "unknown_team", "unknown_ticket",
+	};
+	char			 labels[256];
+
+	snprintf(labels, sizeof labels, "version=\"%s\"", TRIAGED_VERSION);
+	series_get(series_help[SERIES_BUILD_INFO][0], labels)->value = 1;
+	for (int r = 1; r < REQUEST_NREASONS; r++) {
+		snprintf(labels, sizeof labels, "reason=\"%s\"",
+		    request_reason_name(r));
+		series_get(series_help[SERIES_REJECTED][0], labels);
+	}
+	for (size_t i = 0; i < sizeof event_reasons / sizeof *event_reasons;
+	    i++) {
+		snprintf(labels, sizeof labels, "reason=\"%s\"",
+		    event_reasons[i]);
+		series_get(series_help[SERIES_EVENTS_REJECTED][0], labels);
+	}
+	series_get(series_help[SERIES_ALERTS][0], "kind=\"warning\"");
+	series_get(series_help[SERIES_ALERTS][0], "kind=\"breach\"");
+	for (size_t t = 0; t < rules_team_count(rules); t++) {
+		const char	*team = rules_team_name(rules, (int)t);
+
+		for (size_t k = 0; k < rules_tier_count(rules); k++)
+			for (size_t u = 0; u < rules_urgency_count(rules); u++) {
+				snprintf(labels, sizeof labels, "team=\"%s\","
+				    "tier=\"%s\",urgency=\"%s\"", team,
+				    rules_tier_name(rules, (int)k),
+				    rules_urgency_name(rules, (int)u));
+				series_get(series_help[SERIES_ROUTED][0],
+				    labels);
+			}
+		for (size_t p = 0; p < rules_policy_count(rules); p++)
+			for (int m = 0; m < SLA_NMETRICS; m++) {
+				const struct sla_target	*tg =
+				    rules_policy_target(rules, (int)p, m);
+
+				if (tg == NULL || tg->within_ms <= 0)
+					continue;
+				sla_labels(labels, sizeof labels,
+				    deadline_metric_name(m), team,
+				    rules_policy_name(rules, (int)p));
+				series_get(series_help[SERIES_SLA_MET][0],
+				    labels);
+				series_get(series_help[SERIES_SLA_BREACHED][0],
+				    labels);
+			}
+	}
 }
 
 void
@@ -126,7 +254,7 @@ metrics_alert(const char *kind)
 	char	labels[64];
 
 	snprintf(labels, sizeof labels, "kind=\"%s\"", kind);
-	series_get(series_help[2][0], labels)->value++;
+	series_get(series_help[SERIES_ALERTS][0], labels)->value++;
 }
 
 void
@@ -135,13 +263,13 @@ metrics_set_queue_depth(const char *team, int64_t depth)
 	char	labels[128];
 
 	snprintf(labels, sizeof labels, "team=\"%s\"", team);
-	series_get(series_help[3][0], labels)->value = depth;
+	series_get(series_help[SERIES_QUEUE_DEPTH][0], labels)->value = depth;
 }
 
 void
 metrics_queue_depth_reset(void)
 {
-	const char	*metric = series_help[3][0];
+	const char	*metric = series_help[SERIES_QUEUE_DEPTH][0];
 
 	for (int b = 0; b < SERIES_BUCKETS; b++) {
 		struct series	**sp = &series_table[b], *s;

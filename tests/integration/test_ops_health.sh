@@ -48,6 +48,15 @@ check "the group exists when READY is sent" 1 \
 check "404 elsewhere" 404 "$(curl -s -o /dev/null -w '%{http_code}' \
     "http://127.0.0.1:$HTTP_PORT/nothing")"
 
+# Before any traffic: the counters are there at zero.
+check "alerts fired starts at zero" 0 "$(metric 'triaged_alerts_fired_total{kind="breach"}')"
+check "rejections start at zero" 0 "$(metric 'triaged_requests_rejected_total{reason="bad_channel"}')"
+check "routed series exist before the first request" 0 \
+    "$(metric 'triaged_requests_routed_total{team="billing",tier="vip",urgency="critical"}')"
+check "SLA met starts at zero" 0 \
+    "$(metric 'triaged_sla_met_total{metric="first_response",team="general",policy="standard"}')"
+check "build info" 1 "$(metrics | awk '/^triaged_build_info\{version="[0-9.]+"\}/ { print $2 }')"
+
 # Traffic: 500 requests, two of them bad, one repeated.
 gen --count 500 --id-prefix H- | rcli --pipe >/dev/null
 rcli xadd ${P}requests '*' channel phone subject "no customer" >/dev/null
@@ -124,6 +133,24 @@ check "rules version shown" 1 "$(metric "triaged_rules_info{version=\"$(rcli hge
 wait_until 10 is_eq 500 metric_sum triaged_queue_depth
 check "queue depths add up to the queued tickets" "$(queued)" \
     "$(metric_sum triaged_queue_depth)"
+wait_until 10 is_eq 0 metric 'triaged_stream_pending{stream="requests"}'
+check "nothing pending on the requests stream" 0 \
+    "$(metric 'triaged_stream_pending{stream="requests"}')"
+check "nothing undelivered: lag 0" 0 "$(metric 'triaged_stream_lag{stream="requests"}')"
+check "the events stream too" 0 "$(metric 'triaged_stream_pending{stream="events"}')"
+
+# Events: rejected ones counted apart from requests; clocks met counted.
+rcli xadd ${P}events '*' ticket NOPE event responded >/dev/null
+rcli xadd ${P}events '*' ticket H-1 event responded >/dev/null
+wait_until 10 is_eq 1 metric 'triaged_events_rejected_total{reason="unknown_ticket"}'
+check "an event for no ticket: counted as an event" 1 \
+    "$(metric 'triaged_events_rejected_total{reason="unknown_ticket"}')"
+check "not as a request" 2 "$(metric_sum triaged_requests_rejected_total)"
+wait_until 10 is_eq 1 metric_sum triaged_sla_met_total
+check "a response within its target counts as met" 1 "$(metric_sum triaged_sla_met_total)"
+check "by team and policy" 1 "$(metric "triaged_sla_met_total{metric=\"first_response\",team=\"$(rcli hget ${P}ticket:H-1 team)\",policy=\"$(rcli hget ${P}ticket:H-1 policy)\"}")"
+check "none breached" 0 "$(metric_sum triaged_sla_breached_total)"
+
 check "queue depth of billing" "$(rcli zcard ${P}queue:billing)" \
     "$(metric 'triaged_queue_depth{team="billing"}')"
 check "one gauge per team" 5 "$(metrics | grep -c '^triaged_queue_depth{team=')"
