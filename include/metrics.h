@@ -62,6 +62,9 @@ void	metrics_set_queue_depth(const char *team, int64_t depth);
 /* Forget every queue's gauge (a reload may have removed a team). */
 void	metrics_queue_depth_reset(void);
 void	metrics_set_open_clocks(int64_t n);
+/* Tickets in the queue of a team the rules do not name; and forget all. */
+void	metrics_set_orphaned(const char *team, int64_t n);
+void	metrics_orphaned_reset(void);
 /*
  * The last reload: whether it took effect, and when the rules in force were
  * last loaded successfully (start or reload), in Unix seconds.

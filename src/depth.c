@@ -6,6 +6,11 @@
  * is in: a scrape never sees half a round.  The poll pins the rules it read
  * the team names from, so a reload in between cannot pull them away.
  *
+ * Queues of teams the rules no longer name (a team renamed or removed)
+ * hold tickets no agent sees: after start and after every reload one
+ * SCAN pass finds such queues, and each round counts them too
+ * (triaged_queue_orphaned_tickets), with a warning when one holds any.
+ *
  * The same round asks XINFO GROUPS of both streams for the consumer
  * group's lag (entries not yet delivered) and pending count (delivered,
  * not acknowledged): how far behind routing is, without a scan.
@@ -40,7 +45,145 @@ struct depth {
 	size_t			 cap;
 	size_t			 next;		/* team of the next reply */
 	size_t			 waiting;	/* replies still to come */
+	/* Queues of teams not in the rules, found by SCAN. */
+	char			 scanned[16];	/* rules version of the pass */
+	int			 scanning;
+	char			**orphans;	/* team names */
+	int			*warned;
+	size_t			 norphans;
 };
+
+static void	scan_next(struct depth *, const char *cursor);
+
+static void
+orphans_clear(struct depth *dp)
+{
+	for (size_t i = 0; i < dp->norphans; i++)
+		free(dp->orphans[i]);
+	free(dp->orphans);
+	free(dp->warned);
+	dp->orphans = NULL;
+	dp->warned = NULL;
+	dp->norphans = 0;
+	metrics_orphaned_reset();
+}
+
+static void
+orphan_add(struct depth *dp, const char *team, size_t len)
+{
+	char	**o;
+	int	 *w;
+
+	for (size_t i = 0; i < dp->norphans; i++)
+		if (strlen(dp->orphans[i]) == len &&
+		    memcmp(dp->orphans[i], team, len) == 0)
+			return;		/* SCAN may return a key twice */
+	if ((o = realloc(dp->orphans, (dp->norphans + 1) * sizeof *o)) == NULL)
+		fatal("orphaned queues");
+	dp->orphans = o;
+	if ((w = realloc(dp->warned, (dp->norphans + 1) * sizeof *w)) == NULL)
+		fatal("orphaned queues");
+	dp->warned = w;
+	if ((o[dp->norphans] = strndup(team, len)) == NULL)
+		fatal("orphaned queues");
+	/* bit 1: warned of; bit 2: this round's ZCARD answered */
+	dp->warned[dp->norphans++] = 0;
+}
+
+static void
+scan_reply(struct rconn *rc, redisReply *r, void *arg)
+{
+	struct depth		*dp = arg;
+	const struct config	*boot = dp->d->boot->cfg;
+	const struct rules	*rules = dp->d->live->cfg->rules;
+	size_t			 plen = strlen(boot->redis.prefix) + 6;
+
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+	    r->element[0]->type != REDIS_REPLY_STRING ||
+	    r->element[1]->type != REDIS_REPLY_ARRAY) {
+		if (r != NULL && r->type == REDIS_REPLY_ERROR) {
+			log_warnx("looking for queues of unknown teams: %.*s",
+			    (int)r->len, r->str);
+			metrics_inc(METRIC_REDIS_ERRORS);
+		}
+		dp->scanning = 0;	/* the next round tries again */
+		dp->scanned[0] = '\0';
+		return;
+	}
+	for (size_t i = 0; i < r->element[1]->elements; i++) {
+		const redisReply	*k = r->element[1]->element[i];
+
+		if (k->type == REDIS_REPLY_STRING && k->len > plen &&
+		    rules_team_find(rules, k->str + plen, k->len - plen) == -1)
+			orphan_add(dp, k->str + plen, k->len - plen);
+	}
+	if (strcmp(r->element[0]->str, "0") == 0)
+		dp->scanning = 0;
+	else
+		scan_next(dp, r->element[0]->str);
+}
+
+static void
+scan_next(struct depth *dp, const char *cursor)
+{
+	const struct config	*boot = dp->d->boot->cfg;
+
+	if (rconn_command(dp->d->writer, scan_reply, dp, "SCAN %s MATCH "
+	    "%squeue:* COUNT 1000 TYPE zset", cursor,
+	    boot->redis.prefix) == -1) {
+		dp->scanning = 0;
+		dp->scanned[0] = '\0';
+	}
+}
+
+static void
+orphan_reply(struct rconn *rc, redisReply *r, void *arg)
+{
+	struct depth	*dp = arg;
+	size_t		 i;
+
+	/* Replies come in order: the first orphan not yet answered. */
+	for (i = 0; i < dp->norphans && dp->warned[i] & 2; i++)
+		;
+	if (i == dp->norphans)
+		return;
+	dp->warned[i] |= 2;
+	if (r == NULL || r->type != REDIS_REPLY_INTEGER)
+		return;
+	metrics_set_orphaned(dp->orphans[i], r->integer);
+	if (r->integer > 0 && !(dp->warned[i] & 1)) {
+		dp->warned[i] |= 1;
+		log_warnx("queue %squeue:%s holds %lld tickets of team %s, which "
+		    "the rules in force do not name: no agent sees them; "
+		    "move them to a team's queue or bring the team back",
+		    dp->d->boot->cfg->redis.prefix, dp->orphans[i],
+		    r->integer, dp->orphans[i]);
+	}
+}
+
+/* Count the orphaned queues; look for them again after a reload. */
+static void
+orphans_poll(struct depth *dp)
+{
+	const struct config	*live = dp->d->live->cfg;
+
+	if (dp->scanning)
+		return;
+	if (strcmp(dp->scanned, live->version) != 0) {
+		orphans_clear(dp);
+		snprintf(dp->scanned, sizeof dp->scanned, "%s", live->version);
+		dp->scanning = 1;
+		scan_next(dp, "0");
+		return;
+	}
+	for (size_t i = 0; i < dp->norphans; i++) {
+		dp->warned[i] &= ~2;
+		if (rconn_command(dp->d->writer, orphan_reply, dp,
+		    "ZCARD %squeue:%s", dp->d->boot->cfg->redis.prefix,
+		    dp->orphans[i]) == -1)
+			break;
+	}
+}
 
 static void
 round_end(struct depth *dp)
@@ -175,6 +318,7 @@ depth_poll(evutil_socket_t fd, short ev, void *arg)
 	}
 	stream_info(dp, d->boot->cfg->intake.stream);
 	stream_info(dp, d->boot->cfg->intake.events);
+	orphans_poll(dp);
 }
 
 struct depth *
@@ -208,5 +352,9 @@ depth_free(struct depth *dp)
 	if (dp->pinned != NULL)
 		daemon_config_release(dp->pinned);
 	free(dp->counts);
+	for (size_t i = 0; i < dp->norphans; i++)
+		free(dp->orphans[i]);
+	free(dp->orphans);
+	free(dp->warned);
 	free(dp);
 }

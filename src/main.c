@@ -287,6 +287,15 @@ reload(struct daemon *d)
 	    rules_team_count(old->rules), rules_team_count(cfg->rules),
 	    rules_policy_count(old->rules), rules_policy_count(cfg->rules));
 	log_count_changes(old, cfg);
+	for (size_t i = 0; i < rules_team_count(old->rules); i++) {
+		const char	*team = rules_team_name(old->rules, (int)i);
+
+		if (rules_team_find(cfg->rules, team, strlen(team)) == -1)
+			log_warnx("reload: team %s is gone from the rules; "
+			    "tickets still in %squeue:%s are seen by no agent "
+			    "(see triaged_queue_orphaned_tickets)", team,
+			    d->boot->cfg->redis.prefix, team);
+	}
 	/* Batches in flight keep the set they pinned; new ones get this. */
 	daemon_config_release(d->live);
 	d->live = live_new(cfg);

@@ -54,7 +54,7 @@ enum {
 	SERIES_ROUTED, SERIES_REJECTED, SERIES_EVENTS_REJECTED, SERIES_ALERTS,
 	SERIES_SLA_MET, SERIES_SLA_BREACHED, SERIES_QUEUE_DEPTH,
 	SERIES_STREAM_LAG, SERIES_STREAM_PENDING, SERIES_BUILD_INFO,
-	SERIES_COUNT
+	SERIES_ORPHANED, SERIES_COUNT
 };
 
 static const char *series_help[SERIES_COUNT][2] = {
@@ -79,6 +79,8 @@ static const char *series_help[SERIES_COUNT][2] = {
 	    "Entries delivered to the consumer group and not yet acknowledged." },
 	[SERIES_BUILD_INFO] = { "triaged_build_info",
 	    "The running build: 1, with its version as a label." },
+	[SERIES_ORPHANED] = { "triaged_queue_orphaned_tickets",
+	    "Tickets in queues of teams the rules in force do not name." },
 };
 
 void
@@ -266,11 +268,9 @@ metrics_set_queue_depth(const char *team, int64_t depth)
 	series_get(series_help[SERIES_QUEUE_DEPTH][0], labels)->value = depth;
 }
 
-void
-metrics_queue_depth_reset(void)
+static void
+series_reset(const char *metric)
 {
-	const char	*metric = series_help[SERIES_QUEUE_DEPTH][0];
-
 	for (int b = 0; b < SERIES_BUCKETS; b++) {
 		struct series	**sp = &series_table[b], *s;
 
@@ -283,6 +283,37 @@ metrics_queue_depth_reset(void)
 				sp = &s->next;
 		}
 	}
+}
+
+void
+metrics_queue_depth_reset(void)
+{
+	series_reset(series_help[SERIES_QUEUE_DEPTH][0]);
+}
+
+void
+metrics_set_orphaned(const char *team, int64_t n)
+{
+	char	labels[256];
+
+	size_t	o;
+
+	/* The name comes from a key in Redis: escape it as a label value. */
+	o = (size_t)snprintf(labels, sizeof labels, "team=\"");
+	for (; *team != '\0' && o + 4 < sizeof labels; team++) {
+		if (*team == '"' || *team == '\\')
+			labels[o++] = '\\';
+		labels[o++] = *team == '\n' ? ' ' : *team;
+	}
+	labels[o++] = '"';
+	labels[o] = '\0';
+	series_get(series_help[SERIES_ORPHANED][0], labels)->value = n;
+}
+
+void
+metrics_orphaned_reset(void)
+{
+	series_reset(series_help[SERIES_ORPHANED][0]);
 }
 
 static int64_t	open_clocks = -1;
