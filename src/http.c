@@ -1,7 +1,8 @@
 /*
- * http.c - the operator's HTTP endpoints: /metrics (Prometheus text) and
- * /healthz (200, or 503 with the reason).  libevent's evhttp is all this
- * needs; the endpoints are cheap and answer from memory.
+ * http.c - the operator's HTTP endpoints: /metrics (Prometheus text),
+ * /healthz and /readyz (200, or 503 with the reason) and /livez (the loop
+ * turns).  libevent's evhttp is all this needs; the endpoints are cheap
+ * and answer from memory.
  *
  * The port may be reachable by anyone, so no client can hold on to the
  * daemon's memory or file descriptors:
@@ -163,12 +164,11 @@ handle_metrics(struct evhttp_request *req, void *arg)
 	evbuffer_free(buf);
 }
 
+/* 200 "ok", or 503 with why. */
 static void
-handle_healthz(struct evhttp_request *req, void *arg)
+send_probe(struct evhttp_request *req, const char *why)
 {
-	struct http	*h = arg;
 	struct evbuffer	*buf = evbuffer_new();
-	const char	*why = http_health(h->d);
 
 	if (buf == NULL) {
 		evhttp_send_error(req, 500, "out of memory");
@@ -184,6 +184,29 @@ handle_healthz(struct evhttp_request *req, void *arg)
 		evhttp_send_reply(req, 503, "Service Unavailable", buf);
 	}
 	evbuffer_free(buf);
+}
+
+/* /healthz and /readyz: ready to route (Redis, the script, not stopping). */
+static void
+handle_healthz(struct evhttp_request *req, void *arg)
+{
+	struct http	*h = arg;
+
+	send_probe(req, http_health(h->d));
+}
+
+/*
+ * /livez: the process is alive and its loop turns, whatever Redis does.
+ * A liveness probe must not restart the daemon because Redis is away:
+ * it reconnects by itself, and a restart would not bring Redis back.
+ */
+static void
+handle_livez(struct evhttp_request *req, void *arg)
+{
+	struct http	*h = arg;
+
+	send_probe(req, daemon_now_ms() - h->d->last_loop_ms >
+	    HEALTH_LOOP_STALE_MS ? "event loop stalled" : "");
 }
 
 /* A response was queued on c: its next request gets a fresh deadline. */
@@ -403,6 +426,8 @@ http_new(struct daemon *d, const char *listen)
 	evhttp_set_allowed_methods(h->evh, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
 	evhttp_set_cb(h->evh, "/metrics", handle_metrics, h);
 	evhttp_set_cb(h->evh, "/healthz", handle_healthz, h);
+	evhttp_set_cb(h->evh, "/readyz", handle_healthz, h);
+	evhttp_set_cb(h->evh, "/livez", handle_livez, h);
 	event_add(h->sweep, &second);
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
 	    rl.rlim_cur < HTTP_MAX_CONNS + HTTP_FD_SPARE)

@@ -48,6 +48,9 @@ redis_stop
 killed=$(now_ms)
 wait_until 10 unhealthy
 check "Redis gone: 503" 503 "$(health_code)"
+probe() { curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HTTP_PORT/$1"; }
+check "/readyz says not ready" 503 "$(probe readyz)"
+check "/livez still says alive: no restart for a Redis outage" 200 "$(probe livez)"
 check_true "the reason says why" grep -q "^unhealthy: redis .*: \(connection lost\|cannot connect\)" \
     <<<"$(health_body)"
 sleep 2
@@ -56,6 +59,7 @@ redis_start $AOF
 gen --count 500 --seed 3 --id-prefix LATE- | rcli --pipe >/dev/null
 wait_until 30 healthy
 check "Redis back: 200" 200 "$(health_code)"
+check "/readyz: ready again" 200 "$(probe readyz)"
 echo "# healthy again $(( $(now_ms) - killed )) ms after the kill"
 wait_until 40 is_eq 5500 bash -c "redis-cli -p $REDIS_PORT eval \"return #redis.call('KEYS', 'triage:ticket:KILL-*') + #redis.call('KEYS', 'triage:ticket:LATE-*')\" 0"
 check "every request before and after the restart routed" 5500 \
