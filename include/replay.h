@@ -42,6 +42,12 @@ void		 replay_add_malformed(struct replay *);
 
 /* Requests that any of tier, urgency, team, policy or a target changed. */
 unsigned long	 replay_changed(const struct replay *);
+/* A team in force the candidate drops; queued -1 when not known. */
+void		 replay_team_dropped(struct replay *, const char *team,
+		    long long queued);
+/* Records read, and those valid and classified by both rule sets. */
+unsigned long	 replay_read(const struct replay *);
+unsigned long	 replay_classified(const struct replay *);
 
 /*
  * The report.  source says where the requests came from; warnings is the

@@ -29,6 +29,7 @@
 #include "field.h"
 #include "log.h"
 #include "replay.h"
+#include "rules.h"
 #include "replay_input.h"
 #include "request.h"
 
@@ -550,14 +551,43 @@ out:
 	return rv;
 }
 
+/*
+ * Teams in force that the candidate drops: their queues would hold tickets
+ * no agent sees (a renamed team).  Their depth, if Redis is at hand.
+ */
+static void
+note_dropped_teams(struct replay_ctx *x, const struct config *cand)
+{
+	const struct rules	*cur = x->cf->rules;
+
+	for (size_t i = 0; i < rules_team_count(cur); i++) {
+		const char	*team = rules_team_name(cur, (int)i);
+		long long	 queued = -1;
+		redisReply	*r;
+
+		if (rules_team_find(cand->rules, team, strlen(team)) != -1)
+			continue;
+		if (x->redis == NULL)
+			x->redis = ctl_redis_connect(x->cf);
+		if (x->redis != NULL && (r = redisCommand(x->redis,
+		    "ZCARD %squeue:%s", x->cf->redis.prefix, team)) != NULL) {
+			if (r->type == REDIS_REPLY_INTEGER)
+				queued = r->integer;
+			freeReplyObject(r);
+		}
+		replay_team_dropped(x->rp, team, queued);
+	}
+}
+
 int
 ctl_replay(const struct config *cf, int argc, char **argv)
 {
 	const char		*cand_path = NULL, *from = NULL;
 	const char		*format = "text", *since_text = NULL;
+	const char		*why = NULL;
 	struct config		*cand;
 	struct replay_ctx	*x;
-	char			*diag = NULL, *end, source[1200];
+	char			*diag = NULL, *end, source[1200], msg[256];
 	long			 last = -1, examples = 3;
 	int64_t			 since = -1;
 	int			 i, rv, crm = 1;
@@ -570,36 +600,62 @@ ctl_replay(const struct config *cf, int argc, char **argv)
 			crm = 0;
 			continue;
 		}
-		if (v == NULL)
+		if (strcmp(a, "--rules") != 0 && strcmp(a, "--from") != 0 &&
+		    strcmp(a, "--format") != 0 && strcmp(a, "--last") != 0 &&
+		    strcmp(a, "--since") != 0 && strcmp(a, "--examples") != 0) {
+			snprintf(msg, sizeof msg, "unknown option '%s'", a);
+			why = msg;
 			goto usage;
+		}
+		if (v == NULL) {
+			snprintf(msg, sizeof msg, "%s needs a value", a);
+			why = msg;
+			goto usage;
+		}
 		i++;
 		if (strcmp(a, "--rules") == 0)
 			cand_path = v;
 		else if (strcmp(a, "--from") == 0)
 			from = v;
-		else if (strcmp(a, "--format") == 0 &&
-		    (strcmp(v, "text") == 0 || strcmp(v, "json") == 0))
+		else if (strcmp(a, "--format") == 0) {
+			if (strcmp(v, "text") != 0 && strcmp(v, "json") != 0) {
+				why = "--format is text or json";
+				goto usage;
+			}
 			format = v;
-		else if (strcmp(a, "--last") == 0) {
+		} else if (strcmp(a, "--last") == 0) {
 			errno = 0;
 			last = strtol(v, &end, 10);
-			if (errno != 0 || *end != '\0' || end == v || last < 1)
+			if (errno != 0 || *end != '\0' || end == v || last < 1) {
+				why = "--last takes a whole number of requests, "
+				    "1 or more";
 				goto usage;
+			}
 		} else if (strcmp(a, "--since") == 0) {
-			if ((since = config_parse_duration(v)) <= 0)
+			if ((since = config_parse_duration(v)) <= 0) {
+				why = "--since takes a duration such as 90s, "
+				    "15m, 2h or 7d";
 				goto usage;
+			}
 			since_text = v;
-		} else if (strcmp(a, "--examples") == 0) {
+		} else {
 			errno = 0;
 			examples = strtol(v, &end, 10);
 			if (errno != 0 || *end != '\0' || end == v ||
-			    examples < 0 || examples > 1000)
+			    examples < 0 || examples > 1000) {
+				why = "--examples takes a number from 0 to 1000";
 				goto usage;
-		} else
-			goto usage;
+			}
+		}
 	}
-	if (cand_path == NULL || (from != NULL && (last != -1 || since != -1)) ||
-	    (last != -1 && since != -1))
+	if (cand_path == NULL)
+		why = "--rules CANDIDATE is required";
+	else if (from != NULL && (last != -1 || since != -1))
+		why = "--from reads a file: it cannot be combined with --last "
+		    "or --since";
+	else if (last != -1 && since != -1)
+		why = "give --last or --since, not both";
+	if (why != NULL)
 		goto usage;
 	if (from == NULL && since == -1 && last == -1)
 		last = REPLAY_DEFAULT_LAST;
@@ -633,7 +689,16 @@ ctl_replay(const struct config *cf, int argc, char **argv)
 		    cf->redis.prefix, cf->intake.stream, last);
 		rv = read_redis(x, last, -1);
 	}
-	if (rv == 0) {
+	if (rv == 0)
+		note_dropped_teams(x, cand);
+	if (rv == 0 && replay_classified(x->rp) == 0) {
+		/* Nothing compared proves nothing: a pre-reload gate must stop. */
+		fprintf(stderr, "triagectl: replay: no request to compare in %s "
+		    "(%lu read, none valid): wrong prefix or stream, empty or "
+		    "unreadable input? Nothing says the candidate is safe\n",
+		    source, replay_read(x->rp));
+		rv = 1;
+	} else if (rv == 0) {
 		if (strcmp(format, "json") == 0)
 			replay_print_json(x->rp, source, diag, stdout);
 		else
@@ -653,6 +718,8 @@ ctl_replay(const struct config *cf, int argc, char **argv)
 	config_free(cand);
 	return rv;
 usage:
+	fprintf(stderr, "triagectl: replay: %s\n", why != NULL ? why :
+	    "bad usage");
 	usage_replay();
 	return 2;
 }

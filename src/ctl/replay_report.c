@@ -85,6 +85,13 @@ struct replay {
 	double			 tighter_ms, looser_ms;
 
 	unsigned long		*hits[RULES_NKINDS];	/* candidate's rules */
+
+	/* Teams in force the candidate drops, and what waits in their queues. */
+	struct {
+		const char	*name;
+		long long	 queued;	/* -1: not known */
+	}			*dropped;
+	size_t			 ndropped;
 };
 
 static int
@@ -139,6 +146,7 @@ replay_free(struct replay *rp)
 
 	if (rp == NULL)
 		return;
+	free(rp->dropped);
 	for (d = 0; d < NDIMS; d++) {
 		for (i = 0; i < rp->dims[d].n; i++) {
 			struct change	*c = &rp->dims[d].v[i];
@@ -399,6 +407,31 @@ replay_changed(const struct replay *rp)
 	return rp->changed;
 }
 
+void
+replay_team_dropped(struct replay *rp, const char *team, long long queued)
+{
+	void	*p;
+
+	if ((p = realloc(rp->dropped, (rp->ndropped + 1) *
+	    sizeof *rp->dropped)) == NULL)
+		fatal("replay");
+	rp->dropped = p;
+	rp->dropped[rp->ndropped].name = team;
+	rp->dropped[rp->ndropped++].queued = queued;
+}
+
+unsigned long
+replay_read(const struct replay *rp)
+{
+	return rp->read;
+}
+
+unsigned long
+replay_classified(const struct replay *rp)
+{
+	return rp->classified;
+}
+
 static double
 pct(unsigned long n, unsigned long of)
 {
@@ -569,6 +602,19 @@ replay_print_text(const struct replay *rp, const char *source,
 		fprintf(f, "  %-16s %16s %16s\n", t->name, dur, dur2);
 	}
 
+	fprintf(f, "\nteams the candidate drops\n");
+	for (i = 0; i < rp->ndropped; i++) {
+		if (rp->dropped[i].queued >= 0)
+			fprintf(f, "  %s: %lld tickets in its queue now would be "
+			    "seen by no agent\n", rp->dropped[i].name,
+			    rp->dropped[i].queued);
+		else
+			fprintf(f, "  %s: its queue was not looked at (no "
+			    "Redis)\n", rp->dropped[i].name);
+	}
+	if (rp->ndropped == 0)
+		fprintf(f, "  none\n");
+
 	fprintf(f, "\ncandidate rules that matched no request\n");
 	for (k = 0, n = 0; k < RULES_NKINDS; k++) {
 		for (i = 0; i < rules_kind_count(rp->cand->rules, k); i++) {
@@ -726,10 +772,20 @@ replay_print_json(const struct replay *rp, const char *source,
 	fprintf(f, "\n  ],\n  \"first_response\": {\"tighter\": %lu, "
 	    "\"tighter_mean_ms\": %.0f, \"looser\": %lu, "
 	    "\"looser_mean_ms\": %.0f, \"gained\": %lu, \"lost\": %lu, "
-	    "\"unchanged\": %lu},\n  \"unused_rules\": [", rp->tighter,
+	    "\"unchanged\": %lu},", rp->tighter,
 	    rp->tighter ? rp->tighter_ms / rp->tighter : 0.0, rp->looser,
 	    rp->looser ? rp->looser_ms / rp->looser : 0.0, rp->gained,
 	    rp->lost, rp->same);
+	fputs("\n  \"dropped_teams\": [", f);
+	for (i = 0; i < rp->ndropped; i++) {
+		fprintf(f, "%s{", i ? ", " : "");
+		json_kv(f, "name", rp->dropped[i].name, 1);
+		if (rp->dropped[i].queued >= 0)
+			fprintf(f, "\"queued\": %lld}", rp->dropped[i].queued);
+		else
+			fputs("\"queued\": null}", f);
+	}
+	fputs("],\n  \"unused_rules\": [", f);
 	for (k = 0, n = 0; k < RULES_NKINDS; k++) {
 		for (i = 0; i < rules_kind_count(rp->cand->rules, k); i++) {
 			if (rp->hits[k][i] != 0)

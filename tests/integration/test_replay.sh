@@ -206,3 +206,36 @@ check "invalid candidate: no report" "" "$(cat "$T_DIR/bad.out")"
 check "no --rules: exit status 2" 2 "$?"
 "$TRIAGECTL" -c "$CUR" replay --rules "$CAND" --last 10 --since 1h 2>/dev/null
 check "--last with --since: exit status 2" 2 "$?"
+"$TRIAGECTL" -c "$CUR" replay --last 10 2>&1 >/dev/null | grep -q -- "--rules CANDIDATE is required"
+check "a usage error says what was wrong" 0 "$?"
+"$TRIAGECTL" -c "$CUR" replay --rules "$CAND" --last 10 --since 1h 2>&1 >/dev/null |
+    grep -q "give --last or --since, not both"
+check "and which options clash" 0 "$?"
+"$TRIAGECTL" -c "$CUR" replay --rules "$CAND" --last ten 2>&1 >/dev/null |
+    grep -q -- "--last takes a whole number"
+check "and which value is wrong" 0 "$?"
+
+# Nothing to compare is not "no change": exit 1 with the reason, so a
+# pre-reload gate stops.
+make_config "$T_DIR/wrongprefix.yaml" -e 's/^  prefix: .*/  prefix: "nope:"/'
+"$TRIAGECTL" -c "$T_DIR/wrongprefix.yaml" replay --rules "$CAND" >/dev/null 2>"$T_DIR/err"
+check "a wrong prefix: exit 1" 1 "$?"
+check_true "and says nothing was compared" grep -q "no request to compare" "$T_DIR/err"
+: >"$T_DIR/empty.txt"
+"$TRIAGECTL" -c "$CUR" replay --rules "$CAND" --from "$T_DIR/empty.txt" >/dev/null 2>&1
+check "empty input: exit 1" 1 "$?"
+printf 'garbage\nmore garbage\n' >"$T_DIR/junk.txt"
+"$TRIAGECTL" -c "$CUR" replay --rules "$CAND" --from "$T_DIR/junk.txt" >/dev/null 2>&1
+check "input with no valid request: exit 1" 1 "$?"
+
+# A candidate that renames a team: the tickets in the old queue are shown.
+make_config "$T_DIR/renamed.yaml" -e 's/\bbilling\b/invoicing/g'
+queued_billing=$(rcli zcard ${P}queue:billing)
+"$TRIAGECTL" -c "$CUR" replay --rules "$T_DIR/renamed.yaml" >"$T_DIR/renamed.txt"
+check_true "the renamed team's stranded tickets are shown ($queued_billing)" \
+    grep -q "^  billing: $queued_billing tickets in its queue now would be seen by no agent" "$T_DIR/renamed.txt"
+check "and in JSON" "billing $queued_billing" "$("$TRIAGECTL" -c "$CUR" replay \
+    --rules "$T_DIR/renamed.yaml" --format json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)["dropped_teams"][0]
+print(d["name"], d["queued"])')"
