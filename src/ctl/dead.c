@@ -26,6 +26,8 @@
 
 #include "config.h"
 #include "ctl.h"
+#include "ctl_print.h"
+#include "ctl_redis.h"
 #include "deadletter.h"
 #include "field.h"
 

@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "ctl.h"
+#include "ctl_print.h"
 #include "field.h"
 #include "log.h"
 #include "request.h"

@@ -11,6 +11,8 @@
 
 #include "config.h"
 #include "ctl.h"
+#include "ctl_print.h"
+#include "ctl_redis.h"
 #include "rules.h"
 
 static long long

@@ -26,6 +26,7 @@
 
 #include "config.h"
 #include "ctl.h"
+#include "ctl_redis.h"
 #include "field.h"
 #include "log.h"
 #include "replay.h"

@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "ctl.h"
+#include "ctl_redis.h"
 #include "field.h"
 #include "lifecycle.h"
 #include "request.h"

@@ -1,15 +1,16 @@
 /*
- * triagectl.c - the operator's command line: option parsing, dispatch to a
- * subcommand, and what the subcommands share (the Redis connection, time
- * formatting).
+ * triagectl.c - the operator's command line: the global options, the rules
+ * file, and dispatch to a subcommand (one file per command).  What the
+ * commands share lives below them, in ctl_redis.c and ctl_print.c, so
+ * calls only go down from here:
+ *
+ *   triagectl.c --> explain.c submit.c queues.c dead.c replay.c
+ *                     |  --> ctl_redis.c ctl_print.c
+ *                     '----> the pure cores (config, request, rules, ...)
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
-#include <time.h>
-
-#include <hiredis/hiredis.h>
 
 #include "config.h"
 #include "ctl.h"
@@ -77,145 +78,6 @@ wants_help(int argc, char **argv)
 		    strcmp(argv[i], "-h") == 0)
 			return 1;
 	return 0;
-}
-
-struct redisContext *
-ctl_redis_connect(const struct config *cfg)
-{
-	const struct config_redis	*rc = &cfg->redis;
-	struct timeval			 tv = { 5, 0 };
-	redisContext			*c;
-	redisReply			*r;
-	const char			*pw = NULL;
-
-	if (rc->socket != NULL)
-		c = redisConnectUnixWithTimeout(rc->socket, tv);
-	else
-		c = redisConnectWithTimeout(rc->host, rc->port, tv);
-	if (c == NULL || c->err) {
-		fprintf(stderr, "triagectl: cannot connect to Redis at %s%s%d: "
-		    "%s\n", rc->socket ? rc->socket : rc->host,
-		    rc->socket ? "" : ":", rc->socket ? 0 : rc->port,
-		    c ? c->errstr : "out of memory");
-		if (c != NULL)
-			redisFree(c);
-		return NULL;
-	}
-	redisSetTimeout(c, tv);
-	if (rc->password_env != NULL)
-		pw = getenv(rc->password_env);
-	if (pw != NULL && *pw != '\0') {
-		r = rc->username != NULL ?
-		    redisCommand(c, "AUTH %s %s", rc->username, pw) :
-		    redisCommand(c, "AUTH %s", pw);
-		if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-			fprintf(stderr, "triagectl: AUTH failed: %s\n",
-			    r ? r->str : c->errstr);
-			freeReplyObject(r);
-			redisFree(c);
-			return NULL;
-		}
-		freeReplyObject(r);
-	}
-	if (rc->db != 0) {
-		r = redisCommand(c, "SELECT %d", rc->db);
-		if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-			fprintf(stderr, "triagectl: SELECT %d failed: %s\n",
-			    rc->db, r ? r->str : c->errstr);
-			freeReplyObject(r);
-			redisFree(c);
-			return NULL;
-		}
-		freeReplyObject(r);
-	}
-	return c;
-}
-
-const char *
-ctl_time(long long ms, char *buf, size_t len)
-{
-	time_t		t = (time_t)(ms / 1000);
-	struct tm	tm;
-
-	if (localtime_r(&t, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%d %H:%M:%S %Z", &tm) == 0)
-		snprintf(buf, len, "%lld", ms);
-	return buf;
-}
-
-void
-ctl_print_text(FILE *f, const char *s, size_t len)
-{
-	for (size_t i = 0; i < len; i++) {
-		unsigned char	c = (unsigned char)s[i];
-
-		if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\x%02x", c);
-		else if (c == 0xc2 && i + 1 < len &&
-		    (unsigned char)s[i + 1] >= 0x80 &&
-		    (unsigned char)s[i + 1] <= 0x9f)
-			/* U+0080-U+009F: C1 controls, CSI among them. */
-			fprintf(f, "\\u%04x", (unsigned char)s[++i]);
-		else if (c == '\\')
-			fputs("\\\\", f);
-		else
-			fputc(c, f);
-	}
-}
-
-void
-ctl_json_string(FILE *f, const char *s, size_t len)
-{
-	fputc('"', f);
-	for (size_t i = 0; i < len; i++) {
-		unsigned char	c = (unsigned char)s[i];
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
-int
-ctl_output_json(int *argc, char **argv)
-{
-	int	json = 0;
-
-	for (int i = 0; i < *argc; i++) {
-		if (strcmp(argv[i], "-o") != 0)
-			continue;
-		if (i + 1 >= *argc || (strcmp(argv[i + 1], "json") != 0 &&
-		    strcmp(argv[i + 1], "text") != 0)) {
-			fprintf(stderr, "triagectl: -o takes json or text\n");
-			return -1;
-		}
-		json = strcmp(argv[i + 1], "json") == 0;
-		memmove(argv + i, argv + i + 2, (*argc - i - 2) * sizeof *argv);
-		*argc -= 2;
-		i--;
-	}
-	return json;
-}
-
-const char *
-ctl_duration(long long ms, char *buf, size_t len)
-{
-	long long	s = (ms < 0 ? -ms : ms) / 1000;
-
-	if (s >= 86400)
-		snprintf(buf, len, "%lldd %lldh %lldm", s / 86400,
-		    s % 86400 / 3600, s % 3600 / 60);
-	else if (s >= 3600)
-		snprintf(buf, len, "%lldh %lldm", s / 3600, s % 3600 / 60);
-	else if (s >= 60)
-		snprintf(buf, len, "%lldm %llds", s / 60, s % 60);
-	else
-		snprintf(buf, len, "%llds", s);
-	return buf;
 }
 
 int
