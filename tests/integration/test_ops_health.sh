@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # /healthz and /metrics, the systemd notifications, and the log's manners:
 # 503 with the reason until Redis is there, READY=1 only once the group
-# exists, every series of CONTRACT §4 in valid Prometheus text, and no log
+# exists, every series of the README's Metrics table in valid Prometheus text, and no log
 # line per routed request.
 . "$(dirname "$0")/ops.sh"
 

@@ -1,5 +1,5 @@
 /*
- * test_rules.c - each stage of CONTRACT §2.2 on small rules files written to
+ * test_rules.c - each stage of the rules (docs/configuration.md) on small rules files written to
  * temporary files, the sample conf/triage.yaml on realistic requests, the
  * accessors the daemon uses, and the explain trace.
  */
