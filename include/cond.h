@@ -55,6 +55,28 @@ int			 cond_names_customer(const struct cond_names *,
 size_t			 cond_names_count(const struct cond_names *);
 const char		*cond_names_name(const struct cond_names *, int slot);
 
+/*
+ * The work a regex condition may do, decided once here and documented in
+ * the README (Configuration, Limits).  A regex sees only the first
+ * COND_REGEX_MAX_BYTES of a field: a match that starts or ends past them is
+ * not found, and `$` does not match at the cut.  Before regcomp() is called,
+ * a pattern is refused if a count {m,n} exceeds COND_REGEX_MAX_COUNT, if
+ * counts nested inside each other multiply to more than
+ * COND_REGEX_MAX_COPIES, if the whole pattern, counts expanded, is longer
+ * than COND_REGEX_MAX_SIZE or has more than COND_REGEX_MAX_OPTIONAL
+ * skippable parts (see cond.c), if groups nest deeper than
+ * COND_REGEX_MAX_DEPTH
+ * (glibc's parser recurses per group and overflows the stack at some
+ * ten thousand), or if it has a back-reference (\1: not POSIX extended, and
+ * exponential in glibc).
+ */
+#define COND_REGEX_MAX_BYTES	1024
+#define COND_REGEX_MAX_COUNT	255
+#define COND_REGEX_MAX_COPIES	1000
+#define COND_REGEX_MAX_SIZE	2000
+#define COND_REGEX_MAX_OPTIONAL	64
+#define COND_REGEX_MAX_DEPTH	64
+
 /* The numeric comparisons. */
 enum cond_cmp { COND_GT, COND_GTE, COND_LT, COND_LTE };
 
@@ -70,15 +92,26 @@ struct cond	*cond_new_any(void);
 struct cond	*cond_new_not(struct cond *);
 void		 cond_add(struct cond *group, struct cond *);
 size_t		 cond_count(const struct cond *group);
+/* Nodes and strings of the tree: what one evaluation may look at. */
+size_t		 cond_size(const struct cond *);
 /* eq / in (negate 0) or ne / not_in (negate 1) over n exact values. */
 struct cond	*cond_new_eq(int slot, int negate, char *const *values,
 		    size_t n);
 struct cond	*cond_new_cmp(int slot, enum cond_cmp, double);
 /* Any of n non-empty needles, ASCII letters without case. */
 struct cond	*cond_new_contains(int slot, char *const *needles, size_t n);
-/* POSIX extended regex; NULL and a regerror() text in err if it is bad. */
+/*
+ * POSIX extended regex; NULL and the reason in err if it is bad or too
+ * costly (see the limits below).
+ */
 struct cond	*cond_new_regex(int slot, const char *re, char *err,
 		    size_t errlen);
+/*
+ * What compiling a regex condition cost, in about microseconds of
+ * regcomp() as measured on its worst shapes (0 for other conditions): the
+ * loader has a budget for the whole file.
+ */
+size_t		 cond_regex_cost(const struct cond *);
 struct cond	*cond_new_exists(int slot, int exists);
 void		 cond_free(struct cond *);		/* accepts NULL */
 
@@ -100,7 +133,11 @@ int		 cond_eval3(const struct cond *, struct cond_value *slots,
 void		 cond_print(const struct cond *, const struct cond_names *,
 		    FILE *);
 
-/* Parse a whole string as a finite number; 0 ok, -1 not a number. */
+/*
+ * Parse a whole string as a finite decimal number: an optional sign, digits
+ * with an optional fraction, an optional decimal exponent ("-2.5e3").  No
+ * blanks, hex, inf or nan.  0 ok, -1 not a number.
+ */
 int		 cond_parse_number(const char *, size_t, double *);
 
 #endif

@@ -13,6 +13,12 @@
  * Aliases are allowed, but since the document API shares aliased nodes a
  * hostile file could make a condition a cycle or a tree of exponential size:
  * conditions therefore have a depth limit and the file a node budget.
+ *
+ * Reload parses in the event loop, so the whole load is bounded: the file's
+ * size before it is parsed, its nesting and its size with aliases expanded
+ * while its events are read once (load_scan()), before libyaml builds a
+ * tree, and each regex before it is compiled (cond.c).  The worst files
+ * within those limits load or are refused in well under a second.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -32,7 +38,27 @@
 
 #define nitems(a)		(sizeof (a) / sizeof (a)[0])
 
-#define LOAD_MAX_FILE		(16 * 1024 * 1024)
+#define LOAD_MAX_FILE		(4 * 1024 * 1024)
+#define LOAD_MAX_NESTING	64
+#define LOAD_MAX_NODES		1000000
+#define LOAD_MAX_TEXT		(16 * 1024 * 1024)
+#define LOAD_MAX_ANCHORS	100
+
+/*
+ * The loader checks names and rules against the earlier ones one by one,
+ * so the lists it walks that way are bounded too: far beyond any call
+ * center, short of what would take seconds.
+ */
+#define LOAD_MAX_NAMES		1000	/* teams, notify, levels, channels */
+#define LOAD_MAX_RULES		5000	/* tier levels, score rules, ... */
+#define LOAD_MAX_STEPS		100	/* escalation steps of one clock */
+#define LOAD_MAX_CALENDARS	100	/* each reads a time zone file */
+#define LOAD_MAX_REGEX		200000	/* us of regcomp() in all (cond.h) */
+/* Condition nodes that --check's analysis of one list may evaluate. */
+#define LOAD_MAX_ANALYSIS	50000000
+
+/* The most of a long value an error message repeats. */
+#define LOAD_SHOW		200
 #define LOAD_MAX_DEPTH		32
 #define LOAD_MAX_CONDS		100000
 
@@ -81,8 +107,12 @@ struct load {
 	size_t		 ndiags;
 	int		 nerrors;
 	size_t		 budget;	/* condition nodes left */
+	size_t		 regex;		/* regcomp() budget left */
 	struct config	*cf;
 	struct rules	*r;
+
+	/* Names of tiers, urgencies and teams, sorted (load_fact_values()). */
+	char		**sorted[COND_NFACTS];
 
 	/* Every calendar written, even one that failed to build. */
 	char		**calnames;
@@ -495,6 +525,18 @@ load_seq(struct load *ld, yaml_node_t *n, const char *what,
 	return 0;
 }
 
+/* An error, and -1, if a list or mapping has more than max entries. */
+static int
+load_limit(struct load *ld, yaml_node_t *n, const char *what, size_t count,
+    size_t max)
+{
+	if (count <= max)
+		return 0;
+	load_error(ld, n, "%s has %zu entries (at most %zu)", what, count,
+	    max);
+	return -1;
+}
+
 /* A list of distinct, non-empty names (teams, notify, levels, channels). */
 static void
 load_names(struct load *ld, yaml_node_t *n, const char *what,
@@ -506,7 +548,8 @@ load_names(struct load *ld, yaml_node_t *n, const char *what,
 	char			 expect[128];
 	size_t			 i, nitem;
 
-	if (load_seq(ld, n, what, &items, &nitem) == -1)
+	if (load_seq(ld, n, what, &items, &nitem) == -1 ||
+	    load_limit(ld, n, what, nitem, LOAD_MAX_NAMES) == -1)
 		return;
 	if (nitem == 0) {
 		load_error(ld, n, "%s is empty (expected at least one %s)",
@@ -673,7 +716,17 @@ load_values(struct load *ld, yaml_node_t *n, const char *what, int scalar,
 	return v;
 }
 
-/* Values compared with a fact must be names the fact can take. */
+static int
+load_strcmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Values compared with a fact must be names the fact can take.  They are
+ * looked up in a sorted copy of the names, made at the first use: the
+ * stages that may compare a fact come after the list of its names.
+ */
 static int
 load_fact_values(struct load *ld, yaml_node_t *n, int slot, char **v,
     size_t nv)
@@ -682,15 +735,12 @@ load_fact_values(struct load *ld, yaml_node_t *n, int slot, char **v,
 	yaml_node_t	*at;
 	char		**names, **tiers = NULL, expected[512];
 	const char	*one;
-	size_t		 i, nnames;
+	size_t		 i, j, nnames;
 	int		 bad = 0;
 
 	switch (slot) {
 	case COND_SLOT_TIER:
-		tiers = xcalloc(r->ntiers, sizeof *tiers);
-		for (i = 0; i < r->ntiers; i++)
-			tiers[i] = r->tiers[i].name;
-		names = tiers;
+		names = NULL;
 		nnames = r->ntiers;
 		one = "tier";
 		break;
@@ -707,18 +757,37 @@ load_fact_values(struct load *ld, yaml_node_t *n, int slot, char **v,
 	default:
 		return 0;
 	}
+	if (nv > nnames && nnames > 0) {
+		load_error(ld, n, "%zu values, more than there are %ss (%zu)",
+		    nv, one, nnames);
+		return -1;
+	}
+	if (ld->sorted[slot] == NULL) {
+		ld->sorted[slot] = xcalloc(nnames + 1, sizeof (char *));
+		for (i = 0; i < nnames; i++)
+			ld->sorted[slot][i] = names != NULL ? names[i] :
+			    r->tiers[i].name;
+		qsort(ld->sorted[slot], nnames, sizeof (char *), load_strcmp);
+	}
 	for (i = 0; i < nv; i++) {
+		if (bsearch(&v[i], ld->sorted[slot], nnames, sizeof (char *),
+		    load_strcmp) != NULL)
+			continue;
+		if (names == NULL) {
+			/* The tiers in the order written, for the message. */
+			tiers = xcalloc(nnames + 1, sizeof *tiers);
+			for (j = 0; j < nnames; j++)
+				tiers[j] = r->tiers[j].name;
+			names = tiers;
+		}
 		/* Point at the value itself, in a list too. */
 		at = n;
 		if (n->type == YAML_SEQUENCE_NODE)
 			at = load_node(ld, n->data.sequence.items.start[i]);
-		if (load_find(names, nnames, v[i]) == -1) {
-			load_error(ld, at, "undefined %s '%s' (expected one "
-			    "of: %s)", one, v[i],
-			    load_list(names, nnames, expected,
-			    sizeof expected));
-			bad = 1;
-		}
+		load_error(ld, at, "undefined %s '%s' (expected one of: %s)",
+		    one, v[i], load_list(names, nnames, expected,
+		    sizeof expected));
+		bad = 1;
 	}
 	free(tiers);
 	return bad ? -1 : 0;
@@ -774,8 +843,8 @@ load_matcher(struct load *ld, yaml_node_t *k, yaml_node_t *v, int slot,
 			    field, op);
 			return NULL;
 		}
-		snprintf(what, sizeof what, "a number for '%s' of '%s'", op,
-		    field);
+		snprintf(what, sizeof what, "a decimal number for '%s' of "
+		    "'%s'", op, field);
 		if ((s = load_scalar(ld, v, what)) == NULL)
 			return NULL;
 		if (cond_parse_number(s, strlen(s), &num) == -1) {
@@ -796,9 +865,25 @@ load_matcher(struct load *ld, yaml_node_t *k, yaml_node_t *v, int slot,
 		    field);
 		if ((s = load_scalar(ld, v, what)) == NULL)
 			return NULL;
-		if ((c = cond_new_regex(slot, s, err, sizeof err)) == NULL)
-			load_error(ld, v, "bad regular expression '%s' for "
-			    "'%s': %s", s, field, err);
+		/* Each takes time to compile: the file has a budget. */
+		if (ld->regex == 0)
+			return NULL;
+		if ((c = cond_new_regex(slot, s, err, sizeof err)) == NULL) {
+			load_error(ld, v, "bad regular expression '%.*s%s' for "
+			    "'%s': %s", LOAD_SHOW, s,
+			    strlen(s) > LOAD_SHOW ? "..." : "", field, err);
+			return NULL;
+		}
+		if (cond_regex_cost(c) >= ld->regex) {
+			load_error(ld, v, "too many or too large regular "
+			    "expressions in the file (they would take more "
+			    "than %d ms to compile, by an estimate)",
+			    LOAD_MAX_REGEX / 1000);
+			ld->regex = 0;
+			cond_free(c);
+			return NULL;
+		}
+		ld->regex -= cond_regex_cost(c);
 		return c;
 	}
 	if (strcmp(op, "exists") == 0) {
@@ -905,6 +990,10 @@ load_when(struct load *ld, yaml_node_t *n, enum load_stage stage,
 		    "matcher, or any/all/not), found %s", load_kind(n));
 		return NULL;
 	}
+	/* Keys are checked against the earlier ones for duplicates. */
+	if (load_limit(ld, n, "condition", n->data.mapping.pairs.top -
+	    n->data.mapping.pairs.start, COND_MAX_SLOTS) == -1)
+		return NULL;
 	all = cond_new_all();
 	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
 	    p++) {
@@ -1353,6 +1442,9 @@ load_calendars(struct load *ld, yaml_node_t *n)
 		    "calendars for calendars, found %s", load_kind(n));
 		return;
 	}
+	if (load_limit(ld, n, "calendars", n->data.mapping.pairs.top -
+	    n->data.mapping.pairs.start, LOAD_MAX_CALENDARS) == -1)
+		return;
 	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
 	    p++) {
 		k = load_node(ld, p->key);
@@ -1428,7 +1520,9 @@ load_tiers(struct load *ld, yaml_node_t *n)
 		    "levels (expected a list of {name, when})");
 		return;
 	}
-	if (load_seq(ld, k[1].value, "tiers.levels", &items, &nitem) == -1)
+	if (load_seq(ld, k[1].value, "tiers.levels", &items, &nitem) == -1 ||
+	    load_limit(ld, k[1].value, "tiers.levels", nitem,
+	    LOAD_MAX_RULES) == -1)
 		return;
 	if (nitem == 0) {
 		load_error(ld, k[1].value, "tiers.levels is empty (expected at "
@@ -1511,6 +1605,9 @@ load_thresholds(struct load *ld, yaml_node_t *n)
 		    load_kind(n));
 		return;
 	}
+	if (load_limit(ld, n, "urgency.thresholds", n->data.mapping.pairs.top -
+	    n->data.mapping.pairs.start, r->nurgencies) == -1)
+		return;
 	keys = xcalloc(r->nurgencies, sizeof *keys);
 	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
 	    p++) {
@@ -1562,7 +1659,8 @@ load_scores(struct load *ld, yaml_node_t *n)
 	};
 	size_t			 i, j, nitem;
 
-	if (load_seq(ld, n, "urgency.score", &items, &nitem) == -1)
+	if (load_seq(ld, n, "urgency.score", &items, &nitem) == -1 ||
+	    load_limit(ld, n, "urgency.score", nitem, LOAD_MAX_RULES) == -1)
 		return;
 	r->scores = xcalloc(nitem, sizeof *r->scores);
 	for (i = 0; i < nitem; i++) {
@@ -1598,7 +1696,8 @@ load_overrides(struct load *ld, yaml_node_t *n)
 	};
 	size_t			 i, j, nitem;
 
-	if (load_seq(ld, n, "urgency.overrides", &items, &nitem) == -1)
+	if (load_seq(ld, n, "urgency.overrides", &items, &nitem) == -1 ||
+	    load_limit(ld, n, "urgency.overrides", nitem, LOAD_MAX_RULES) == -1)
 		return;
 	r->overrides = xcalloc(nitem, sizeof *r->overrides);
 	for (i = 0; i < nitem; i++) {
@@ -1660,7 +1759,8 @@ load_routes(struct load *ld, yaml_node_t *n)
 	};
 	size_t			 i, j, nitem;
 
-	if (load_seq(ld, n, "routes", &items, &nitem) == -1)
+	if (load_seq(ld, n, "routes", &items, &nitem) == -1 ||
+	    load_limit(ld, n, "routes", nitem, LOAD_MAX_RULES) == -1)
 		return;
 	r->routes = xcalloc(nitem, sizeof *r->routes);
 	for (i = 0; i < nitem; i++) {
@@ -1726,7 +1826,8 @@ load_steps(struct load *ld, yaml_node_t *n, const char *policy,
 	int			 notify;
 
 	snprintf(what, sizeof what, "%s.escalate", metric);
-	if (load_seq(ld, n, what, &items, &nitem) == -1)
+	if (load_seq(ld, n, what, &items, &nitem) == -1 ||
+	    load_limit(ld, n, what, nitem, LOAD_MAX_STEPS) == -1)
 		return;
 	steps = xcalloc(nitem, sizeof *steps);
 	for (i = 0; i < nitem; i++) {
@@ -1826,7 +1927,8 @@ load_sla(struct load *ld, yaml_node_t *n)
 	char			*names[64], expected[512];
 	size_t			 i, j, nitem, nnames;
 
-	if (load_seq(ld, n, "sla", &items, &nitem) == -1)
+	if (load_seq(ld, n, "sla", &items, &nitem) == -1 ||
+	    load_limit(ld, n, "sla", nitem, LOAD_MAX_RULES) == -1)
 		return;
 	r->policies = xcalloc(nitem, sizeof *r->policies);
 	for (i = 0; i < nitem; i++) {
@@ -1903,7 +2005,7 @@ load_analyse(struct load *ld, const char *what, struct load_rule *rules,
 	struct rules		*r = ld->r;
 	struct cond_value	 slots[COND_MAX_SLOTS];
 	unsigned char		 known[COND_MAX_SLOTS];
-	size_t			 nt, nu, t, u, i, j;
+	size_t			 nt, nu, t, u, i, j, upto = 0, work = 0;
 	int			 reachable, selffalse, blocker, mixed;
 	const char		*facts;
 
@@ -1911,6 +2013,16 @@ load_analyse(struct load *ld, const char *what, struct load_rule *rules,
 	memset(known, 0, sizeof known);
 	nt = tiers ? r->ntiers : 1;
 	nu = urgencies ? r->nurgencies : 1;
+	/* Each rule with the earlier ones, for every tier and urgency. */
+	for (i = 0; i < n && work <= LOAD_MAX_ANALYSIS; i++) {
+		upto += cond_size(rules[i].when);
+		work += (ordered ? upto : cond_size(rules[i].when)) * nt * nu;
+	}
+	if (work > LOAD_MAX_ANALYSIS) {
+		load_warn(ld, 0, 0, "%zu %ss are too many to look for rules "
+		    "that can never match; not looked for", n, what);
+		return;
+	}
 	known[COND_SLOT_TIER] = tiers;
 	known[COND_SLOT_URGENCY] = urgencies;
 	facts = urgencies ? " for any tier and urgency" :
@@ -2167,22 +2279,19 @@ load_read(const char *path, size_t *len)
 		return NULL;
 	buf = NULL;
 	*len = 0;
+	/* One byte more than a file may have, to tell it is too long. */
 	for (;;) {
 		if (*len + 1 >= size) {
-			if (size >= LOAD_MAX_FILE) {
-				free(buf);
-				fclose(f);
-				errno = EFBIG;
-				return NULL;
-			}
 			size = size == 0 ? 8192 : size * 2;
+			if (size > LOAD_MAX_FILE + 2)
+				size = LOAD_MAX_FILE + 2;
 			if ((p = realloc(buf, size)) == NULL)
 				fatal("realloc");
 			buf = p;
 		}
 		n = fread(buf + *len, 1, size - *len - 1, f);
 		*len += n;
-		if (n == 0)
+		if (n == 0 || *len > LOAD_MAX_FILE)
 			break;
 	}
 	if (ferror(f)) {
@@ -2258,6 +2367,192 @@ load_version(const char *buf, size_t len, char *version)
 	version[12] = '\0';
 }
 
+/*
+ * The events of the file, read once before libyaml builds a tree of it.
+ *
+ * libyaml is not made for hostile input: its scanner rechecks every open
+ * level at each token, so 200,000 nested `[` take minutes, its loader
+ * recurses once per level, and it stores an alias once however often it is
+ * used, so that a 64 KB file can stand for a tree of gigabytes which the
+ * walk of the sections would visit, and copy from, node by node.  Reading
+ * the events costs time linear in the file as long as the nesting stays
+ * shallow, so the file is refused here, at the event that passes a limit
+ * and before any tree is built, when it nests deeper than
+ * LOAD_MAX_NESTING; when its nodes, each use of an alias counted as a copy
+ * of what it names, pass LOAD_MAX_NODES or their text LOAD_MAX_TEXT bytes;
+ * when it has more than LOAD_MAX_ANCHORS anchors (libyaml looks each alias
+ * up among them one by one); or when an alias is used inside the node it
+ * names.  A syntax error ends the scan quietly: the load that follows
+ * reports it, having got no further than the scan.
+ */
+struct load_anchor {
+	char		*name;
+	size_t		 nodes, text;	/* at its start; its size once ended */
+	int		 open;
+};
+
+struct load_scan {
+	struct load_anchor	 anchors[LOAD_MAX_ANCHORS];
+	size_t			 nanchors;
+	size_t			 nodes, text;	/* aliases expanded */
+	int			 open[LOAD_MAX_NESTING + 1]; /* anchor or -1 */
+	int			 depth;
+};
+
+static void
+load_scan_forget(struct load_scan *sc)
+{
+	while (sc->nanchors > 0)
+		free(sc->anchors[--sc->nanchors].name);
+}
+
+/* Record the anchor of a node that starts; -1 after an error. */
+static int
+load_scan_anchor(struct load *ld, struct load_scan *sc, yaml_event_t *ev,
+    const unsigned char *name, int open)
+{
+	struct load_anchor	*a;
+
+	if (sc->nanchors == LOAD_MAX_ANCHORS) {
+		load_error_at(ld, ev->start_mark.line + 1,
+		    ev->start_mark.column + 1, "more than %d anchors (&%s) in "
+		    "the file", LOAD_MAX_ANCHORS, (const char *)name);
+		return -1;
+	}
+	a = &sc->anchors[sc->nanchors++];
+	a->name = xstrdup((const char *)name);
+	a->open = open;
+	if (open) {
+		/* Counted from here to its end (the node itself is in). */
+		a->nodes = sc->nodes - 1;
+		a->text = sc->text;
+	} else {
+		a->nodes = 1;
+		a->text = ev->data.scalar.length;
+	}
+	return 0;
+}
+
+/* One event; 1 to go on, 0 to stop quietly, -1 after an error. */
+static int
+load_scan_event(struct load *ld, struct load_scan *sc, yaml_event_t *ev)
+{
+	struct load_anchor	*a;
+	const unsigned char	*anchor = NULL;
+	const char		*name;
+	size_t			 i, line = ev->start_mark.line + 1;
+	size_t			 col = ev->start_mark.column + 1;
+
+	switch (ev->type) {
+	case YAML_STREAM_END_EVENT:
+		return 0;
+	case YAML_DOCUMENT_START_EVENT:
+		load_scan_forget(sc);		/* anchors are per document */
+		return 1;
+	case YAML_SCALAR_EVENT:
+		sc->nodes++;
+		sc->text += ev->data.scalar.length;
+		if (ev->data.scalar.anchor != NULL &&
+		    load_scan_anchor(ld, sc, ev, ev->data.scalar.anchor,
+		    0) == -1)
+			return -1;
+		break;
+	case YAML_SEQUENCE_START_EVENT:
+	case YAML_MAPPING_START_EVENT:
+		if (sc->depth == LOAD_MAX_NESTING) {
+			load_error_at(ld, line, col, "lists and mappings "
+			    "nested more than %d deep (the file is refused "
+			    "before it is parsed further)", LOAD_MAX_NESTING);
+			return -1;
+		}
+		sc->nodes++;
+		anchor = ev->type == YAML_SEQUENCE_START_EVENT ?
+		    ev->data.sequence_start.anchor :
+		    ev->data.mapping_start.anchor;
+		sc->open[++sc->depth] = -1;
+		if (anchor != NULL) {
+			if (load_scan_anchor(ld, sc, ev, anchor, 1) == -1)
+				return -1;
+			sc->open[sc->depth] = (int)sc->nanchors - 1;
+		}
+		break;
+	case YAML_SEQUENCE_END_EVENT:
+	case YAML_MAPPING_END_EVENT:
+		if (sc->depth == 0)
+			return 0;
+		if (sc->open[sc->depth] != -1) {
+			a = &sc->anchors[sc->open[sc->depth]];
+			a->nodes = sc->nodes - a->nodes;
+			a->text = sc->text - a->text;
+			a->open = 0;
+		}
+		sc->depth--;
+		return 1;
+	case YAML_ALIAS_EVENT:
+		name = (const char *)ev->data.alias.anchor;
+		/* The latest anchor of that name is the one used. */
+		for (i = sc->nanchors; i > 0; i--) {
+			if (strcmp(sc->anchors[i - 1].name, name) == 0)
+				break;
+		}
+		if (i == 0)
+			return 0;		/* libyaml says so */
+		a = &sc->anchors[i - 1];
+		if (a->open) {
+			load_error_at(ld, line, col, "alias '*%s' is used "
+			    "inside the node it names", name);
+			return -1;
+		}
+		sc->nodes += a->nodes;
+		sc->text += a->text;
+		break;
+	default:
+		return 1;
+	}
+	if (sc->nodes > LOAD_MAX_NODES) {
+		load_error_at(ld, line, col, "more than %d nodes in the file, "
+		    "counting each use of an alias as a copy of what it names",
+		    LOAD_MAX_NODES);
+		return -1;
+	}
+	if (sc->text > LOAD_MAX_TEXT) {
+		load_error_at(ld, line, col, "more than %d bytes of text in "
+		    "the file, counting each use of an alias as a copy of "
+		    "what it names", LOAD_MAX_TEXT);
+		return -1;
+	}
+	return 1;
+}
+
+/* 0 if the file is within the limits (or has a syntax error), else -1. */
+static int
+load_scan(struct load *ld, const char *buf, size_t len)
+{
+	struct load_scan	*sc;
+	yaml_parser_t		 parser;
+	yaml_event_t		 ev;
+	int			 rc = 1;
+
+	sc = xcalloc(1, sizeof *sc);
+	if (!yaml_parser_initialize(&parser))
+		fatalx("yaml_parser_initialize");
+	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	while (rc == 1) {
+		if (!yaml_parser_parse(&parser, &ev)) {
+			if (parser.error == YAML_MEMORY_ERROR)
+				fatalx("%s: out of memory parsing YAML",
+				    ld->path);
+			break;
+		}
+		rc = load_scan_event(ld, sc, &ev);
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&parser);
+	load_scan_forget(sc);
+	free(sc);
+	return rc == -1 ? -1 : 0;
+}
+
 struct config *
 config_load(const char *path, int flags, char **diag)
 {
@@ -2267,12 +2562,13 @@ config_load(const char *path, int flags, char **diag)
 	yaml_node_t	*root;
 	struct config	*cf = NULL;
 	char		*buf;
-	size_t		 len, i;
+	size_t		 len, i, line, col;
 
 	memset(&ld, 0, sizeof ld);
 	ld.path = path;
 	ld.flags = flags;
 	ld.budget = LOAD_MAX_CONDS;
+	ld.regex = LOAD_MAX_REGEX;
 
 	if ((buf = load_read(path, &len)) == NULL) {
 		load_error_at(&ld, 0, 0, "cannot open: %s", strerror(errno));
@@ -2292,7 +2588,14 @@ config_load(const char *path, int flags, char **diag)
 	if (!yaml_parser_initialize(&parser))
 		fatalx("yaml_parser_initialize");
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
-	if (!yaml_parser_load(&parser, &ld.doc))
+	if (len > LOAD_MAX_FILE) {
+		load_offset(buf, len, LOAD_MAX_FILE, &line, &col);
+		load_error_at(&ld, line, col, "the file is longer than %d bytes "
+		    "(4 MiB), the most a rules file may have; it was not "
+		    "parsed", LOAD_MAX_FILE);
+	} else if (load_scan(&ld, buf, len) == -1)
+		;	/* refused before a tree was built */
+	else if (!yaml_parser_load(&parser, &ld.doc))
 		load_yaml_error(&ld, &parser, buf, len);
 	else {
 		root = yaml_document_get_root_node(&ld.doc);
@@ -2323,6 +2626,8 @@ config_load(const char *path, int flags, char **diag)
 	free(buf);
 
 done:
+	for (i = 0; i < COND_NFACTS; i++)
+		free(ld.sorted[i]);
 	for (i = 0; i < ld.ncalnames; i++)
 		free(ld.calnames[i]);
 	free(ld.calnames);

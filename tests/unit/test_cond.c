@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <regex.h>
 
 #include "cond.h"
 
@@ -163,6 +164,42 @@ test_parse_number(void **state)
 	assert_int_equal(cond_parse_number("12 ", 3, &d), -1);
 }
 
+/* Decimal only: strtod() would take every one of the refused forms. */
+static void
+test_parse_number_decimal_only(void **state)
+{
+	static const char	*good[] = {
+		"7", "+7", "-7", "1.", "1.5", ".5", "-.5", "1e3", "1E+3",
+		"2.5e-3", "00012", "100000"
+	};
+	static const char	*bad[] = {
+		"0x186A0", "0X10", "0x1p17", "-0x10", "0x", "inf", "-inf",
+		"+INF", "infinity", "nan", "NaN", "nan(1)", "1e", "1e+", "e5",
+		".", "-", "+", ".e1", "1.2.3", "1e5.5", " 1", "1 ", "1_000",
+		"1e999", "-1e999", "١٢"
+	};
+	struct cond	*gte = cond_new_cmp(F, COND_GTE, 100);
+	double		 d;
+	size_t		 i;
+
+	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+		if (cond_parse_number(good[i], strlen(good[i]), &d) != 0)
+			fail_msg("refused '%s'", good[i]);
+	}
+	assert_int_equal(cond_parse_number("2.5e-3", 6, &d), 0);
+	assert_true(d == 2.5e-3);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		if (cond_parse_number(bad[i], strlen(bad[i]), &d) != -1)
+			fail_msg("took '%s' as %g", bad[i], d);
+	}
+	/* 0x186A0 is 100000 to strtod(); to a condition, not a number. */
+	assert_true(eval_with(gte, "100000"));
+	assert_false(eval_with(gte, "0x186A0"));
+	assert_false(eval_with(gte, "0x1p17"));
+	assert_false(eval_with(gte, "inf"));
+	cond_free(gte);
+}
+
 static void
 test_contains_ascii_case(void **state)
 {
@@ -244,6 +281,226 @@ test_regex_bad(void **state)
 	err[0] = '\0';
 	assert_null(cond_new_regex(F, "a{2,1}", err, sizeof err));
 	assert_true(strlen(err) > 0);
+	/* Bad as written, though regcomp() takes them once wrapped. */
+	err[0] = '\0';
+	assert_null(cond_new_regex(F, "${", err, sizeof err));
+	assert_true(strlen(err) > 0);
+	assert_null(cond_new_regex(F, "{.+3-+", err, sizeof err));
+}
+
+/* A field of len bytes: fill, with the text at at (if any). */
+static char *
+subject(size_t len, char fill, const char *text, size_t at)
+{
+	char	*s = malloc(len + 1);
+
+	assert_non_null(s);
+	memset(s, fill, len);
+	if (text != NULL)
+		memcpy(s + at, text, strlen(text));
+	s[len] = '\0';
+	return s;
+}
+
+/*
+ * A regex sees the first COND_REGEX_MAX_BYTES of a field (cond.h): a match
+ * inside them is found however long the field, one that ends past them is
+ * not, and `$` does not match where the field was cut.
+ */
+static void
+test_regex_bounded(void **state)
+{
+	char		 err[256];
+	struct cond	*xy = cond_new_regex(F, "x.*y", err, sizeof err);
+	struct cond	*end = cond_new_regex(F, "y$", err, sizeof err);
+	struct cond	*ord = cond_new_regex(F, "ORD-[0-9]{6}", err,
+			    sizeof err);
+	char		*s;
+	int		 i;
+
+	assert_non_null(xy);
+	assert_non_null(end);
+	assert_non_null(ord);
+
+	/* 64,000 bytes of x: no y, no match (and no quadratic search). */
+	s = subject(64000, 'x', NULL, 0);
+	assert_false(eval_with(xy, s));
+	free(s);
+
+	/* The y within the bound: found, past it: not. */
+	s = subject(64000, 'x', "y", COND_REGEX_MAX_BYTES - 1);
+	assert_true(eval_with(xy, s));
+	free(s);
+	s = subject(64000, 'x', "y", COND_REGEX_MAX_BYTES);
+	assert_false(eval_with(xy, s));
+	free(s);
+	s = subject(64000, 'x', "y", 63999);
+	assert_false(eval_with(xy, s));
+	free(s);
+
+	/* A match that straddles the bound is not found either. */
+	s = subject(64000, ' ', "ORD-123456", COND_REGEX_MAX_BYTES - 10);
+	assert_true(eval_with(ord, s));
+	free(s);
+	s = subject(64000, ' ', "ORD-123456", COND_REGEX_MAX_BYTES - 9);
+	assert_false(eval_with(ord, s));
+	free(s);
+
+	/* `$` is the end of the field, not of what the regex sees. */
+	s = subject(COND_REGEX_MAX_BYTES, 'x', "y", COND_REGEX_MAX_BYTES - 1);
+	assert_true(eval_with(end, s));
+	free(s);
+	s = subject(COND_REGEX_MAX_BYTES + 1, 'x', "y",
+	    COND_REGEX_MAX_BYTES - 1);
+	assert_false(eval_with(end, s));
+	free(s);
+
+	/* The same answers after the regex has been compiled afresh. */
+	s = subject(64000, 'x', "y", 100);
+	for (i = 0; i < 50; i++) {
+		assert_true(eval_with(xy, s));
+		s[100] = 'x';
+		assert_false(eval_with(xy, s));
+		s[100] = 'y';
+	}
+	free(s);
+	cond_free(xy);
+	cond_free(end);
+	cond_free(ord);
+}
+
+/*
+ * Within the bound the condition answers as regexec() on the pattern as
+ * written: the anchored form it is compiled to (cond.c) changes the cost,
+ * not the answer.
+ */
+static void
+test_regex_same_answers(void **state)
+{
+	static const char	*patterns[] = {
+		"x.*y", "^abc", "abc$", "^a|b", "a$|^b", "(a|b)*c", "a)",
+		"a)|b", "(x)(y)|z)", "[)]x", "\\)", "a*", "", "()", "[]a]b",
+		"[[:digit:]]{2}", "[^a-z]", "a{,2}b", "(^a)", "(b$)",
+		"密码", "\\bword\\b", "-|^a", "^,*a+", "(^a|b)c", "a$|b", ",{,}"
+	};
+	static const char	*subjects[] = {
+		"", "abc", "xabc", "abcx", "b", "xb", "a", "xa", "ba", "ccc",
+		"a)", "xa)x", "b)", "xy", "x\ny", "z)", "x", ")x", ")", "]b",
+		"ab", "12", "1", "aab", "aaab", "ABC", "我的密码", "a word here",
+		"swordfish", "\na", "x\nab", "\nac", "a\nb", "a\n", ",,aa"
+	};
+	struct cond	*c;
+	regex_t		 re;
+	regmatch_t	 m;
+	char		 err[256], nul[] = "ab\0cxy";
+	size_t		 i, j;
+	int		 want;
+
+	for (i = 0; i < sizeof patterns / sizeof patterns[0]; i++) {
+		c = cond_new_regex(F, patterns[i], err, sizeof err);
+		if (c == NULL)
+			fail_msg("refused '%s': %s", patterns[i], err);
+		assert_int_equal(regcomp(&re, patterns[i], REG_EXTENDED |
+		    REG_NOSUB), 0);
+		for (j = 0; j < sizeof subjects / sizeof subjects[0]; j++) {
+			want = regexec(&re, subjects[j], 0, NULL, 0) == 0;
+			if (eval_with(c, subjects[j]) != want)
+				fail_msg("'%s' on '%s': want %d", patterns[i],
+				    subjects[j], want);
+		}
+		/* A NUL byte before the match does not hide it. */
+		m.rm_so = 0;
+		m.rm_eo = sizeof nul - 1;
+		want = regexec(&re, nul, 1, &m, REG_STARTEND) == 0;
+		slots[F].ptr = nul;
+		slots[F].len = sizeof nul - 1;
+		slots[F].numstate = 0;
+		if (cond_eval(c, slots) != want)
+			fail_msg("'%s' on a NUL byte: want %d", patterns[i],
+			    want);
+		regfree(&re);
+		cond_free(c);
+	}
+
+	/*
+	 * ^ is the start of the field only, as POSIX has it without
+	 * REG_NEWLINE; glibc as written also takes it after a newline when
+	 * something comes before it in the pattern.
+	 */
+	c = cond_new_regex(F, ".^a", err, sizeof err);
+	assert_non_null(c);
+	assert_false(eval_with(c, "\na"));
+	assert_false(eval_with(c, "xa"));
+	cond_free(c);
+}
+
+/* What regcomp() would spend seconds or the stack on is refused first. */
+static void
+test_regex_limits(void **state)
+{
+	static const struct {
+		const char	*re, *why;
+	} bad[] = {
+		{ "((a{1,100}){1,100}){1,100}", "repetitions nested inside "
+		    "each other make 10000 copies at character 12 (at most "
+		    "1000)" },
+		{ "(a{1,10}){1,101}", "repetitions nested inside each other "
+		    "make 1010 copies at character 10 (at most 1000)" },
+		{ "a{256}", "count '{256}' at character 2 is over 255" },
+		{ "x{1,1000}", "count '{1,1000}' at character 2 is over 255" },
+		{ "x{99999999999}", "count '{99999999999}' at character 2 is "
+		    "over 255" },
+		{ "(abcdefghij){1,201}", "it expands to more than 2000 "
+		    "positions, repetitions counted" },
+		{ "(a)\\1", "back-reference '\\1' at character 4 (not part of "
+		    "POSIX extended regular expressions, and it can take "
+		    "exponential time)" },
+		/* regcomp() takes seconds over this one as written. */
+		{ "^(a|b?){0,250}", "it has more than 64 optional parts (?, "
+		    "*, {0,n} and the like), repetitions counted" },
+		{ "(a|b?){0,33}", "it has more than 64 optional parts (?, *, "
+		    "{0,n} and the like), repetitions counted" },
+	};
+	static const char	*good[] = {
+		"a{255}", "a{255,}", "x{,5}", "(a{10}){100}", "a{0,250}",
+		"(abcdefghij){1,200}", "[0-9]{3}-[0-9]{4}", "a{2}{3}",
+		"[\\1]", "\\\\1", "(a|b?){0,32}", "https?://[^ ]+",
+		"([A-Z][a-z]*[ ]?){0,10}"
+	};
+	struct cond	*c;
+	char		 err[256], *deep;
+	size_t		 i;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		err[0] = '\0';
+		assert_null(cond_new_regex(F, bad[i].re, err, sizeof err));
+		assert_string_equal(err, bad[i].why);
+	}
+	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+		if ((c = cond_new_regex(F, good[i], err, sizeof err)) == NULL)
+			fail_msg("refused '%s': %s", good[i], err);
+		cond_free(c);
+	}
+
+	/* Groups nested 64 deep compile; 65 are refused, 100000 too. */
+	deep = malloc(2 * 100000 + 2);
+	assert_non_null(deep);
+	memset(deep, '(', COND_REGEX_MAX_DEPTH);
+	deep[COND_REGEX_MAX_DEPTH] = 'a';
+	memset(deep + COND_REGEX_MAX_DEPTH + 1, ')', COND_REGEX_MAX_DEPTH);
+	deep[2 * COND_REGEX_MAX_DEPTH + 1] = '\0';
+	c = cond_new_regex(F, deep, err, sizeof err);
+	assert_non_null(c);
+	assert_true(eval_with(c, "xay"));
+	cond_free(c);
+	memset(deep, '(', 100000);
+	deep[100000] = 'a';
+	memset(deep + 100001, ')', 100000);
+	deep[200001] = '\0';
+	assert_null(cond_new_regex(F, deep, err, sizeof err));
+	assert_string_equal(err, "groups nested more than 64 deep at "
+	    "character 65");
+	free(deep);
 }
 
 static void
@@ -420,11 +677,15 @@ main(void)
 		cmocka_unit_test_setup(test_numbers, setup),
 		cmocka_unit_test_setup(test_number_not_terminated, setup),
 		cmocka_unit_test_setup(test_parse_number, setup),
+		cmocka_unit_test_setup(test_parse_number_decimal_only, setup),
 		cmocka_unit_test_setup(test_contains_ascii_case, setup),
 		cmocka_unit_test_setup(test_contains_chinese, setup),
 		cmocka_unit_test_setup(test_contains_non_ascii_exact, setup),
 		cmocka_unit_test_setup(test_regex, setup),
 		cmocka_unit_test_setup(test_regex_bad, setup),
+		cmocka_unit_test_setup(test_regex_bounded, setup),
+		cmocka_unit_test_setup(test_regex_same_answers, setup),
+		cmocka_unit_test_setup(test_regex_limits, setup),
 		cmocka_unit_test_setup(test_exists, setup),
 		cmocka_unit_test_setup(test_combinators, setup),
 		cmocka_unit_test_setup(test_empty_and_null, setup),

@@ -497,8 +497,8 @@ test_error_values(void **state)
 	    "redis.port, found '0'");
 	expect_error(BASE "routes: [{when: {order_value: {gte: lots}}, "
 	    "team: a}]\n",
-	    "12:37: error: expected a number for 'gte' of 'order_value', "
-	    "found 'lots'");
+	    "12:37: error: expected a decimal number for 'gte' of "
+	    "'order_value', found 'lots'");
 	expect_error(BASE "routes: [{when: {category: {equals: x}}, "
 	    "team: a}]\n",
 	    "12:29: error: unknown matcher 'equals' for 'category' (expected "
@@ -864,6 +864,241 @@ test_alias_cycle(void **state)
 	free(diag);
 }
 
+/* head, then n copies of unit, then tail; malloc'd. */
+static char *
+repeat(const char *head, const char *unit, size_t n, const char *tail)
+{
+	size_t	 hl = strlen(head), ul = strlen(unit), i;
+	char	*s;
+
+	s = malloc(hl + ul * n + strlen(tail) + 1);
+	assert_non_null(s);
+	memcpy(s, head, hl);
+	for (i = 0; i < n; i++)
+		memcpy(s + hl + i * ul, unit, ul);
+	strcpy(s + hl + ul * n, tail);
+	return s;
+}
+
+/*
+ * 200,000 nested lists took libyaml minutes; they are refused at the first
+ * level past 64 (the root mapping is the first), before any tree is built.
+ */
+static void
+test_hostile_nesting(void **state)
+{
+	struct config	*cf;
+	char		*yaml, *diag;
+
+	yaml = repeat(BASE "routes: ", "[", 200000, "\n");
+	expect_error(yaml, "12:72: error: lists and mappings nested more "
+	    "than 64 deep (the file is refused before it is parsed further)");
+	free(yaml);
+	yaml = repeat(BASE "x: ", "{a: ", 200000, "\n");
+	expect_error(yaml, "12:256: error: lists and mappings nested more "
+	    "than 64 deep (the file is refused before it is parsed further)");
+	free(yaml);
+
+	/* 64 levels are allowed: what is wrong then is something else. */
+	yaml = repeat(BASE "routes: ", "[", 63, "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"
+	    "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n");
+	diag = load_text(yaml, 0, &cf);
+	assert_null(cf);
+	assert_non_null(diag);
+	assert_null(strstr(diag, "nested more than"));
+	assert_non_null(strstr(diag, ":12:10: error: expected a mapping for "
+	    "route, found a list\n"));
+	free(diag);
+	free(yaml);
+}
+
+/*
+ * Aliases count once for each use: the "billion laughs" of a few hundred
+ * bytes is refused at the alias that passes a million nodes, the eighth
+ * *a4 (each stands for 111,111 nodes), and a big text used many times at
+ * the use that passes 16 MiB.  A cycle is refused where it closes.
+ */
+static void
+test_hostile_aliases(void **state)
+{
+	char	*big, *yaml;
+
+	expect_error(BASE
+	    "lol0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+	    "lol1: &a1 [*a0, *a0, *a0, *a0, *a0, *a0, *a0, *a0, *a0, *a0]\n"
+	    "lol2: &a2 [*a1, *a1, *a1, *a1, *a1, *a1, *a1, *a1, *a1, *a1]\n"
+	    "lol3: &a3 [*a2, *a2, *a2, *a2, *a2, *a2, *a2, *a2, *a2, *a2]\n"
+	    "lol4: &a4 [*a3, *a3, *a3, *a3, *a3, *a3, *a3, *a3, *a3, *a3]\n"
+	    "lol5: &a5 [*a4, *a4, *a4, *a4, *a4, *a4, *a4, *a4, *a4, *a4]\n"
+	    "lol6: &a6 [*a5, *a5, *a5, *a5, *a5, *a5, *a5, *a5, *a5, *a5]\n",
+	    "17:47: error: more than 1000000 nodes in the file, counting each "
+	    "use of an alias as a copy of what it names");
+
+	/* 100,000 bytes of text, used 200 times: 20 MB. */
+	big = repeat(BASE "s: &s \"", "x", 100000, "\"\n");
+	yaml = repeat(big, "", 0, "t: [");
+	free(big);
+	big = repeat(yaml, "*s, ", 200, "*s]\n");
+	expect_error(big, "13:669: error: more than 16777216 bytes of text in "
+	    "the file, counting each use of an alias as a copy of what it "
+	    "names");
+	free(big);
+	free(yaml);
+
+	expect_error(BASE "routes: [{when: &w {not: *w}, team: a}]\n",
+	    "12:26: error: alias '*w' is used inside the node it names");
+	expect_error(BASE "routes: [{when: &w {any: [{x: 1}, *w]}, team: a}]"
+	    "\n", "12:35: error: alias '*w' is used inside the node it names");
+}
+
+/* Over 4 MiB the file is not parsed at all; at 4 MiB it is. */
+static void
+test_hostile_size(void **state)
+{
+	struct config	*cf;
+	char		*yaml, *diag = (char *)1;
+	size_t		 pad = 4 * 1024 * 1024 - strlen(BASE "#\n");
+
+	yaml = repeat(BASE "#", "x", pad, "\n");
+	assert_int_equal(strlen(yaml), 4 * 1024 * 1024);
+	diag = load_text(yaml, 0, &cf);
+	assert_non_null(cf);
+	assert_null(diag);
+	config_free(cf);
+	free(yaml);
+
+	yaml = repeat(BASE "#", "x", pad + 1, "\n");
+	expect_error(yaml, "12:4194121: error: the file is longer than "
+	    "4194304 bytes (4 MiB), the most a rules file may have; it was "
+	    "not parsed");
+	free(yaml);
+}
+
+/* What would take regcomp() seconds, gigabytes or the stack. */
+static void
+test_hostile_regex(void **state)
+{
+	char	*deep, *yaml, want[512];
+
+	expect_error(BASE "routes:\n"
+	    "  - {when: {subject: {regex: \"((a{1,100}){1,100}){1,100}\"}}, "
+	    "team: a}\n",
+	    "13:30: error: bad regular expression '((a{1,100}){1,100}){1,100}' "
+	    "for 'subject': repetitions nested inside each other make 10000 "
+	    "copies at character 12 (at most 1000)");
+	expect_error(BASE "routes:\n"
+	    "  - {when: {subject: {regex: \"x{1,1000}\"}}, team: a}\n",
+	    "13:30: error: bad regular expression 'x{1,1000}' for 'subject': "
+	    "count '{1,1000}' at character 2 is over 255");
+	expect_error(BASE "routes:\n"
+	    "  - {when: {subject: {regex: \"(a*)*\\\\1\"}}, team: a}\n",
+	    "13:30: error: bad regular expression '(a*)*\\1' for 'subject': "
+	    "back-reference '\\1' at character 6 (not part of POSIX extended "
+	    "regular expressions, and it can take exponential time)");
+	expect_error(BASE "routes:\n"
+	    "  - {when: {subject: {regex: \"^(a|b?){0,250}\"}}, team: a}\n",
+	    "13:30: error: bad regular expression '^(a|b?){0,250}' for "
+	    "'subject': it has more than 64 optional parts (?, *, {0,n} and "
+	    "the like), repetitions counted");
+
+	/* 100,000 nested groups overflow glibc's stack; the echo is cut. */
+	deep = repeat("", "(", 100000, "a");
+	yaml = repeat(BASE "routes:\n  - {when: {subject: {regex: \"", "", 0,
+	    deep);
+	free(deep);
+	deep = repeat(yaml, ")", 100000, "\"}}, team: a}\n");
+	snprintf(want, sizeof want, "13:30: error: bad regular expression "
+	    "'%.200s...' for 'subject': groups nested more than 64 deep at "
+	    "character 65", deep + strlen(BASE "routes:\n  - {when: {subject: "
+	    "{regex: \""));
+	expect_error(deep, want);
+	free(deep);
+	free(yaml);
+
+	/* Each is within bounds; together they would take long to compile. */
+	yaml = repeat(BASE "routes:\n", "  - {when: {s: {regex: \"x{0,250}"
+	    "y{0,250}z{0,250}w{0,250}v{0,250}u{0,250}t{0,250}s{0,249}\"}}, "
+	    "team: a}\n", 12, "");
+	expect_error(yaml, "17:24: error: too many or too large regular "
+	    "expressions in the file (they would take more than 200 ms to "
+	    "compile, by an estimate)");
+	free(yaml);
+}
+
+/* Numbers in the file are decimal: hex, inf and nan are refused. */
+static void
+test_hostile_numbers(void **state)
+{
+	struct config	*cf;
+	char		*diag;
+	const char	*want[] = {
+		"13:32: error: expected a decimal number for 'gte' of "
+		    "'order_value', found '0x10'",
+		"14:31: error: expected a decimal number for 'gt' of "
+		    "'order_value', found '0x1p17'",
+		"15:31: error: expected a decimal number for 'lt' of "
+		    "'order_value', found 'inf'",
+		"16:32: error: expected a decimal number for 'lte' of "
+		    "'order_value', found '.inf'",
+		"17:32: error: expected a decimal number for 'gte' of "
+		    "'order_value', found 'nan'",
+		"18:31: error: expected a decimal number for 'gt' of "
+		    "'order_value', found '1e999'",
+		"19:32: error: expected a decimal number for 'gte' of "
+		    "'order_value', found '-0x186A0'",
+		"20:31: error: expected a decimal number for 'lt' of "
+		    "'order_value', found '1_000'",
+	};
+
+	diag = load_text(BASE "routes:\n"
+	    "  - {when: {order_value: {gte: 0x10}}, team: a}\n"
+	    "  - {when: {order_value: {gt: 0x1p17}}, team: a}\n"
+	    "  - {when: {order_value: {lt: inf}}, team: a}\n"
+	    "  - {when: {order_value: {lte: .inf}}, team: a}\n"
+	    "  - {when: {order_value: {gte: nan}}, team: a}\n"
+	    "  - {when: {order_value: {gt: 1e999}}, team: a}\n"
+	    "  - {when: {order_value: {gte: -0x186A0}}, team: a}\n"
+	    "  - {when: {order_value: {lt: 1_000}}, team: a}\n"
+	    "  - {when: {order_value: {gte: -2.5e3, lt: +100000.}}, team: a}\n",
+	    0, &cf);
+	assert_null(cf);
+	assert_non_null(diag);
+	expect_lines(diag, tmp_path, want, sizeof want / sizeof want[0]);
+	free(diag);
+}
+
+/* Lists the loader checks item by item against the earlier ones. */
+static void
+test_hostile_lists(void **state)
+{
+	struct config	*cf;
+	char		*yaml, *diag;
+
+	yaml = repeat(BASE "routes:\n", "  - {team: a}\n", 5001, "");
+	expect_error(yaml, "13:3: error: routes has 5001 entries (at most "
+	    "5000)");
+	free(yaml);
+	yaml = repeat(BASE "routes:\n  - team: a\n    when: {f0: x", ", f0: x",
+	    512, "}\n");
+	expect_error(yaml, "14:11: error: condition has 513 entries (at most "
+	    "512)");
+	free(yaml);
+	expect_error(BASE "sla: [{when: {team: [a, b, a]}}]\n",
+	    "12:21: error: 3 values, more than there are teams (2)");
+
+	/* 5,000 routes load; --check says it did not analyse them. */
+	yaml = repeat(BASE "routes:\n", "  - {when: {x: y}, team: a}\n", 5000,
+	    "");
+	diag = load_text(yaml, CONFIG_WARN, &cf);
+	assert_non_null(cf);
+	assert_non_null(diag);
+	assert_non_null(strstr(diag, ": warning: 5000 routes are too many to "
+	    "look for rules that can never match; not looked for\n"));
+	config_free(cf);
+	free(diag);
+	free(yaml);
+}
+
 int
 main(void)
 {
@@ -893,6 +1128,12 @@ main(void)
 		cmocka_unit_test(test_warnings_sound),
 		cmocka_unit_test(test_calendars),
 		cmocka_unit_test(test_error_calendars),
+		cmocka_unit_test(test_hostile_nesting),
+		cmocka_unit_test(test_hostile_aliases),
+		cmocka_unit_test(test_hostile_size),
+		cmocka_unit_test(test_hostile_regex),
+		cmocka_unit_test(test_hostile_numbers),
+		cmocka_unit_test(test_hostile_lists),
 		cmocka_unit_test(test_alias_cycle),
 		cmocka_unit_test(test_listen),
 	};
