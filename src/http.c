@@ -45,16 +45,9 @@
 #include <event2/listener.h>
 
 #include "config.h"
-#include "daemon.h"
 #include "http.h"
-#include "intake.h"
 #include "log.h"
 #include "metrics.h"
-#include "redis.h"
-#include "route.h"
-
-/* The loop is "turning" if the heartbeat ran this recently. */
-#define HEALTH_LOOP_STALE_MS	5000
 
 #define HTTP_TIMEOUT_SEC	10
 #define HTTP_MAX_HEADERS	(8 * 1024)
@@ -78,7 +71,7 @@ struct http {
 	struct evconnlistener	*lev;
 	struct event		*adopt;
 	struct event		*sweep;
-	struct daemon		*d;
+	struct http_probe	 probe;		/* what the endpoints report */
 	struct http_conn	*conns;	/* newest first: unadopted at the head */
 	int			 nconns;
 	int64_t			 full_warned_ms;
@@ -93,59 +86,6 @@ mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-const char *
-http_health(struct daemon *d)
-{
-	static char	why[320];
-
-	if (rconn_state(d->reader) != RCONN_READY) {
-		snprintf(why, sizeof why, "redis reader %s: %s",
-		    rconn_state_name(rconn_state(d->reader)),
-		    rconn_reason(d->reader));
-		return why;
-	}
-	if (rconn_state(d->writer) != RCONN_READY) {
-		snprintf(why, sizeof why, "redis writer %s: %s",
-		    rconn_state_name(rconn_state(d->writer)),
-		    rconn_reason(d->writer));
-		return why;
-	}
-	if (!router_ready(d->router))
-		return "routing script not loaded yet";
-	if (daemon_now_ms() - d->last_loop_ms > HEALTH_LOOP_STALE_MS)
-		return "event loop stalled";
-	if (d->stopping)
-		return "stopping";
-	return "";
-}
-
-/* Gauges read from the daemon's state at scrape time. */
-static void
-render_daemon(struct daemon *d, struct evbuffer *buf)
-{
-	const struct rconn	*conns[] = { d->reader, d->writer };
-	const char		*names[] = { "reader", "writer" };
-
-	evbuffer_add_printf(buf, "# HELP triaged_redis_connected 1 when the "
-	    "Redis connection is ready.\n"
-	    "# TYPE triaged_redis_connected gauge\n");
-	for (size_t i = 0; i < 2; i++)
-		evbuffer_add_printf(buf, "triaged_redis_connected"
-		    "{connection=\"%s\"} %d\n", names[i],
-		    rconn_state(conns[i]) == RCONN_READY);
-	evbuffer_add_printf(buf, "# HELP triaged_healthy 1 when /healthz "
-	    "answers 200.\n# TYPE triaged_healthy gauge\ntriaged_healthy %d\n",
-	    *http_health(d) == '\0');
-	evbuffer_add_printf(buf, "# HELP triaged_batches_in_flight Batches "
-	    "read and not yet settled.\n"
-	    "# TYPE triaged_batches_in_flight gauge\n"
-	    "triaged_batches_in_flight %zu\n", router_inflight(d->router));
-	evbuffer_add_printf(buf, "# HELP triaged_rules_info The rules in "
-	    "force (value 1; the version is the label).\n"
-	    "# TYPE triaged_rules_info gauge\n"
-	    "triaged_rules_info{version=\"%s\"} 1\n", d->live->cfg->version);
-}
-
 static void
 handle_metrics(struct evhttp_request *req, void *arg)
 {
@@ -157,7 +97,7 @@ handle_metrics(struct evhttp_request *req, void *arg)
 		return;
 	}
 	metrics_render(buf);
-	render_daemon(h->d, buf);
+	h->probe.render(buf, h->probe.arg);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "text/plain; version=0.0.4");
 	evhttp_send_reply(req, 200, "OK", buf);
@@ -192,7 +132,7 @@ handle_healthz(struct evhttp_request *req, void *arg)
 {
 	struct http	*h = arg;
 
-	send_probe(req, http_health(h->d));
+	send_probe(req, h->probe.health(h->probe.arg));
 }
 
 /*
@@ -205,8 +145,7 @@ handle_livez(struct evhttp_request *req, void *arg)
 {
 	struct http	*h = arg;
 
-	send_probe(req, daemon_now_ms() - h->d->last_loop_ms >
-	    HEALTH_LOOP_STALE_MS ? "event loop stalled" : "");
+	send_probe(req, h->probe.liveness(h->probe.arg));
 }
 
 /* A response was queued on c: its next request gets a fresh deadline. */
@@ -384,7 +323,8 @@ http_bind_any(struct evhttp *evh, int port)
 }
 
 struct http *
-http_new(struct daemon *d, const char *listen)
+http_new(struct event_base *base, const char *listen,
+    const struct http_probe *probe)
 {
 	struct http			*h;
 	struct evhttp_bound_socket	*bound;
@@ -401,11 +341,11 @@ http_new(struct daemon *d, const char *listen)
 	}
 	if ((h = calloc(1, sizeof *h)) == NULL)
 		return NULL;
-	h->d = d;
+	h->probe = *probe;
 	h->full_warned_ms = -HTTP_WARN_EVERY_MS;
-	if ((h->evh = evhttp_new(d->base)) == NULL ||
-	    (h->adopt = event_new(d->base, -1, 0, http_adopt, h)) == NULL ||
-	    (h->sweep = event_new(d->base, -1, EV_PERSIST, http_sweep,
+	if ((h->evh = evhttp_new(base)) == NULL ||
+	    (h->adopt = event_new(base, -1, 0, http_adopt, h)) == NULL ||
+	    (h->sweep = event_new(base, -1, EV_PERSIST, http_sweep,
 	    h)) == NULL) {
 		http_free(h);
 		return NULL;

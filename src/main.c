@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <event2/buffer.h>
 #include <event2/event.h>
 
 #ifdef HAVE_SYSTEMD
@@ -373,6 +374,75 @@ heartbeat_cb(evutil_socket_t fd, short ev, void *arg)
 	daemon_progress(d);
 }
 
+/* The loop is "turning" if the heartbeat ran this recently. */
+#define HEALTH_LOOP_STALE_MS	5000
+
+/* "" when ready to route, else why not: /healthz, /readyz, triaged_healthy. */
+static const char *
+health(void *arg)
+{
+	struct daemon	*d = arg;
+	static char	 why[320];
+
+	if (rconn_state(d->reader) != RCONN_READY) {
+		snprintf(why, sizeof why, "redis reader %s: %s",
+		    rconn_state_name(rconn_state(d->reader)),
+		    rconn_reason(d->reader));
+		return why;
+	}
+	if (rconn_state(d->writer) != RCONN_READY) {
+		snprintf(why, sizeof why, "redis writer %s: %s",
+		    rconn_state_name(rconn_state(d->writer)),
+		    rconn_reason(d->writer));
+		return why;
+	}
+	if (!router_ready(d->router))
+		return "routing script not loaded yet";
+	if (daemon_now_ms() - d->last_loop_ms > HEALTH_LOOP_STALE_MS)
+		return "event loop stalled";
+	if (d->stopping)
+		return "stopping";
+	return "";
+}
+
+/* "" while the loop turns, whatever Redis does: /livez. */
+static const char *
+liveness(void *arg)
+{
+	struct daemon	*d = arg;
+
+	return daemon_now_ms() - d->last_loop_ms > HEALTH_LOOP_STALE_MS ?
+	    "event loop stalled" : "";
+}
+
+/* Gauges read from the daemon's state at scrape time. */
+static void
+render_daemon(struct evbuffer *buf, void *arg)
+{
+	struct daemon		*d = arg;
+	const struct rconn	*conns[] = { d->reader, d->writer };
+	const char		*names[] = { "reader", "writer" };
+
+	evbuffer_add_printf(buf, "# HELP triaged_redis_connected 1 when the "
+	    "Redis connection is ready.\n"
+	    "# TYPE triaged_redis_connected gauge\n");
+	for (size_t i = 0; i < 2; i++)
+		evbuffer_add_printf(buf, "triaged_redis_connected"
+		    "{connection=\"%s\"} %d\n", names[i],
+		    rconn_state(conns[i]) == RCONN_READY);
+	evbuffer_add_printf(buf, "# HELP triaged_healthy 1 when /healthz "
+	    "answers 200.\n# TYPE triaged_healthy gauge\ntriaged_healthy %d\n",
+	    *health(d) == '\0');
+	evbuffer_add_printf(buf, "# HELP triaged_batches_in_flight Batches "
+	    "read and not yet settled.\n"
+	    "# TYPE triaged_batches_in_flight gauge\n"
+	    "triaged_batches_in_flight %zu\n", router_inflight(d->router));
+	evbuffer_add_printf(buf, "# HELP triaged_rules_info The rules in "
+	    "force (value 1; the version is the label).\n"
+	    "# TYPE triaged_rules_info gauge\n"
+	    "triaged_rules_info{version=\"%s\"} 1\n", d->live->cfg->version);
+}
+
 static char *
 default_consumer(void)
 {
@@ -485,7 +555,8 @@ main(int argc, char **argv)
 		fatalx("out of memory at start-up");
 
 	if (cfg->http_listen != NULL && *cfg->http_listen != '\0' &&
-	    (http = http_new(d, cfg->http_listen)) == NULL)
+	    (http = http_new(d->base, cfg->http_listen, &(struct http_probe){
+	    health, liveness, render_daemon, d })) == NULL)
 		fatalx("cannot serve http.listen %s", cfg->http_listen);
 
 	sighup = evsignal_new(d->base, SIGHUP, signal_cb, d);
