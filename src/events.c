@@ -4,27 +4,22 @@
  *
  * An event changes the ticket and its schedule in P+sla according to
  * business time, and business time needs the calendar, which lives here in
- * C, not in Redis.  So each event is a read, a computation and a
- * conditional write:
+ * C, not in Redis.  So each event is a read, a decision and a conditional
+ * write:
  *
- *   HGETALL ticket ──> compute (deadline.c) ──> EVALSHA apply:
+ *   HGETALL ticket ──> clock_event() (clock.c) ──> EVALSHA apply:
  *       entry still pending?   no  -> 'd' (another consumer did it)
- *       ticket rev unchanged?  no  -> 'R' (read again, compute again)
+ *       ticket rev unchanged?  no  -> 'R' (read again, decide again)
  *       HSET/HDEL fields, ZREM/ZADD steps in P+sla, move between queues,
  *       PEXPIRE/PERSIST, rev + 1, XACK                      -> 'A'
  *
- * The write is one script, so a crash leaves the event either applied and
- * acknowledged or untouched and pending; `rev` (bumped by every write,
- * including the escalation script's) is the optimistic check that keeps a
- * concurrent change from being overwritten with stale arithmetic.
- *
- * Clock state kept on the ticket, besides the contract's fields:
- *   resolution_spent   business ms the resolution clock had spent when it
- *                      last stopped running (pending, resolved)
- *   resolution_from    when it last started running (created_at at first)
- *   resolution_gen     generation of its schedule in P+sla
- *   paused_at, status_before   while pending
- *   rev                optimistic-concurrency counter
+ * What an event does to the clocks is decided in clock.c, from the
+ * ticket's fields, the rules and now; this file reads the ticket, carries
+ * the writes out and counts the clocks they stop.  The write is one
+ * script, so a crash leaves the event either applied and acknowledged or
+ * untouched and pending; `rev` (bumped by every write, including the
+ * escalation script's) is the optimistic check that keeps a concurrent
+ * change from being overwritten with stale arithmetic.
  *
  * Events that cannot be applied (unknown ticket, unknown event, missing
  * field, unknown team) go to P+dead with the reason, and are acknowledged.
@@ -43,6 +38,7 @@
 
 #include "batch.h"
 #include "calendar.h"
+#include "clock.h"
 #include "config.h"
 #include "daemon.h"
 #include "deadline.h"
@@ -56,11 +52,9 @@
 #include "request.h"
 #include "rules.h"
 #include "script.h"
-#include "sla.h"
 
 #define EVENTS_MAX_ATTEMPTS	10
 #define EVENTS_RETRY_MS		200
-#define ONE_YEAR_MS		(365LL * 24 * 3600 * 1000)
 
 /*
  * KEYS: events stream, dead stream, ticket, sla set.
@@ -135,14 +129,14 @@ struct events {
 	char		 ticket[REQUEST_ID_MAX + 1];
 	char		 team[LIFECYCLE_TEAM_MAX + 1];
 	enum lifecycle_kind kind;
-	/* Clocks the event in progress stops: counted once it is applied. */
-	struct {
-		int		 metric;	/* -1: none */
-		int		 met;
-	}		 stops[SLA_NMETRICS];
+	/* What the clock decided for it, and the labels of what it stops. */
+	struct clock_writes writes;
 	char		 stop_team[LIFECYCLE_TEAM_MAX + 1];
 	char		 stop_policy[128];
 	char		*tkey;
+	/* The ticket as read: fields pointing into its reply. */
+	struct field	*fields;
+	size_t		 fields_cap;
 	/* The call being built: owned strings. */
 	char		**argv;
 	size_t		*argvlen;
@@ -297,270 +291,89 @@ hget(const redisReply *h, const char *name)
 }
 
 /*
- * A clock number of the ticket; def if absent.  One that is not a clock
- * number (corrupt, or out of range) is taken as absent, with a warning:
- * nothing read from Redis may overflow the arithmetic below.
- */
-static int64_t
-hnum(const redisReply *h, const char *name, int64_t def)
-{
-	const char	*v = hget(h, name);
-	int64_t		 n;
-
-	if (v == NULL)
-		return def;
-	if (deadline_parse_ms(v, &n) == -1) {
-		log_warnx("ticket field '%s' is not a clock value ('%.32s'); "
-		    "ignored", name, v);
-		return def;
-	}
-	return n;
-}
-
-static void
-op_set(struct events *ev, const char *f, const char *v)
-{
-	push_str(ev, "H");
-	push_str(ev, f);
-	push_str(ev, v);
-}
-
-static void
-op_set_num(struct events *ev, const char *f, int64_t v)
-{
-	push_str(ev, "H");
-	push_str(ev, f);
-	push_fmt(ev, "%lld", (long long)v);
-}
-
-static void
-op_del(struct events *ev, const char *f)
-{
-	push_str(ev, "X");
-	push_str(ev, f);
-}
-
-/* The ticket's clocks, as the rules in force and its fields say. */
-struct clocks {
-	const char		*policy;
-	const struct calendar	*cal;
-	const struct sla_target	*target[SLA_NMETRICS];
-	int64_t			 within[SLA_NMETRICS];
-	long			 gen[SLA_NMETRICS];
-};
-
-static void
-clocks_read(struct events *ev, const redisReply *t, struct clocks *c)
-{
-	const struct rules	*rules = ev->b->config->cfg->rules;
-	const char		*policy = hget(t, "policy");
-	int			 p = -1;
-
-	memset(c, 0, sizeof *c);
-	c->policy = policy != NULL ? policy : "none";
-	if (policy != NULL)
-		p = sla_policy_find(rules, policy, strlen(policy));
-	c->cal = p != -1 ? rules_policy_calendar(rules, p) : ev->always;
-	for (int m = 0; m < SLA_NMETRICS; m++) {
-		char	name[64];
-
-		if (p != -1)
-			c->target[m] = rules_policy_target(rules, p, m);
-		snprintf(name, sizeof name, "%s_target",
-		    deadline_metric_name(m));
-		c->within[m] = hnum(t, name, c->target[m] != NULL ?
-		    c->target[m]->within_ms : 0);
-		snprintf(name, sizeof name, "%s_gen", deadline_metric_name(m));
-		c->gen[m] = (long)hnum(t, name, 0);
-	}
-}
-
-/* Remove every step of metric m of the current generation. */
-static void
-unschedule(struct events *ev, const struct clocks *c, enum sla_metric m)
-{
-	char	member[512];
-
-	if (c->target[m] == NULL)
-		return;
-	for (size_t i = 0; i < c->target[m]->nsteps; i++) {
-		if (deadline_member_format(member, sizeof member, ev->ticket,
-		    strlen(ev->ticket), m, (int)i, c->gen[m], c->policy) == -1)
-			continue;
-		push_str(ev, "S-");
-		push_str(ev, member);
-	}
-}
-
-/*
- * Run the resolution clock again from now, having spent `spent`: a new
- * generation, the new deadline, and the steps that have not fired yet.
+ * The ticket's clocks from its HGETALL reply; the fields point into the
+ * reply.  A clock number that is not one (corrupt, or out of range) is
+ * taken as absent, with a warning: nothing read from Redis may overflow
+ * the clock arithmetic.
  */
 static void
-resolution_run(struct events *ev, const redisReply *t, struct clocks *c,
-    int64_t spent, int64_t now)
+ticket_read(struct events *ev, const redisReply *h, struct clock_ticket *t)
 {
-	const struct sla_target	*tg = c->target[SLA_RESOLUTION];
-	int64_t			 within = c->within[SLA_RESOLUTION];
-	long			 gen = c->gen[SLA_RESOLUTION] + 1;
-	char			 member[512], fired[64];
+	size_t	n = 0;
 
-	op_set_num(ev, "resolution_from", now);
-	op_set_num(ev, "resolution_gen", gen);
-	if (within > 0 && spent < within)
-		op_set_num(ev, "resolution_due", deadline_at(c->cal, now,
-		    spent, within));
-	if (tg == NULL)
-		return;
-	for (size_t i = 0; i < tg->nsteps; i++) {
-		snprintf(fired, sizeof fired, "fired:resolution:%zu", i);
-		if (hget(t, fired) != NULL)
-			continue;
-		if (deadline_member_format(member, sizeof member, ev->ticket,
-		    strlen(ev->ticket), SLA_RESOLUTION, (int)i, gen,
-		    c->policy) == -1)
-			continue;
-		push_str(ev, "S+");
-		push_fmt(ev, "%lld", (long long)deadline_at(c->cal, now, spent,
-		    deadline_step_ms(within, tg->steps[i].at_permille)));
-		push_str(ev, member);
+	if (h->elements / 2 > ev->fields_cap) {
+		ev->fields_cap = h->elements / 2;
+		free(ev->fields);
+		if ((ev->fields = calloc(ev->fields_cap,
+		    sizeof *ev->fields)) == NULL)
+			fatal("events fields");
 	}
+	for (size_t i = 0; i + 1 < h->elements; i += 2) {
+		const redisReply	*k = h->element[i], *v = h->element[i + 1];
+
+		if (k->type != REDIS_REPLY_STRING ||
+		    v->type != REDIS_REPLY_STRING)
+			continue;
+		ev->fields[n++] = (struct field){ k->str, k->len, v->str,
+		    v->len };
+	}
+	clock_ticket_parse(t, ev->fields, n);
+	for (size_t i = 0; i < t->ncorrupt; i++)
+		log_warnx("ticket field '%.*s' is not a clock value ('%.*s'); "
+		    "ignored", (int)t->corrupt[i].name_len, t->corrupt[i].name,
+		    (int)(t->corrupt[i].value_len < 32 ?
+		    t->corrupt[i].value_len : 32), t->corrupt[i].value);
 }
 
-/* The event stops clock m, met or not: counted when it is applied. */
+/* A queue's key, for a team the clock names. */
 static void
-stopped(struct events *ev, enum sla_metric m, int met)
+push_queue(struct events *ev, const char *team, size_t len)
 {
-	ev->stops[m].metric = m;
-	ev->stops[m].met = met;
+	const char	*prefix = ev->d->boot->cfg->redis.prefix;
+	size_t		 plen = strlen(prefix);
+	char		*key;
+
+	if ((key = malloc(plen + 6 + len + 1)) == NULL)
+		fatal("events queue key");
+	memcpy(key, prefix, plen);
+	memcpy(key + plen, "queue:", 6);
+	memcpy(key + plen + 6, team, len);
+	push(ev, key, plen + 6 + len);
+	free(key);
 }
 
-/*
- * Build the apply call for the current event from the ticket t as read.
- * Returns 0 if the event changes nothing (the call is then mode N).
- */
-static int
-compute(struct events *ev, const redisReply *t, int64_t now)
+/* The clock's writes, as the apply script's operations. */
+static void
+push_writes(struct events *ev, const struct clock_writes *w)
 {
-	const struct config	*cfg = ev->b->config->cfg;
-	const char		*prefix = ev->d->boot->cfg->redis.prefix;
-	const char		*status = hget(t, "status");
-	const char		*team = hget(t, "team");
-	const char		*paused = hget(t, "paused_at");
-	int64_t			 created = hnum(t, "created_at", now);
-	int64_t			 spent, from, fr_due;
-	int			 resolved;
-	struct clocks		 c;
-	char			 q1[512], q2[512];
+	for (size_t i = 0; i < w->n; i++) {
+		const struct clock_write	*cw = &w->w[i];
+		int				 teams = 0;
 
-	if (status == NULL)
-		status = "open";
-	resolved = strcmp(status, "resolved") == 0;
-	clocks_read(ev, t, &c);
-	for (int m = 0; m < SLA_NMETRICS; m++)
-		ev->stops[m].metric = -1;
-	snprintf(ev->stop_team, sizeof ev->stop_team, "%s", team ? team : "");
-	snprintf(ev->stop_policy, sizeof ev->stop_policy, "%s", c.policy);
-	from = hnum(t, "resolution_from", created);
-	spent = hnum(t, "resolution_spent", 0);
-	fr_due = hnum(t, "first_response_due", -1);
-	snprintf(q1, sizeof q1, "%squeue:%s", prefix, team ? team : "");
-
-	switch (ev->kind) {
-	case LIFECYCLE_RESPONDED:
-		if (resolved || hget(t, "first_response_at") != NULL)
-			return 0;
-		op_set_num(ev, "first_response_at", now);
-		if (fr_due != -1) {
-			op_set(ev, "first_response_met", now <= fr_due ? "yes" :
-			    "no");
-			stopped(ev, SLA_FIRST_RESPONSE, now <= fr_due);
+		/* The queue operations name teams where the script takes keys. */
+		if (cw->op == CLOCK_QUEUE_ADD || cw->op == CLOCK_QUEUE_DEL)
+			teams = 1;
+		else if (cw->op == CLOCK_QUEUE_MOVE)
+			teams = 2;
+		push_str(ev, clock_op_name(cw->op));
+		for (int a = 0; a < cw->nargs; a++) {
+			if (a < teams)
+				push_queue(ev, cw->arg[a], cw->len[a]);
+			else
+				push(ev, cw->arg[a], cw->len[a]);
 		}
-		if (strcmp(status, "open") == 0)
-			op_set(ev, "status", "responded");
-		else if (strcmp(status, "pending") == 0)
-			op_set(ev, "status_before", "responded");
-		unschedule(ev, &c, SLA_FIRST_RESPONSE);
-		return 1;
-	case LIFECYCLE_PENDING:
-		if (resolved || paused != NULL)
-			return 0;
-		op_set_num(ev, "paused_at", now);
-		op_set_num(ev, "resolution_spent",
-		    deadline_spent(c.cal, from, now, spent));
-		op_set(ev, "status_before", status);
-		op_set(ev, "status", "pending");
-		unschedule(ev, &c, SLA_RESOLUTION);
-		return 1;
-	case LIFECYCLE_RESUMED:
-		if (resolved || paused == NULL)
-			return 0;
-		op_del(ev, "paused_at");
-		op_del(ev, "status_before");
-		op_set(ev, "status", hget(t, "status_before") != NULL ?
-		    hget(t, "status_before") : "open");
-		resolution_run(ev, t, &c, spent, now);
-		return 1;
-	case LIFECYCLE_RESOLVED:
-		if (resolved)
-			return 0;
-		if (paused == NULL)
-			spent = deadline_spent(c.cal, from, now, spent);
-		op_set(ev, "status", "resolved");
-		op_set_num(ev, "resolved_at", now);
-		op_set_num(ev, "resolution_spent", spent);
-		if (c.within[SLA_RESOLUTION] > 0)
-		{
-			op_set(ev, "resolution_met",
-			    spent <= c.within[SLA_RESOLUTION] ? "yes" : "no");
-			stopped(ev, SLA_RESOLUTION,
-			    spent <= c.within[SLA_RESOLUTION]);
-		}
-		op_del(ev, "paused_at");
-		op_del(ev, "status_before");
-		unschedule(ev, &c, SLA_FIRST_RESPONSE);
-		unschedule(ev, &c, SLA_RESOLUTION);
-		push_str(ev, "Q-");
-		push_str(ev, q1);
-		push_str(ev, ev->ticket);
-		push_str(ev, "E");
-		push_fmt(ev, "%lld", (long long)cfg->retention_ms);
-		return 1;
-	case LIFECYCLE_REOPENED:
-		if (!resolved)
-			return 0;
-		op_set(ev, "status", "open");
-		op_del(ev, "resolved_at");
-		op_del(ev, "resolution_met");
-		push_str(ev, "P");
-		push_str(ev, "Q+");
-		push_str(ev, q1);
-		push_fmt(ev, "%lld", (long long)(fr_due != -1 ? fr_due :
-		    created + ONE_YEAR_MS));
-		push_str(ev, ev->ticket);
-		resolution_run(ev, t, &c, spent, now);
-		return 1;
-	case LIFECYCLE_REASSIGNED:
-		if (team != NULL && strcmp(team, ev->team) == 0)
-			return 0;
-		op_set(ev, "team", ev->team);
-		snprintf(q2, sizeof q2, "%squeue:%s", prefix, ev->team);
-		push_str(ev, "QM");
-		push_str(ev, q1);
-		push_str(ev, q2);
-		push_str(ev, ev->ticket);
-		return 1;
-	case LIFECYCLE_NKINDS:
-		break;
 	}
-	return 0;
 }
 
 static void
 ticket_reply(struct rconn *rc, redisReply *reply, void *arg)
 {
-	struct events	*ev = arg;
-	char		 rev[32], why[256];
+	struct events		*ev = arg;
+	const struct config	*cfg = ev->b->config->cfg;
+	struct clock_rules	 cr;
+	struct clock_ticket	 t;
+	struct lifecycle_event	 le;
+	char			 rev[32], why[256];
 
 	if (reply == NULL) {
 		later(ev);
@@ -583,13 +396,31 @@ ticket_reply(struct rconn *rc, redisReply *reply, void *arg)
 	}
 	snprintf(rev, sizeof rev, "%s", hget(reply, "rev") != NULL ?
 	    hget(reply, "rev") : "0");
-	call_start(ev, "A", rev);
-	if (!compute(ev, reply, daemon_now_ms())) {
+	ticket_read(ev, reply, &t);
+	cr.rules = cfg->rules;
+	cr.always = ev->always;
+	cr.retention_ms = cfg->retention_ms;
+	le.ticket = ev->ticket;
+	le.ticket_len = strlen(ev->ticket);
+	le.kind = ev->kind;
+	le.team = ev->team;
+	le.team_len = strlen(ev->team);
+	/* The labels of the clocks it stops, counted once it is applied. */
+	snprintf(ev->stop_team, sizeof ev->stop_team, "%.*s",
+	    t.team != NULL ? (int)t.team_len : 0, t.team != NULL ? t.team : "");
+	snprintf(ev->stop_policy, sizeof ev->stop_policy, "%.*s",
+	    t.policy != NULL ? (int)t.policy_len : 4,
+	    t.policy != NULL ? t.policy : "none");
+	if (clock_event(&cr, &t, &le, daemon_now_ms(), &ev->writes)) {
+		call_start(ev, "A", rev);
+		push_writes(ev, &ev->writes);
+	} else {
 		call_start(ev, "N", rev);
-		log_info("event %s: %s for ticket %s (status %s) changes "
+		log_info("event %s: %s for ticket %s (status %.*s) changes "
 		    "nothing", batch_id(ev->b, &ev->b->entries[ev->next]),
-		    lifecycle_kind_name(ev->kind), ev->ticket, hget(reply, "status") ?
-		    hget(reply, "status") : "?");
+		    lifecycle_kind_name(ev->kind), ev->ticket,
+		    t.status != NULL ? (int)t.status_len : 1,
+		    t.status != NULL ? t.status : "?");
 	}
 	call_send(ev);
 }
@@ -631,10 +462,10 @@ apply_reply(struct rconn *rc, redisReply *reply, void *arg)
 		log_info("event %s: ticket %s %s", batch_id(ev->b, e),
 		    ev->ticket, lifecycle_kind_name(ev->kind));
 		for (int m = 0; m < SLA_NMETRICS; m++)
-			if (ev->stops[m].metric != -1)
+			if (ev->writes.stop[m].stopped)
 				metrics_sla_stopped(deadline_metric_name(m),
 				    ev->stop_team, ev->stop_policy,
-				    ev->stops[m].met);
+				    ev->writes.stop[m].met);
 	}
 	ev->next++;
 	ev->attempts = 0;
@@ -806,6 +637,8 @@ events_free(struct events *ev)
 	if (ev->retry != NULL)
 		event_free(ev->retry);
 	calendar_free(ev->always);
+	clock_writes_free(&ev->writes);
+	free(ev->fields);
 	free(ev->argv);
 	free(ev->argvlen);
 	free(ev->tkey);
