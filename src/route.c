@@ -15,12 +15,12 @@
  * should a call fail anyway, a ticket it wrote but did not queue is queued
  * and scheduled when its entry is delivered again (half_written below).
  *
- * SLA clocks start here (docs/sla.md): the ticket gets its policy's
- * first_response_due and resolution_due, computed from created_at in the
- * policy's calendar; the queue score is the first-response deadline; and
- * each escalation step is added to the schedule P+sla, inside the same
- * EXISTS guard as the ticket, so a redelivered request schedules nothing
- * twice.  sla.c fires the steps.
+ * SLA clocks start here (docs/sla.md): clock_start() (clock.c) decides
+ * the ticket's first_response_due and resolution_due, from created_at in
+ * the policy's calendar, its queue score (the first-response deadline) and
+ * the escalation steps for the schedule P+sla; this file writes them inside
+ * the same EXISTS guard as the ticket, so a redelivered request schedules
+ * nothing twice.  sla.c fires the steps.
  *
  * The script is loaded with SCRIPT LOAD when the writer connects; a
  * NOSCRIPT (Redis restarted or flushed its scripts) loads it again and
@@ -36,9 +36,8 @@
 
 #include "batch.h"
 #include "config.h"
-#include "calendar.h"
+#include "clock.h"
 #include "daemon.h"
-#include "deadline.h"
 #include "deadletter.h"
 #include "intake.h"
 #include "log.h"
@@ -49,7 +48,6 @@
 #include "script.h"
 
 #define ROUTE_MAX_ATTEMPTS	5
-#define ONE_YEAR_MS		(365LL * 24 * 3600 * 1000)
 
 /*
  * KEYS: requests stream, dead stream, sla set, then ticket and queue key
@@ -145,6 +143,7 @@ struct router {
 	size_t		 inflight;		/* batches not yet settled */
 	struct batch	*waiting, *waiting_tail;
 	struct arglist	 keys, args;
+	struct clock_writes clock;		/* one ticket's, reused */
 	const char	**argv;
 	size_t		*argvlen;
 	size_t		 argv_cap;
@@ -196,6 +195,17 @@ arg_fmt(struct arglist *l, struct batch *b, const char *fmt, ...)
 	if ((off = batch_copy(b, buf, n)) == -1)
 		fatal("route arena");
 	arg_arena(l, off, n);
+}
+
+/* Copy a string into the batch arena and push it. */
+static void
+arg_copy(struct arglist *l, struct batch *b, const char *s, size_t len)
+{
+	long	off;
+
+	if ((off = batch_copy(b, s, len)) == -1)
+		fatal("route arena");
+	arg_arena(l, off, len);
 }
 
 static void
@@ -382,18 +392,21 @@ add_entry_fields(struct arglist *a, const struct batch *b,
 	}
 }
 
-/* The ticket's fields: the request's own, then what routing decided. */
+/*
+ * The ticket's fields: the request's own, then what routing decided, then
+ * the clocks' (clock_start(): deadlines and targets).
+ */
 static void
 add_ticket_fields(struct arglist *a, struct batch *b, const struct entry *e,
     size_t id_off, size_t id_len, int64_t created_at,
     const struct verdict *v, const char *version, int64_t now,
-    const int64_t *due, const int64_t *within)
+    const struct clock_writes *w)
 {
-	size_t	nclocks = 0;
+	size_t	nclock = 0;
 
-	for (int m = 0; m < SLA_NMETRICS; m++)
-		nclocks += within[m] > 0;
-	arg_fmt(a, b, "%zu", e->nfields + 12 + 2 * nclocks);
+	for (size_t i = 0; i < w->n; i++)
+		nclock += w->w[i].op == CLOCK_SET;
+	arg_fmt(a, b, "%zu", e->nfields + 12 + nclock);
 	add_entry_fields(a, b, e);
 	arg_const(a, "ticket_id");
 	arg_arena(a, id_off, id_len);
@@ -419,48 +432,36 @@ add_ticket_fields(struct arglist *a, struct batch *b, const struct entry *e,
 	arg_fmt(a, b, "%lld", (long long)now);
 	arg_const(a, "rules_version");
 	arg_const(a, version);
-	for (int m = 0; m < SLA_NMETRICS; m++) {
-		if (within[m] <= 0)
+	for (size_t i = 0; i < w->n; i++) {
+		if (w->w[i].op != CLOCK_SET)
 			continue;
-		arg_fmt(a, b, "%s_due", deadline_metric_name(m));
-		arg_fmt(a, b, "%lld", (long long)due[m]);
-		arg_fmt(a, b, "%s_target", deadline_metric_name(m));
-		arg_fmt(a, b, "%lld", (long long)within[m]);
+		arg_copy(a, b, w->w[i].arg[0], w->w[i].len[0]);
+		arg_copy(a, b, w->w[i].arg[1], w->w[i].len[1]);
 	}
 }
 
 /*
- * The ticket's deadlines, and the escalation steps as P+sla score/member
- * pairs after their count.  All clocks start at created_at, spent 0.
+ * The queue score and the ticket ID, then the escalation steps as P+sla
+ * score/member pairs after their count (clock_start()).
  */
 static void
-add_steps(struct arglist *a, struct batch *b, const struct rules *rules,
-    const struct verdict *v, const char *id, size_t id_len,
-    int64_t created_at)
+add_clock(struct arglist *a, struct batch *b, const struct clock_writes *w,
+    size_t id_off, size_t id_len)
 {
-	const struct calendar	*cal = rules_policy_calendar(rules, v->policy);
-	const struct sla_target	*t;
-	char			 member[512];
-	size_t			 n = 0;
+	size_t	nsteps = 0;
 
-	for (int m = 0; m < SLA_NMETRICS; m++)
-		if ((t = rules_policy_target(rules, v->policy, m)) != NULL &&
-		    t->within_ms > 0)
-			n += t->nsteps;
-	arg_fmt(a, b, "%zu", n);
-	for (int m = 0; m < SLA_NMETRICS && n > 0; m++) {
-		if ((t = rules_policy_target(rules, v->policy, m)) == NULL ||
-		    t->within_ms <= 0)
+	for (size_t i = 0; i < w->n; i++) {
+		if (w->w[i].op == CLOCK_QUEUE_ADD)
+			arg_copy(a, b, w->w[i].arg[1], w->w[i].len[1]);
+		nsteps += w->w[i].op == CLOCK_SCHEDULE;
+	}
+	arg_arena(a, id_off, id_len);
+	arg_fmt(a, b, "%zu", nsteps);
+	for (size_t i = 0; i < w->n; i++) {
+		if (w->w[i].op != CLOCK_SCHEDULE)
 			continue;
-		for (size_t i = 0; i < t->nsteps; i++) {
-			if (deadline_member_format(member, sizeof member, id,
-			    id_len, m, (int)i, 0, v->policy_name) == -1)
-				fatalx("route: schedule entry too long");
-			arg_fmt(a, b, "%lld", (long long)deadline_at(cal,
-			    created_at, 0, deadline_step_ms(t->within_ms,
-			    t->steps[i].at_permille)));
-			arg_fmt(a, b, "%s", member);
-		}
+		arg_copy(a, b, w->w[i].arg[0], w->w[i].len[0]);
+		arg_copy(a, b, w->w[i].arg[1], w->w[i].len[1]);
 	}
 }
 
@@ -545,8 +546,6 @@ build_call(struct router *r, struct batch *b)
 		const struct field	*req, *cust;
 		size_t			 nreq, ncust, id_off, id_len;
 		struct verdict		 v;
-		int64_t			 due[SLA_NMETRICS] = { 0 };
-		int64_t			 within[SLA_NMETRICS] = { 0 };
 		char			 id[REQUEST_ID_MAX + 1];
 
 		if (e->outcome == OUTCOME_ACK) {
@@ -570,31 +569,17 @@ build_call(struct router *r, struct batch *b)
 		e->urgency = v.urgency;
 		/* The id, copied: the arena moves while the call is built. */
 		snprintf(id, sizeof id, "%.*s", (int)id_len, b->arena + id_off);
-		for (int m = 0; m < SLA_NMETRICS && v.policy >= 0; m++) {
-			const struct sla_target	*t = rules_policy_target(rules,
-						    v.policy, m);
-
-			if (t == NULL || t->within_ms <= 0)
-				continue;
-			within[m] = t->within_ms;
-			due[m] = deadline_at(rules_policy_calendar(rules,
-			    v.policy), e->created_at, 0, t->within_ms);
-		}
+		if (clock_start(rules, &v, id, id_len, e->created_at,
+		    &r->clock) == -1)
+			fatalx("route: schedule entry too long");
 
 		arg_fmt(k, b, "%sticket:%s", prefix, id);
 		arg_fmt(k, b, "%squeue:%s", prefix, v.team_name);
 		arg_const(a, "T");
 		arg_arena(a, e->id_off, strlen(batch_id(b, e)));
 		add_ticket_fields(a, b, e, id_off, id_len, e->created_at, &v,
-		    cfg->version, now, due, within);
-		/* Earliest deadline first; none: created_at plus a year. */
-		arg_fmt(a, b, "%lld", (long long)(within[SLA_FIRST_RESPONSE] > 0 ?
-		    due[SLA_FIRST_RESPONSE] : e->created_at + ONE_YEAR_MS));
-		arg_arena(a, id_off, id_len);
-		if (v.policy >= 0)
-			add_steps(a, b, rules, &v, id, id_len, e->created_at);
-		else
-			arg_const(a, "0");
+		    cfg->version, now, &r->clock);
+		add_clock(a, b, &r->clock, id_off, id_len);
 	}
 
 	argc = 3 + k->n + a->n;
@@ -814,6 +799,7 @@ router_free(struct router *r)
 		return;
 	free(r->keys.v);
 	free(r->args.v);
+	clock_writes_free(&r->clock);
 	free(r->argv);
 	free(r->argvlen);
 	free(r);
