@@ -3,21 +3,16 @@
  *
  * Routing (route.c) and lifecycle events (events.c) write the schedule;
  * this file only reads what is due and fires it, through one libevent
- * timer per process however many clocks are open.
+ * timer per process however many clocks are open.  What each step does is
+ * clock_step()'s decision (clock.h).
  */
 #ifndef TRIAGED_SLA_H
 #define TRIAGED_SLA_H
-
-#include "rules.h"
 
 struct daemon;
 struct sla;
 
 struct sla	*sla_new(struct daemon *);	/* starts its timer */
 void		 sla_free(struct sla *);	/* accepts NULL */
-
-/* Index of the policy called name in rules, or -1. */
-int		 sla_policy_find(const struct rules *, const char *name,
-		    size_t len);
 
 #endif

@@ -14,6 +14,11 @@
  *                                                    the step, raise,
  *                                                    reassign
  *
+ * What a due step does (warning or breach, who is told, raise, reassign,
+ * or drop it because the rules no longer have it) is decided in clock.c;
+ * whether the ticket's clock still runs is checked by the script, in the
+ * same atomic step as the write.
+ *
  * Exactly once: the fire script removes the member first and acts only if
  * its ZREM removed it, so of several triaged processes polling the same set
  * exactly one fires each step; the removal and the alert are one atomic
@@ -34,6 +39,7 @@
 #include <event2/event.h>
 #include <hiredis/hiredis.h>
 
+#include "clock.h"
 #include "config.h"
 #include "daemon.h"
 #include "deadline.h"
@@ -142,20 +148,6 @@ struct sla {
 
 static void	arm(struct sla *, int64_t ms);
 
-int
-sla_policy_find(const struct rules *rules, const char *name, size_t len)
-{
-	size_t	n = rules_policy_count(rules);
-
-	for (size_t i = 0; i < n; i++) {
-		const char	*p = rules_policy_name(rules, (int)i);
-
-		if (p != NULL && strlen(p) == len && memcmp(p, name, len) == 0)
-			return (int)i;
-	}
-	return -1;
-}
-
 static void
 push(struct sla *s, const char *str, size_t len)
 {
@@ -195,20 +187,16 @@ call_reset(struct sla *s)
 	s->cmd = NULL;
 }
 
-/* Append one due member's record to the fire call. */
+/* Append one due member's record to the fire call, as clock.c decides. */
 static void
 add_member(struct sla *s, const struct rules *rules, const char *m,
     size_t len, int64_t at)
 {
-	struct deadline_member	 dm;
-	const struct sla_target	*t = NULL;
-	const struct sla_step	*st = NULL;
+	struct clock_step	 cs;
 	struct fired		*f;
-	char			 num[32], lowers[512];
-	int			 policy;
-	size_t			 o = 0;
+	char			 num[32];
 
-	if (deadline_member_parse(m, len, &dm) == -1) {
+	if (clock_step(rules, m, len, &cs) == -1) {
 		log_warnx("sla: dropping malformed schedule entry '%.*s'",
 		    (int)len, m);
 		/* A record whose ticket cannot exist: the script drops it. */
@@ -221,45 +209,25 @@ add_member(struct sla *s, const struct rules *rules, const char *m,
 			push_str(s, "");
 		goto out;
 	}
-	policy = sla_policy_find(rules, dm.policy, dm.policy_len);
-	if (policy != -1)
-		t = rules_policy_target(rules, policy, dm.metric);
-	if (t != NULL && (size_t)dm.step < t->nsteps)
-		st = &t->steps[dm.step];
-	else
+	if (cs.kind == NULL)
 		log_warnx("sla: ticket %.*s: policy %.*s has no %s step %d in "
-		    "rules %s any more; dropped", (int)dm.ticket_len,
-		    dm.ticket, (int)dm.policy_len, dm.policy,
-		    deadline_metric_name(dm.metric), dm.step,
+		    "rules %s any more; dropped", (int)cs.ticket_len,
+		    cs.ticket, (int)cs.policy_len, cs.policy,
+		    deadline_metric_name(cs.metric), cs.step,
 		    s->d->live->cfg->version);
 	push(s, m, len);
-	push(s, dm.ticket, dm.ticket_len);
-	push_str(s, deadline_metric_name(dm.metric));
-	snprintf(num, sizeof num, "%d", dm.step);
+	push(s, cs.ticket, cs.ticket_len);
+	push_str(s, deadline_metric_name(cs.metric));
+	snprintf(num, sizeof num, "%d", cs.step);
 	push_str(s, num);
-	snprintf(num, sizeof num, "%ld", dm.gen);
+	snprintf(num, sizeof num, "%ld", cs.gen);
 	push_str(s, num);
-	push_str(s, st == NULL ? "" : st->at_permille < 1000 ? "warning" :
-	    "breach");
-	push_str(s, st != NULL && st->notify != NULL ? st->notify : "");
-	lowers[0] = '\0';
-	if (st != NULL && st->raise >= 0) {
-		push_str(s, rules_urgency_name(rules, st->raise));
-		for (size_t u = st->raise + 1; u < rules_urgency_count(rules);
-		    u++) {
-			int	n = snprintf(lowers + o, sizeof lowers - o,
-				    "%s%s", o ? "," : "",
-				    rules_urgency_name(rules, (int)u));
-
-			if (n < 0 || (size_t)n >= sizeof lowers - o)
-				break;
-			o += n;
-		}
-	} else
-		push_str(s, "");
-	push_str(s, lowers);
-	push_str(s, st != NULL && st->reassign >= 0 ?
-	    rules_team_name(rules, st->reassign) : "");
+	/* kind '' tells the script to drop the member. */
+	push_str(s, cs.kind != NULL ? cs.kind : "");
+	push_str(s, cs.notify);
+	push_str(s, cs.raise);
+	push_str(s, cs.lowers);
+	push_str(s, cs.reassign);
 out:
 	if (s->nfired == s->fired_cap) {
 		s->fired_cap = s->fired_cap ? s->fired_cap * 2 : 64;
