@@ -78,9 +78,4 @@ void		 config_summary(const struct config *, FILE *);
 const char	*config_parse_listen(const char *text, char *host, size_t size,
 		    int *port);
 
-/* "90s", "15m", "1h30m", "2d" -> milliseconds; -1 if malformed. */
-int64_t		 config_parse_duration(const char *text);
-/* The other way, as rules write it: 5400000 -> "1h30m"; returns buf. */
-const char	*config_format_duration(int64_t ms, char *buf, size_t size);
-
 #endif

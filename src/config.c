@@ -32,6 +32,7 @@
 
 #include "calendar.h"
 #include "config.h"
+#include "duration.h"
 #include "log.h"
 #include "xmalloc.h"
 #include "rules_impl.h"
@@ -444,7 +445,7 @@ load_duration(struct load *ld, yaml_node_t *n, const char *key,
 	snprintf(what, sizeof what, "a duration for %s", key);
 	if ((s = load_scalar(ld, n, what)) == NULL)
 		return -1;
-	if ((ms = config_parse_duration(s)) <= 0) {
+	if ((ms = duration_parse(s)) <= 0) {
 		load_error(ld, n, "bad duration '%s' for %s (expected a "
 		    "positive number with a unit, e.g. 90s, 15m, 4h, 2d, "
 		    "1h30m)", s, key);
@@ -2685,76 +2686,4 @@ config_summary(const struct config *cf, FILE *f)
 		fputs("http: off\n", f);
 	else
 		fprintf(f, "http: %s\n", cf->http_listen);
-}
-
-int64_t
-config_parse_duration(const char *s)
-{
-	int64_t	total = 0, n, unit;
-
-	if (s == NULL || *s == '\0')
-		return -1;
-	while (*s != '\0') {
-		if (!isdigit((unsigned char)*s))
-			return -1;
-		n = 0;
-		while (isdigit((unsigned char)*s)) {
-			if (n > (INT64_MAX - 9) / 10)
-				return -1;
-			n = n * 10 + (*s++ - '0');
-		}
-		if (s[0] == 'm' && s[1] == 's') {
-			unit = 1;
-			s += 2;
-		} else {
-			switch (*s) {
-			case 's':
-				unit = 1000;
-				break;
-			case 'm':
-				unit = 60 * 1000;
-				break;
-			case 'h':
-				unit = 3600 * 1000;
-				break;
-			case 'd':
-				unit = 86400 * 1000;
-				break;
-			default:
-				return -1;
-			}
-			s++;
-		}
-		if (n > (INT64_MAX - total) / unit)
-			return -1;
-		total += n * unit;
-	}
-	return total;
-}
-
-const char *
-config_format_duration(int64_t ms, char *buf, size_t size)
-{
-	static const struct {
-		int64_t		 ms;
-		const char	*unit;
-	} units[] = {
-		{ 86400000, "d" }, { 3600000, "h" }, { 60000, "m" },
-		{ 1000, "s" }, { 1, "ms" }
-	};
-	size_t	i, len = 0;
-
-	if (ms == 0) {
-		snprintf(buf, size, "0s");
-		return buf;
-	}
-	buf[0] = '\0';
-	for (i = 0; i < sizeof units / sizeof units[0] && len < size; i++) {
-		if (ms >= units[i].ms) {
-			len += snprintf(buf + len, size - len, "%" PRId64 "%s",
-			    ms / units[i].ms, units[i].unit);
-			ms %= units[i].ms;
-		}
-	}
-	return buf;
 }

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "calendar.h"
-#include "config.h"
+#include "duration.h"
 #include "rules_impl.h"
 
 static const char	*rules_metric_names[SLA_NMETRICS] = {
@@ -148,7 +148,7 @@ rules_trace_policy(const struct rules *r, int p, FILE *f)
 			fprintf(f, "  %s: no target\n", rules_metric_names[m]);
 			continue;
 		}
-		config_format_duration(t->within_ms, dur, sizeof dur);
+		duration_format(t->within_ms, dur, sizeof dur);
 		fprintf(f, "  %s: within %s\n", rules_metric_names[m], dur);
 		for (i = 0; i < t->nsteps; i++) {
 			s = &t->steps[i];

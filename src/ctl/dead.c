@@ -29,6 +29,7 @@
 #include "ctl_print.h"
 #include "ctl_redis.h"
 #include "deadletter.h"
+#include "duration.h"
 #include "field.h"
 
 #define DEAD_PAGE	500
@@ -342,8 +343,7 @@ ctl_dead(const struct config *cfg, int argc, char **argv)
 		const char	*a = argv[i];
 
 		if (strcmp(a, "--since") == 0 && i + 1 < argc) {
-			if ((opt.since_ms = config_parse_duration(argv[++i]))
-			    < 0) {
+			if ((opt.since_ms = duration_parse(argv[++i])) < 0) {
 				fprintf(stderr, "triagectl: --since '%s': "
 				    "expected a duration like 90s, 15m, 2h, "
 				    "7d\n", argv[i]);

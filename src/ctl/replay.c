@@ -27,6 +27,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "ctl_redis.h"
+#include "duration.h"
 #include "field.h"
 #include "log.h"
 #include "replay.h"
@@ -633,7 +634,7 @@ ctl_replay(const struct config *cf, int argc, char **argv)
 				goto usage;
 			}
 		} else if (strcmp(a, "--since") == 0) {
-			if ((since = config_parse_duration(v)) <= 0) {
+			if ((since = duration_parse(v)) <= 0) {
 				why = "--since takes a duration such as 90s, "
 				    "15m, 2h or 7d";
 				goto usage;

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "duration.h"
 #include "log.h"
 #include "replay.h"
 #include "request.h"
@@ -175,7 +176,7 @@ fmt_target(int64_t ms, char *buf, size_t size)
 		snprintf(buf, size, "none");
 		return buf;
 	}
-	return config_format_duration(ms, buf, size);
+	return duration_format(ms, buf, size);
 }
 
 /* The rule that decided dimension d, as a phrase: malloc'd. */
@@ -493,8 +494,7 @@ fmt_mean(double sum, unsigned long n, char *buf, size_t size)
 	}
 	ms = sum / n;
 	unit = ms < 3600000 ? 1000 : 60000;
-	config_format_duration((int64_t)(ms / unit + 0.5) * (int64_t)unit, buf,
-	    size);
+	duration_format((int64_t)(ms / unit + 0.5) * (int64_t)unit, buf, size);
 }
 
 /* Each warning line of the candidate's load, without the trailing '\n'. */
@@ -583,11 +583,11 @@ replay_print_text(const struct replay *rp, const char *source,
 	fprintf(f, "\nfirst-response targets\n");
 	fprintf(f, "  tighter: %lu requests", rp->tighter);
 	if (rp->tighter > 0)
-		fprintf(f, ", by %s on average", config_format_duration((int64_t)
+		fprintf(f, ", by %s on average", duration_format((int64_t)
 		    (rp->tighter_ms / rp->tighter + 0.5), dur, sizeof dur));
 	fprintf(f, "\n  looser: %lu requests", rp->looser);
 	if (rp->looser > 0)
-		fprintf(f, ", by %s on average", config_format_duration((int64_t)
+		fprintf(f, ", by %s on average", duration_format((int64_t)
 		    (rp->looser_ms / rp->looser + 0.5), dur, sizeof dur));
 	fprintf(f, "\n  gained a target: %lu, lost its target: %lu, "
 	    "unchanged: %lu\n", rp->gained, rp->lost, rp->same);

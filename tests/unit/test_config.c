@@ -15,6 +15,7 @@
 
 #include "calendar.h"
 #include "config.h"
+#include "duration.h"
 #include "rules.h"
 
 /*
@@ -267,25 +268,25 @@ test_summary(void **state)
 static void
 test_durations(void **state)
 {
-	assert_int_equal(config_parse_duration("90s"), 90000);
-	assert_int_equal(config_parse_duration("15m"), 900000);
-	assert_int_equal(config_parse_duration("4h"), 4 * 3600000);
-	assert_int_equal(config_parse_duration("2d"), 2 * 86400000LL);
-	assert_int_equal(config_parse_duration("1h30m"), 5400000);
-	assert_int_equal(config_parse_duration("250ms"), 250);
-	assert_int_equal(config_parse_duration("1m500ms"), 60500);
-	assert_int_equal(config_parse_duration("0s"), 0);
-	assert_int_equal(config_parse_duration(""), -1);
-	assert_int_equal(config_parse_duration("90"), -1);
-	assert_int_equal(config_parse_duration("h"), -1);
-	assert_int_equal(config_parse_duration("1.5h"), -1);
-	assert_int_equal(config_parse_duration("-1h"), -1);
-	assert_int_equal(config_parse_duration("4 h"), -1);
-	assert_int_equal(config_parse_duration("4H"), -1);
-	assert_int_equal(config_parse_duration("3w"), -1);
-	assert_int_equal(config_parse_duration("99999999999999999999s"), -1);
-	assert_int_equal(config_parse_duration("9999999999999999d"), -1);
-	assert_int_equal(config_parse_duration(NULL), -1);
+	assert_int_equal(duration_parse("90s"), 90000);
+	assert_int_equal(duration_parse("15m"), 900000);
+	assert_int_equal(duration_parse("4h"), 4 * 3600000);
+	assert_int_equal(duration_parse("2d"), 2 * 86400000LL);
+	assert_int_equal(duration_parse("1h30m"), 5400000);
+	assert_int_equal(duration_parse("250ms"), 250);
+	assert_int_equal(duration_parse("1m500ms"), 60500);
+	assert_int_equal(duration_parse("0s"), 0);
+	assert_int_equal(duration_parse(""), -1);
+	assert_int_equal(duration_parse("90"), -1);
+	assert_int_equal(duration_parse("h"), -1);
+	assert_int_equal(duration_parse("1.5h"), -1);
+	assert_int_equal(duration_parse("-1h"), -1);
+	assert_int_equal(duration_parse("4 h"), -1);
+	assert_int_equal(duration_parse("4H"), -1);
+	assert_int_equal(duration_parse("3w"), -1);
+	assert_int_equal(duration_parse("99999999999999999999s"), -1);
+	assert_int_equal(duration_parse("9999999999999999d"), -1);
+	assert_int_equal(duration_parse(NULL), -1);
 }
 
 static void
@@ -295,19 +296,19 @@ test_duration_format(void **state)
 	const char	*texts[] = { "0s", "1m30s", "15m", "1h30m", "2d", "250ms",
 			    "1d2h3m4s5ms" };
 
-	assert_string_equal(config_format_duration(5400000, buf, sizeof buf),
+	assert_string_equal(duration_format(5400000, buf, sizeof buf),
 	    "1h30m");
-	assert_string_equal(config_format_duration(0, buf, sizeof buf), "0s");
+	assert_string_equal(duration_format(0, buf, sizeof buf), "0s");
 	/* What it writes, the loader reads back to the same value. */
 	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
-		int64_t	ms = config_parse_duration(texts[i]);
+		int64_t	ms = duration_parse(texts[i]);
 
 		assert_true(ms >= 0);
-		assert_string_equal(config_format_duration(ms, buf, sizeof buf),
+		assert_string_equal(duration_format(ms, buf, sizeof buf),
 		    texts[i]);
 	}
 	/* Truncation never overruns the buffer. */
-	assert_int_equal(strlen(config_format_duration(93784005, buf, 6)), 5);
+	assert_int_equal(strlen(duration_format(93784005, buf, 6)), 5);
 }
 
 static void
