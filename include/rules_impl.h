@@ -1,7 +1,7 @@
 /*
- * rules_impl.h - the inside of struct rules, shared by the file that builds
- * it (config.c) and the file that runs it (rules.c).  Nothing else may
- * include this header.
+ * rules_impl.h - the inside of struct rules, shared by the files that build
+ * it (config*.c, through config_impl.h) and the file that runs it
+ * (rules.c).  Nothing else may include this header.
  *
  * Every rule keeps the line and column it was written at, so explain and
  * the load-time warnings can point back into the file.
