@@ -43,6 +43,8 @@ struct rconn	*rconn_new(struct event_base *, const struct config_redis *,
 		    const char *name, int64_t timeout_ms, int64_t slack_ms,
 		    rconn_state_cb *, void *arg);
 void		 rconn_free(struct rconn *);		/* accepts NULL */
+/* Who hears of state changes, for a module made after its connection. */
+void		 rconn_set_state_cb(struct rconn *, rconn_state_cb *, void *arg);
 void		 rconn_start(struct rconn *);
 
 /* Send a command; the callback runs exactly once.  -1 if not connected. */

@@ -9,10 +9,20 @@
 #ifndef TRIAGED_SLA_H
 #define TRIAGED_SLA_H
 
-struct daemon;
+struct config;
+struct event_base;
+struct live_config;
+struct rconn;
 struct sla;
 
-struct sla	*sla_new(struct daemon *);	/* starts its timer */
+/*
+ * Fire through writer, with the key prefix of boot (fixed until a
+ * restart) and the rules of live; starts its timer.
+ */
+struct sla	*sla_new(struct event_base *, struct rconn *writer,
+		    const struct config *boot, struct live_config *live);
 void		 sla_free(struct sla *);	/* accepts NULL */
+/* The rules after a reload: the next tick uses them. */
+void		 sla_set_config(struct sla *, struct live_config *);
 
 #endif

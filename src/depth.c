@@ -29,15 +29,17 @@
 #include <hiredis/hiredis.h>
 
 #include "config.h"
-#include "daemon.h"
 #include "depth.h"
+#include "live.h"
 #include "log.h"
 #include "metrics.h"
 #include "redis.h"
 #include "rules.h"
 
 struct depth {
-	struct daemon		*d;
+	struct rconn		*writer;
+	const struct config	*boot;		/* prefix, streams, group */
+	struct live_config	*live;		/* the teams in force */
 	struct event		*timer;
 	struct live_config	*pinned;	/* the rules of the round */
 	size_t			 nteams;
@@ -94,8 +96,8 @@ static void
 scan_reply(struct rconn *rc, redisReply *r, void *arg)
 {
 	struct depth		*dp = arg;
-	const struct config	*boot = dp->d->boot->cfg;
-	const struct rules	*rules = dp->d->live->cfg->rules;
+	const struct config	*boot = dp->boot;
+	const struct rules	*rules = dp->live->cfg->rules;
 	size_t			 plen = strlen(boot->redis.prefix) + 6;
 
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
@@ -126,9 +128,9 @@ scan_reply(struct rconn *rc, redisReply *r, void *arg)
 static void
 scan_next(struct depth *dp, const char *cursor)
 {
-	const struct config	*boot = dp->d->boot->cfg;
+	const struct config	*boot = dp->boot;
 
-	if (rconn_command(dp->d->writer, scan_reply, dp, "SCAN %s MATCH "
+	if (rconn_command(dp->writer, scan_reply, dp, "SCAN %s MATCH "
 	    "%squeue:* COUNT 1000 TYPE zset", cursor,
 	    boot->redis.prefix) == -1) {
 		dp->scanning = 0;
@@ -156,7 +158,7 @@ orphan_reply(struct rconn *rc, redisReply *r, void *arg)
 		log_warnx("queue %squeue:%s holds %lld tickets of team %s, which "
 		    "the rules in force do not name: no agent sees them; "
 		    "move them to a team's queue or bring the team back",
-		    dp->d->boot->cfg->redis.prefix, dp->orphans[i],
+		    dp->boot->redis.prefix, dp->orphans[i],
 		    r->integer, dp->orphans[i]);
 	}
 }
@@ -165,7 +167,7 @@ orphan_reply(struct rconn *rc, redisReply *r, void *arg)
 static void
 orphans_poll(struct depth *dp)
 {
-	const struct config	*live = dp->d->live->cfg;
+	const struct config	*live = dp->live->cfg;
 
 	if (dp->scanning)
 		return;
@@ -178,8 +180,8 @@ orphans_poll(struct depth *dp)
 	}
 	for (size_t i = 0; i < dp->norphans; i++) {
 		dp->warned[i] &= ~2;
-		if (rconn_command(dp->d->writer, orphan_reply, dp,
-		    "ZCARD %squeue:%s", dp->d->boot->cfg->redis.prefix,
+		if (rconn_command(dp->writer, orphan_reply, dp,
+		    "ZCARD %squeue:%s", dp->boot->redis.prefix,
 		    dp->orphans[i]) == -1)
 			break;
 	}
@@ -200,7 +202,7 @@ round_end(struct depth *dp)
 			metrics_set_queue_depth(rules_team_name(rules, (int)i),
 			    dp->counts[i]);
 	}
-	daemon_config_release(dp->pinned);
+	live_release(dp->pinned);
 	dp->pinned = NULL;
 }
 
@@ -268,12 +270,12 @@ xinfo_reply(struct rconn *rc, redisReply *r, void *arg)
 static void
 stream_info(struct depth *dp, const char *name)
 {
-	const struct config	*boot = dp->d->boot->cfg;
+	const struct config	*boot = dp->boot;
 	char			*arg;
 
 	if (asprintf(&arg, "%s %s", name, boot->intake.group) == -1)
 		fatal("stream info");
-	if (rconn_command(dp->d->writer, xinfo_reply, arg,
+	if (rconn_command(dp->writer, xinfo_reply, arg,
 	    "XINFO GROUPS %s%s", boot->redis.prefix, name) == -1)
 		free(arg);
 }
@@ -282,14 +284,13 @@ static void
 depth_poll(evutil_socket_t fd, short ev, void *arg)
 {
 	struct depth		*dp = arg;
-	struct daemon		*d = dp->d;
-	const char		*prefix = d->boot->cfg->redis.prefix;
+	const char		*prefix = dp->boot->redis.prefix;
 	const struct rules	*rules;
 	char			 key[512];
 
-	if (dp->pinned != NULL || rconn_state(d->writer) != RCONN_READY)
+	if (dp->pinned != NULL || rconn_state(dp->writer) != RCONN_READY)
 		return;
-	dp->pinned = daemon_config_acquire(d);
+	dp->pinned = live_acquire(dp->live);
 	rules = dp->pinned->cfg->rules;
 	dp->nteams = rules_team_count(rules);
 	if (dp->nteams > dp->cap) {
@@ -306,37 +307,48 @@ depth_poll(evutil_socket_t fd, short ev, void *arg)
 		    rules_team_name(rules, (int)i));
 		/* Counted first: a lost connection answers at once. */
 		dp->waiting++;
-		if (rconn_command(d->writer, zcard_reply, dp, "ZCARD %s",
+		if (rconn_command(dp->writer, zcard_reply, dp, "ZCARD %s",
 		    key) == -1) {
 			dp->waiting--;
 			break;
 		}
 	}
 	if (dp->waiting == 0) {
-		daemon_config_release(dp->pinned);
+		live_release(dp->pinned);
 		dp->pinned = NULL;
 	}
-	stream_info(dp, d->boot->cfg->intake.stream);
-	stream_info(dp, d->boot->cfg->intake.events);
+	stream_info(dp, dp->boot->intake.stream);
+	stream_info(dp, dp->boot->intake.events);
 	orphans_poll(dp);
 }
 
 struct depth *
-depth_new(struct daemon *d, int interval_ms)
+depth_new(struct event_base *base, struct rconn *writer,
+    const struct config *boot, struct live_config *live, int interval_ms)
 {
 	struct depth	*dp;
 	struct timeval	 tv = { interval_ms / 1000, (interval_ms % 1000) * 1000 };
 
 	if ((dp = calloc(1, sizeof *dp)) == NULL)
 		return NULL;
-	dp->d = d;
-	if ((dp->timer = event_new(d->base, -1, EV_PERSIST, depth_poll,
+	dp->writer = writer;
+	dp->boot = boot;
+	dp->live = live_acquire(live);
+	if ((dp->timer = event_new(base, -1, EV_PERSIST, depth_poll,
 	    dp)) == NULL) {
+		live_release(dp->live);
 		free(dp);
 		return NULL;
 	}
 	event_add(dp->timer, &tv);
 	return dp;
+}
+
+void
+depth_set_config(struct depth *dp, struct live_config *live)
+{
+	live_release(dp->live);
+	dp->live = live_acquire(live);
 }
 
 void
@@ -350,11 +362,12 @@ depth_free(struct depth *dp)
 	 * with NULL by then; this covers a round that never started a reply.
 	 */
 	if (dp->pinned != NULL)
-		daemon_config_release(dp->pinned);
+		live_release(dp->pinned);
 	free(dp->counts);
 	for (size_t i = 0; i < dp->norphans; i++)
 		free(dp->orphans[i]);
 	free(dp->orphans);
 	free(dp->warned);
+	live_release(dp->live);
 	free(dp);
 }

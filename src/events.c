@@ -40,14 +40,14 @@
 #include "calendar.h"
 #include "clock.h"
 #include "config.h"
-#include "daemon.h"
 #include "deadline.h"
 #include "deadletter.h"
 #include "events.h"
-#include "intake.h"
+#include "live.h"
 #include "lifecycle.h"
 #include "log.h"
 #include "metrics.h"
+#include "now.h"
 #include "redis.h"
 #include "request.h"
 #include "rules.h"
@@ -116,7 +116,10 @@ static const char apply_script[] =
 "return mode\n";
 
 struct events {
-	struct daemon	*d;
+	struct rconn		*writer;
+	const struct config	*boot;		/* keys and names: fixed */
+	struct live_config	*live;		/* the rules a new batch pins */
+	struct events_cb	 cb;
 	struct script	 apply;
 	struct batch	*b;		/* the batch being applied */
 	size_t		 next;		/* its entry in progress */
@@ -204,7 +207,7 @@ call_reset(struct events *ev)
 static void
 call_start(struct events *ev, const char *mode, const char *rev)
 {
-	const struct config	*boot = ev->d->boot->cfg;
+	const struct config	*boot = ev->boot;
 	struct entry		*e = &ev->b->entries[ev->next];
 
 	call_reset(ev);
@@ -232,7 +235,7 @@ call_send(struct events *ev)
 	    (const char **)ev->argv, ev->argvlen);
 	if (len < 0)
 		fatal("events: formatting the apply call");
-	if (rconn_formatted(ev->d->writer, apply_reply, ev, ev->cmd,
+	if (rconn_formatted(ev->writer, apply_reply, ev, ev->cmd,
 	    len) == -1)
 		later(ev);
 }
@@ -265,7 +268,7 @@ dead_letter(struct events *ev, const char *label, const char *why)
 	push_str(ev, "source_id");
 	push_str(ev, batch_id(b, e));
 	push_str(ev, "failed_at");
-	push_fmt(ev, "%lld", (long long)daemon_now_ms());
+	push_fmt(ev, "%lld", (long long)now_ms());
 	if (dl.dropped > 0) {
 		push_str(ev, "fields_dropped");
 		push_fmt(ev, "%zu", dl.dropped);
@@ -275,7 +278,7 @@ dead_letter(struct events *ev, const char *label, const char *why)
 		push_fmt(ev, "%zu", dl.cut);
 	}
 	push_str(ev, "source_stream");
-	push_str(ev, ev->d->boot->cfg->intake.events);
+	push_str(ev, ev->boot->intake.events);
 	call_send(ev);
 }
 
@@ -329,7 +332,7 @@ ticket_read(struct events *ev, const redisReply *h, struct clock_ticket *t)
 static void
 push_queue(struct events *ev, const char *team, size_t len)
 {
-	const char	*prefix = ev->d->boot->cfg->redis.prefix;
+	const char	*prefix = ev->boot->redis.prefix;
 	size_t		 plen = strlen(prefix);
 	char		*key;
 
@@ -411,7 +414,7 @@ ticket_reply(struct rconn *rc, redisReply *reply, void *arg)
 	snprintf(ev->stop_policy, sizeof ev->stop_policy, "%.*s",
 	    t.policy != NULL ? (int)t.policy_len : 4,
 	    t.policy != NULL ? t.policy : "none");
-	if (clock_event(&cr, &t, &le, daemon_now_ms(), &ev->writes)) {
+	if (clock_event(&cr, &t, &le, now_ms(), &ev->writes)) {
 		call_start(ev, "A", rev);
 		push_writes(ev, &ev->writes);
 	} else {
@@ -527,13 +530,13 @@ step(struct events *ev)
 	if (ev->next >= b->nentries) {
 		ev->b = NULL;
 		call_reset(ev);
-		daemon_config_release(b->config);
+		live_release(b->config);
 		b->config = NULL;
-		intake_batch_done(ev->d->intake, b);
+		ev->cb.done(b, ev->cb.arg);
 		return;
 	}
-	if (rconn_state(ev->d->writer) != RCONN_READY ||
-	    !script_ensure(&ev->apply, ev->d->writer)) {
+	if (rconn_state(ev->writer) != RCONN_READY ||
+	    !script_ensure(&ev->apply, ev->writer)) {
 		later(ev);
 		return;
 	}
@@ -547,10 +550,10 @@ step(struct events *ev)
 	}
 	if (!validate(ev))
 		return;
-	if (asprintf(&ev->tkey, "%sticket:%s", ev->d->boot->cfg->redis.prefix,
+	if (asprintf(&ev->tkey, "%sticket:%s", ev->boot->redis.prefix,
 	    ev->ticket) == -1)
 		fatal("events");
-	if (rconn_command(ev->d->writer, ticket_reply, ev, "HGETALL %s",
+	if (rconn_command(ev->writer, ticket_reply, ev, "HGETALL %s",
 	    ev->tkey) == -1)
 		later(ev);
 }
@@ -595,7 +598,7 @@ script_loaded(void *arg)
 void
 events_submit(struct events *ev, struct batch *b)
 {
-	b->config = daemon_config_acquire(ev->d);
+	b->config = live_acquire(ev->live);
 	ev->b = b;
 	ev->next = 0;
 	ev->attempts = 0;
@@ -609,23 +612,34 @@ events_inflight(const struct events *ev)
 }
 
 struct events *
-events_new(struct daemon *d)
+events_new(struct event_base *base, struct rconn *writer,
+    const struct config *boot, struct live_config *live,
+    const struct events_cb *cb)
 {
-	const struct config	*cfg = d->boot->cfg;
 	struct events		*ev;
 
 	if ((ev = calloc(1, sizeof *ev)) == NULL)
 		return NULL;
-	ev->d = d;
+	ev->writer = writer;
+	ev->boot = boot;
+	ev->live = live_acquire(live);
+	ev->cb = *cb;
 	script_init(&ev->apply, "lifecycle", apply_script, script_loaded, ev);
-	if (asprintf(&ev->events_key, "%s%s", cfg->redis.prefix,
-	    cfg->intake.events) == -1 ||
-	    asprintf(&ev->dead_key, "%sdead", cfg->redis.prefix) == -1 ||
-	    asprintf(&ev->sla_key, "%ssla", cfg->redis.prefix) == -1 ||
-	    (ev->retry = evtimer_new(d->base, retry_cb, ev)) == NULL ||
+	if (asprintf(&ev->events_key, "%s%s", boot->redis.prefix,
+	    boot->intake.events) == -1 ||
+	    asprintf(&ev->dead_key, "%sdead", boot->redis.prefix) == -1 ||
+	    asprintf(&ev->sla_key, "%ssla", boot->redis.prefix) == -1 ||
+	    (ev->retry = evtimer_new(base, retry_cb, ev)) == NULL ||
 	    (ev->always = calendar_always()) == NULL)
 		fatal("events");
 	return ev;
+}
+
+void
+events_set_config(struct events *ev, struct live_config *live)
+{
+	live_release(ev->live);
+	ev->live = live_acquire(live);
 }
 
 void
@@ -645,5 +659,6 @@ events_free(struct events *ev)
 	free(ev->events_key);
 	free(ev->dead_key);
 	free(ev->sla_key);
+	live_release(ev->live);
 	free(ev);
 }

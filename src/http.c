@@ -48,6 +48,7 @@
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "now.h"
 
 #define HTTP_TIMEOUT_SEC	10
 #define HTTP_MAX_HEADERS	(8 * 1024)
@@ -76,15 +77,6 @@ struct http {
 	int			 nconns;
 	int64_t			 full_warned_ms;
 };
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 handle_metrics(struct evhttp_request *req, void *arg)
@@ -156,7 +148,7 @@ http_conn_output(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 	struct http_conn	*c = arg;
 
 	if (info->n_added > 0)
-		c->since_ms = mono_ms();
+		c->since_ms = now_mono_ms();
 }
 
 static void
@@ -193,7 +185,7 @@ http_conn_new(struct event_base *base, void *arg)
 {
 	struct http		*h = arg;
 	struct http_conn	*c;
-	int64_t			 now = mono_ms();
+	int64_t			 now = now_mono_ms();
 
 	if ((c = calloc(1, sizeof *c)) == NULL)
 		return NULL;
@@ -260,7 +252,7 @@ static void
 http_accept_error(struct evconnlistener *lev, void *arg)
 {
 	static int64_t	 warned_ms = -HTTP_WARN_EVERY_MS;
-	int64_t		 now = mono_ms();
+	int64_t		 now = now_mono_ms();
 
 	if (now - warned_ms >= HTTP_WARN_EVERY_MS) {
 		warned_ms = now;
@@ -276,7 +268,7 @@ http_sweep(evutil_socket_t fd, short ev, void *arg)
 {
 	struct http		*h = arg;
 	struct http_conn	*c;
-	int64_t			 now = mono_ms();
+	int64_t			 now = now_mono_ms();
 
 	for (c = h->conns; c != NULL; c = c->next)
 		if (now - c->since_ms > HTTP_TIMEOUT_SEC * 1000)

@@ -42,12 +42,10 @@
 
 #include "batch.h"
 #include "config.h"
-#include "daemon.h"
-#include "events.h"
 #include "intake.h"
+#include "live.h"
 #include "log.h"
 #include "metrics.h"
-#include "route.h"
 
 #define INTAKE_MAX_BATCHES	4
 #define INTAKE_BLOCK_MS		1000
@@ -67,7 +65,12 @@ struct page_item {
 };
 
 struct intake {
-	struct daemon		*d;
+	struct rconn		*reader;
+	struct intake_sink	 sink;		/* where batches go */
+	struct live_config	*live;		/* the settings in force */
+	char			*group, *consumer;
+	int			 stopping;	/* read no more */
+	int64_t			 claim_every_ms;
 	enum phase		 phase;
 	int			 in_flight;	/* a reader command outstanding */
 	int			 claim_due;
@@ -144,7 +147,7 @@ intake_batch_done(struct intake *in, struct batch *b)
 {
 	batch_put(in, b);
 	intake_kick(in);
-	daemon_progress(in->d);
+	in->sink.progress(in->sink.arg);
 }
 
 int
@@ -212,7 +215,7 @@ group_reply(struct rconn *rc, redisReply *r, void *arg)
 static void
 fit_read_count(struct intake *in, const struct batch *b)
 {
-	int	configured = in->d->live->cfg->intake.batch;
+	int	configured = in->live->cfg->intake.batch;
 	int	n = in->read_count > 0 ? in->read_count : configured;
 	size_t	per;
 
@@ -234,10 +237,7 @@ static void
 submit(struct intake *in, struct batch *b)
 {
 	fit_read_count(in, b);
-	if (b->stream == BATCH_EVENTS)
-		events_submit(in->d->events, b);
-	else
-		router_submit(in->d->router, b);
+	in->sink.submit(b, in->sink.arg);
 }
 
 /*
@@ -258,7 +258,7 @@ next_stream(struct intake *in)
 	in->cur = BATCH_REQUESTS;
 	in->phase = in->phase == PHASE_RECOVER ? PHASE_CLAIM : PHASE_READ;
 	if (in->phase == PHASE_READ)
-		daemon_progress(in->d);		/* may be ready now */
+		in->sink.progress(in->sink.arg);	/* may be ready now */
 }
 
 /* An XRANGE of one entry that XCLAIM did not return: gone, or settled? */
@@ -296,7 +296,7 @@ vanished(struct intake *in, const char *id)
 
 	if (asprintf(&what, "%s %s", id, in->keys[in->cur]) == -1)
 		fatal("asprintf");
-	if (rconn_command(in->d->reader, vanished_reply, what,
+	if (rconn_command(in->reader, vanished_reply, what,
 	    "XRANGE %s %s %s", in->keys[in->cur], id, id) == -1)
 		free(what);
 }
@@ -349,8 +349,8 @@ static void
 pending_reply(struct rconn *rc, redisReply *r, void *arg)
 {
 	struct intake		*in = arg;
-	struct config		*cfg = in->d->live->cfg;
-	const char		*group = in->d->boot->cfg->intake.group;
+	struct config		*cfg = in->live->cfg;
+	const char		*group = in->group;
 	const char		**argv;
 	size_t			*argvlen;
 	size_t			 argc = 0;
@@ -408,7 +408,7 @@ pending_reply(struct rconn *rc, redisReply *r, void *arg)
 	argv[argc++] = "XCLAIM";
 	argv[argc++] = in->keys[in->cur];
 	argv[argc++] = group;
-	argv[argc++] = in->d->consumer;
+	argv[argc++] = in->consumer;
 	argv[argc++] = idle;
 	for (size_t i = 0; i < in->npage; i++)
 		argv[argc++] = in->page[i].id;
@@ -465,19 +465,19 @@ read_reply(struct rconn *rc, redisReply *r, void *arg)
 void
 intake_kick(struct intake *in)
 {
-	struct config	*cfg = in->d->live->cfg;
-	const char	*group = in->d->boot->cfg->intake.group;
+	struct config	*cfg = in->live->cfg;
+	const char	*group = in->group;
 	char		 count[16], idle[32];
 	int		 rv = -1, req, ev;
 
-	if (in->d->stopping) {
+	if (in->stopping) {
 		/* No more reads; the daemon exits once nothing is in flight. */
-		daemon_progress(in->d);
+		in->sink.progress(in->sink.arg);
 		return;
 	}
 	if (in->in_flight ||
-	    rconn_state(in->d->reader) != RCONN_READY ||
-	    !router_ready(in->d->router))
+	    rconn_state(in->reader) != RCONN_READY ||
+	    !in->sink.ready(in->sink.arg))
 		return;
 	req = batches_free(in) > 0;
 	ev = !in->ev_busy;
@@ -490,18 +490,18 @@ intake_kick(struct intake *in)
 	case PHASE_WAIT:
 	case PHASE_GROUP:
 		in->phase = PHASE_GROUP;
-		rv = rconn_command(in->d->reader, group_reply, in,
+		rv = rconn_command(in->reader, group_reply, in,
 		    "XGROUP CREATE %s %s 0 MKSTREAM", in->keys[in->cur], group);
 		break;
 	case PHASE_RECOVER:
-		rv = rconn_command(in->d->reader, pending_reply, in,
+		rv = rconn_command(in->reader, pending_reply, in,
 		    "XPENDING %s %s %s + %s %s", in->keys[in->cur],
-		    group, in->cursor, count, in->d->consumer);
+		    group, in->cursor, count, in->consumer);
 		break;
 	case PHASE_CLAIM:
 		snprintf(idle, sizeof idle, "%lld",
 		    (long long)cfg->intake.claim_idle_ms);
-		rv = rconn_command(in->d->reader, pending_reply, in,
+		rv = rconn_command(in->reader, pending_reply, in,
 		    "XPENDING %s %s IDLE %s %s + %s", in->keys[in->cur],
 		    group, idle, in->cursor, count);
 		break;
@@ -522,9 +522,9 @@ intake_kick(struct intake *in)
 		if (in->read_count > 0 && in->read_count < cfg->intake.batch)
 			snprintf(count, sizeof count, "%d", in->read_count);
 		if (req && ev)
-			rv = rconn_command(in->d->reader, read_reply, in,
+			rv = rconn_command(in->reader, read_reply, in,
 			    "XREADGROUP GROUP %s %s COUNT %s BLOCK %d STREAMS "
-			    "%s %s > >", group, in->d->consumer, count,
+			    "%s %s > >", group, in->consumer, count,
 			    INTAKE_BLOCK_MS, in->keys[BATCH_REQUESTS],
 			    in->keys[BATCH_EVENTS]);
 		break;
@@ -556,32 +556,64 @@ intake_reader_state(struct rconn *rc, enum rconn_state s, void *arg)
 	}
 }
 
+/* The claim cycle runs every claim_idle / 2, at least once a second. */
+static void
+arm_claim_timer(struct intake *in)
+{
+	int64_t		every = in->live->cfg->intake.claim_idle_ms / 2;
+	struct timeval	tv;
+
+	if (every < 1000)
+		every = 1000;
+	if (every == in->claim_every_ms)
+		return;
+	in->claim_every_ms = every;
+	tv.tv_sec = every / 1000;
+	tv.tv_usec = (every % 1000) * 1000;
+	event_add(in->claim_timer, &tv);
+}
+
 struct intake *
-intake_new(struct daemon *d)
+intake_new(struct event_base *base, struct rconn *reader,
+    const struct config *boot, const char *consumer,
+    struct live_config *live, const struct intake_sink *sink)
 {
 	struct intake	*in;
-	struct config	*cfg = d->boot->cfg;
-	struct timeval	 tv;
-	int64_t		 every = cfg->intake.claim_idle_ms / 2;
 
 	if ((in = calloc(1, sizeof *in)) == NULL)
 		return NULL;
-	in->d = d;
+	in->reader = reader;
+	in->sink = *sink;
+	in->live = live_acquire(live);
 	in->phase = PHASE_WAIT;
-	if (asprintf(&in->keys[BATCH_REQUESTS], "%s%s", cfg->redis.prefix,
-	    cfg->intake.stream) == -1 || asprintf(&in->keys[BATCH_EVENTS],
-	    "%s%s", cfg->redis.prefix, cfg->intake.events) == -1) {
-		free(in);
+	if (asprintf(&in->keys[BATCH_REQUESTS], "%s%s", boot->redis.prefix,
+	    boot->intake.stream) == -1 || asprintf(&in->keys[BATCH_EVENTS],
+	    "%s%s", boot->redis.prefix, boot->intake.events) == -1 ||
+	    (in->group = strdup(boot->intake.group)) == NULL ||
+	    (in->consumer = strdup(consumer)) == NULL ||
+	    (in->claim_timer = event_new(base, -1, EV_PERSIST, claim_timer_cb,
+	    in)) == NULL) {
+		intake_free(in);
 		return NULL;
 	}
-	if (every < 1000)
-		every = 1000;
-	tv.tv_sec = every / 1000;
-	tv.tv_usec = (every % 1000) * 1000;
-	in->claim_timer = event_new(d->base, -1, EV_PERSIST, claim_timer_cb,
-	    in);
-	event_add(in->claim_timer, &tv);
+	arm_claim_timer(in);
 	return in;
+}
+
+void
+intake_set_config(struct intake *in, struct live_config *live)
+{
+	live_release(in->live);
+	in->live = live_acquire(live);
+	/* A reload that changes claim_idle changes the cycle too. */
+	arm_claim_timer(in);
+}
+
+void
+intake_stop(struct intake *in)
+{
+	in->stopping = 1;
+	intake_kick(in);
 }
 
 void
@@ -597,5 +629,8 @@ intake_free(struct intake *in)
 	free(in->page);
 	free(in->keys[BATCH_REQUESTS]);
 	free(in->keys[BATCH_EVENTS]);
+	free(in->group);
+	free(in->consumer);
+	live_release(in->live);
 	free(in);
 }

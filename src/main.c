@@ -20,14 +20,16 @@
 #include <systemd/sd-daemon.h>
 #endif
 
+#include "batch.h"
 #include "config.h"
-#include "daemon.h"
 #include "depth.h"
 #include "events.h"
 #include "http.h"
 #include "intake.h"
+#include "live.h"
 #include "log.h"
 #include "metrics.h"
+#include "now.h"
 #include "redis.h"
 #include "route.h"
 #include "sla.h"
@@ -46,54 +48,43 @@
 #define STOP_GRACE_SEC		20
 #define STOP_POLL_MS		100
 
+/*
+ * The daemon's parts.  Only this file sees them all: each module is handed
+ * what it needs when it is made (its connection, the settings, callbacks)
+ * and the new rules on reload, and calls nothing above itself.
+ */
+struct daemon {
+	struct event_base	*base;
+	struct live_config	*live;		/* the rules in force */
+	/*
+	 * The config the daemon started with.  Redis address, key prefix,
+	 * stream and group names and the HTTP address are read from here
+	 * only: a reload cannot half-apply them.
+	 */
+	struct live_config	*boot;
+	struct rconn		*reader;
+	struct rconn		*writer;
+	struct intake		*intake;
+	struct router		*router;
+	struct events		*events;	/* lifecycle events */
+	struct sla		*sla;		/* the escalation timer */
+	struct depth		*depth;		/* gauges read from Redis */
+	char			*consumer;	/* our name in the group */
+	int			 stopping;	/* SIGTERM: 1 finishing, 2 done */
+	int			 ready_notified;
+	int64_t			 last_loop_ms;	/* for /healthz */
+};
+
 static struct daemon	 daemon_state;
 static struct event	*stop_deadline;
 static struct event	*stop_poll;
 static struct http	*http;
-static struct depth	*depth;
 
 static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: triaged -c FILE [--check] [--consumer NAME] "
 	    "[--log-level warn|info|debug]\n       triaged --version\n");
-}
-
-int64_t
-daemon_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-struct live_config *
-daemon_config_acquire(struct daemon *d)
-{
-	d->live->refs++;
-	return d->live;
-}
-
-void
-daemon_config_release(struct live_config *lc)
-{
-	if (lc != NULL && --lc->refs == 0) {
-		config_free(lc->cfg);
-		free(lc);
-	}
-}
-
-static struct live_config *
-live_new(struct config *cfg)
-{
-	struct live_config	*lc;
-
-	if ((lc = calloc(1, sizeof *lc)) == NULL)
-		fatal("live config");
-	lc->cfg = cfg;
-	lc->refs = 1;
-	return lc;
 }
 
 static void
@@ -119,9 +110,12 @@ notify_reloading(void)
 	notify(msg);
 }
 
-void
-daemon_progress(struct daemon *d)
+/* Readiness and the end of a graceful stop, when work settles or starts. */
+static void
+progress(void *arg)
 {
+	struct daemon	*d = arg;
+
 	if (!d->ready_notified && intake_reading(d->intake) &&
 	    router_ready(d->router)) {
 		d->ready_notified = 1;
@@ -138,42 +132,6 @@ daemon_progress(struct daemon *d)
 	}
 }
 
-/* Settings a reload cannot change: say so instead of half-applying them. */
-static void
-report_restart_only(const struct config *old, const struct config *new)
-{
-#define SAME_STR(a, b) (((a) == NULL && (b) == NULL) || \
-	((a) != NULL && (b) != NULL && strcmp((a), (b)) == 0))
-	const struct {
-		const char	*name;
-		int		 same;
-	} opts[] = {
-		{ "redis.host", SAME_STR(old->redis.host, new->redis.host) },
-		{ "redis.port", old->redis.port == new->redis.port },
-		{ "redis.socket", SAME_STR(old->redis.socket, new->redis.socket) },
-		{ "redis.db", old->redis.db == new->redis.db },
-		{ "redis.username", SAME_STR(old->redis.username,
-		    new->redis.username) },
-		{ "redis.password_env", SAME_STR(old->redis.password_env,
-		    new->redis.password_env) },
-		{ "redis.prefix", SAME_STR(old->redis.prefix, new->redis.prefix) },
-		{ "intake.group", SAME_STR(old->intake.group, new->intake.group) },
-		{ "intake.stream", SAME_STR(old->intake.stream,
-		    new->intake.stream) },
-		{ "intake.events", SAME_STR(old->intake.events,
-		    new->intake.events) },
-		{ "intake.consumer", SAME_STR(old->intake.consumer,
-		    new->intake.consumer) },
-		{ "http.listen", SAME_STR(old->http_listen, new->http_listen) },
-	};
-#undef SAME_STR
-
-	for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
-		if (!opts[i].same)
-			log_warnx("reload: %s changed; it takes effect only "
-			    "after a restart", opts[i].name);
-}
-
 static void
 log_diagnostics(const char *diag)
 {
@@ -186,21 +144,6 @@ log_diagnostics(const char *diag)
 	}
 }
 
-/* The summary --check prints, as one malloc'd string (NULL if no memory). */
-static char *
-summary_text(const struct config *cfg)
-{
-	char	*text = NULL;
-	size_t	 len = 0;
-	FILE	*f;
-
-	if ((f = open_memstream(&text, &len)) == NULL)
-		return NULL;
-	config_summary(cfg, f);
-	fclose(f);
-	return text;
-}
-
 /*
  * The lines of the summary that count rules ("rules:", "routing:", "sla:")
  * and differ between the two sets: what a reload changed, in counts.
@@ -208,24 +151,15 @@ summary_text(const struct config *cfg)
 static void
 log_count_changes(const struct config *old, const struct config *new)
 {
-	static const char *const heads[] = { "rules: ", "routing: ", "sla: " };
-	char	*a = summary_text(old), *b = summary_text(new);
+	for (int i = 0; i < CONFIG_NCOUNTS; i++) {
+		char	*a = config_counts(old, i), *b = config_counts(new, i);
 
-	for (size_t i = 0; a != NULL && b != NULL &&
-	    i < sizeof heads / sizeof heads[0]; i++) {
-		const char	*la = strstr(a, heads[i]), *lb = strstr(b, heads[i]);
-		int		 na, nb;
-
-		if (la == NULL || lb == NULL)
-			continue;
-		na = (int)strcspn(la, "\n");
-		nb = (int)strcspn(lb, "\n");
-		if (na != nb || memcmp(la, lb, na) != 0)
-			log_info("reload: %.*s -> %.*s", na, la,
-			    nb - (int)strlen(heads[i]), lb + strlen(heads[i]));
+		if (strcmp(a, b) != 0)
+			log_info("reload: %s: %s -> %s", config_counts_head(i),
+			    a, b);
+		free(a);
+		free(b);
 	}
-	free(a);
-	free(b);
 }
 
 /* The last reload, for STATUS= and /metrics. */
@@ -261,6 +195,17 @@ status_update(struct daemon *d)
 	notify(msg);
 }
 
+/* The rules in force, handed to every module that uses them. */
+static void
+push_config(struct daemon *d)
+{
+	intake_set_config(d->intake, d->live);
+	router_set_config(d->router, d->live);
+	events_set_config(d->events, d->live);
+	sla_set_config(d->sla, d->live);
+	depth_set_config(d->depth, d->live);
+}
+
 static void
 reload(struct daemon *d)
 {
@@ -280,7 +225,7 @@ reload(struct daemon *d)
 		return;
 	}
 	free(diag);
-	report_restart_only(d->boot->cfg, cfg);
+	config_reload_report(d->boot->cfg, old, cfg);
 	log_info("reload: rules %s -> %s%s (tiers %zu -> %zu, teams %zu -> "
 	    "%zu, policies %zu -> %zu)", old->version, cfg->version,
 	    strcmp(old->version, cfg->version) == 0 ? " (file unchanged)" : "",
@@ -298,8 +243,9 @@ reload(struct daemon *d)
 			    d->boot->cfg->redis.prefix, team);
 	}
 	/* Batches in flight keep the set they pinned; new ones get this. */
-	daemon_config_release(d->live);
+	live_release(d->live);
 	d->live = live_new(cfg);
+	push_config(d);
 	metrics_inc(METRIC_RELOADS_OK);
 	loaded_at = time(NULL);
 	last_refused = 0;
@@ -329,9 +275,10 @@ signal_cb(evutil_socket_t sig, short ev, void *arg)
 		    sig == SIGTERM ? "SIGTERM" : "SIGINT");
 		notify("STOPPING=1");
 		d->stopping = 1;
+		intake_stop(d->intake);
 		event_add(stop_deadline, &grace);
 		event_add(stop_poll, &poll);
-		daemon_progress(d);
+		progress(d);
 		break;
 	}
 }
@@ -355,7 +302,7 @@ stop_deadline_cb(evutil_socket_t fd, short ev, void *arg)
 static void
 stop_poll_cb(evutil_socket_t fd, short ev, void *arg)
 {
-	daemon_progress(arg);
+	progress(arg);
 }
 
 /*
@@ -368,10 +315,10 @@ heartbeat_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct daemon	*d = arg;
 
-	d->last_loop_ms = daemon_now_ms();
+	d->last_loop_ms = now_ms();
 	notify("WATCHDOG=1");
 	status_update(d);
-	daemon_progress(d);
+	progress(d);
 }
 
 /* The loop is "turning" if the heartbeat ran this recently. */
@@ -398,7 +345,7 @@ health(void *arg)
 	}
 	if (!router_ready(d->router))
 		return "routing script not loaded yet";
-	if (daemon_now_ms() - d->last_loop_ms > HEALTH_LOOP_STALE_MS)
+	if (now_ms() - d->last_loop_ms > HEALTH_LOOP_STALE_MS)
 		return "event loop stalled";
 	if (d->stopping)
 		return "stopping";
@@ -411,7 +358,7 @@ liveness(void *arg)
 {
 	struct daemon	*d = arg;
 
-	return daemon_now_ms() - d->last_loop_ms > HEALTH_LOOP_STALE_MS ?
+	return now_ms() - d->last_loop_ms > HEALTH_LOOP_STALE_MS ?
 	    "event loop stalled" : "";
 }
 
@@ -441,6 +388,45 @@ render_daemon(struct evbuffer *buf, void *arg)
 	    "force (value 1; the version is the label).\n"
 	    "# TYPE triaged_rules_info gauge\n"
 	    "triaged_rules_info{version=\"%s\"} 1\n", d->live->cfg->version);
+}
+
+/* intake's sink: a batch goes to the router or to the events module. */
+static void
+submit_batch(struct batch *b, void *arg)
+{
+	struct daemon	*d = arg;
+
+	if (b->stream == BATCH_EVENTS)
+		events_submit(d->events, b);
+	else
+		router_submit(d->router, b);
+}
+
+static int
+can_read(void *arg)
+{
+	struct daemon	*d = arg;
+
+	return router_ready(d->router);
+}
+
+/* The router or the events module settled a batch: back to intake. */
+static void
+batch_done(struct batch *b, void *arg)
+{
+	struct daemon	*d = arg;
+
+	intake_batch_done(d->intake, b);
+}
+
+/* The routing script is loaded: reading can start. */
+static void
+script_loaded(void *arg)
+{
+	struct daemon	*d = arg;
+
+	intake_kick(d->intake);
+	progress(d);
 }
 
 static char *
@@ -528,7 +514,7 @@ main(int argc, char **argv)
 	if ((d->base = event_base_new()) == NULL)
 		fatalx("cannot create the event base");
 	d->live = live_new(cfg);
-	d->boot = daemon_config_acquire(d);
+	d->boot = live_acquire(d->live);
 	loaded_at = time(NULL);
 	metrics_set_reload(1, (int64_t)loaded_at);
 	metrics_declare(cfg->rules);
@@ -538,21 +524,34 @@ main(int argc, char **argv)
 		d->consumer = strdup(cfg->intake.consumer);
 	else
 		d->consumer = default_consumer();
-	d->last_loop_ms = daemon_now_ms();
-
-	d->router = router_new(d);
-	d->events = events_new(d);
-	d->sla = sla_new(d);
-	d->intake = intake_new(d);
-	d->reader = rconn_new(d->base, &cfg->redis, "reader", REDIS_TIMEOUT_MS,
-	    READER_SLACK_MS, intake_reader_state, d->intake);
-	d->writer = rconn_new(d->base, &cfg->redis, "writer", REDIS_TIMEOUT_MS,
-	    0, router_writer_state, d->router);
-	depth = depth_new(d, DEPTH_INTERVAL_MS);
-	if (d->router == NULL || d->intake == NULL || d->reader == NULL ||
-	    d->events == NULL || d->sla == NULL ||
-	    d->writer == NULL || d->consumer == NULL || depth == NULL)
+	if (d->consumer == NULL)
 		fatalx("out of memory at start-up");
+	d->last_loop_ms = now_ms();
+
+	/*
+	 * The connections first, then the modules on them; each connection
+	 * reports its state to the module that drives it.
+	 */
+	d->reader = rconn_new(d->base, &cfg->redis, "reader", REDIS_TIMEOUT_MS,
+	    READER_SLACK_MS, NULL, NULL);
+	d->writer = rconn_new(d->base, &cfg->redis, "writer", REDIS_TIMEOUT_MS,
+	    0, NULL, NULL);
+	if (d->reader == NULL || d->writer == NULL)
+		fatalx("out of memory at start-up");
+	d->router = router_new(d->writer, cfg, d->live, &(struct router_cb){
+	    batch_done, script_loaded, d });
+	d->events = events_new(d->base, d->writer, cfg, d->live,
+	    &(struct events_cb){ batch_done, d });
+	d->sla = sla_new(d->base, d->writer, cfg, d->live);
+	d->intake = intake_new(d->base, d->reader, cfg, d->consumer, d->live,
+	    &(struct intake_sink){ submit_batch, can_read, progress, d });
+	d->depth = depth_new(d->base, d->writer, cfg, d->live,
+	    DEPTH_INTERVAL_MS);
+	if (d->router == NULL || d->intake == NULL || d->events == NULL ||
+	    d->sla == NULL || d->depth == NULL)
+		fatalx("out of memory at start-up");
+	rconn_set_state_cb(d->reader, intake_reader_state, d->intake);
+	rconn_set_state_cb(d->writer, router_writer_state, d->router);
 
 	if (cfg->http_listen != NULL && *cfg->http_listen != '\0' &&
 	    (http = http_new(d->base, cfg->http_listen, &(struct http_probe){
@@ -582,7 +581,7 @@ main(int argc, char **argv)
 	http_free(http);
 	rconn_free(d->reader);
 	rconn_free(d->writer);
-	depth_free(depth);	/* after the writer: its replies are in */
+	depth_free(d->depth);	/* after the writer: its replies are in */
 	intake_free(d->intake);
 	router_free(d->router);
 	events_free(d->events);
@@ -593,8 +592,8 @@ main(int argc, char **argv)
 	event_free(heartbeat);
 	event_free(stop_deadline);
 	event_free(stop_poll);
-	daemon_config_release(d->boot);
-	daemon_config_release(d->live);
+	live_release(d->boot);
+	live_release(d->live);
 	metrics_free();
 	free(d->consumer);
 	event_base_free(d->base);

@@ -22,6 +22,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "now.h"
 #include "redis.h"
 
 #define BACKOFF_MIN_MS	100
@@ -65,15 +66,6 @@ static const char *state_names[] = {
 
 static void	rconn_connect(struct rconn *);
 
-static int64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 const char *
 rconn_state_name(enum rconn_state s)
 {
@@ -91,7 +83,7 @@ rconn_set_state(struct rconn *rc, enum rconn_state s, const char *reason)
 	enum rconn_state	old = rc->state;
 	int			same = reason != NULL &&
 				    strcmp(reason, rc->reason) == 0;
-	int64_t			now = now_ms();
+	int64_t			now = now_mono_ms();
 
 	if (reason != NULL)
 		snprintf(rc->reason, sizeof rc->reason, "%s", reason);
@@ -142,7 +134,7 @@ ring_push(struct rconn *rc, rconn_reply_cb *cb, void *arg)
 		rc->head = 0;
 	}
 	rc->ring[(rc->head + rc->count) & (rc->ring_cap - 1)] =
-	    (struct pending){ cb, arg, now_ms() };
+	    (struct pending){ cb, arg, now_mono_ms() };
 	rc->count++;
 }
 
@@ -345,7 +337,7 @@ static void
 tick_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct rconn	*rc = arg;
-	int64_t		 now = now_ms(), age;
+	int64_t		 now = now_mono_ms(), age;
 	char		 why[256];
 
 	if (rc->state == RCONN_CONNECTING && now - rc->state_since >
@@ -401,6 +393,13 @@ void
 rconn_start(struct rconn *rc)
 {
 	rconn_connect(rc);
+}
+
+void
+rconn_set_state_cb(struct rconn *rc, rconn_state_cb *state_cb, void *arg)
+{
+	rc->state_cb = state_cb;
+	rc->arg = arg;
 }
 
 void

@@ -37,11 +37,11 @@
 #include "batch.h"
 #include "config.h"
 #include "clock.h"
-#include "daemon.h"
 #include "deadletter.h"
-#include "intake.h"
+#include "live.h"
 #include "log.h"
 #include "metrics.h"
+#include "now.h"
 #include "request.h"
 #include "route.h"
 #include "rules.h"
@@ -138,8 +138,11 @@ struct arglist {
 };
 
 struct router {
-	struct daemon	*d;
-	struct script	 script;
+	struct rconn		*writer;
+	const struct config	*boot;		/* keys and names: fixed */
+	struct live_config	*live;		/* the rules a new batch pins */
+	struct router_cb	 cb;
+	struct script		 script;
 	size_t		 inflight;		/* batches not yet settled */
 	struct batch	*waiting, *waiting_tail;
 	struct arglist	 keys, args;
@@ -236,10 +239,10 @@ settle(struct router *r, struct batch *b)
 		r->argvlen = NULL;
 		r->argv_cap = 0;
 	}
-	daemon_config_release(b->config);
+	live_release(b->config);
 	b->config = NULL;
 	r->inflight--;
-	intake_batch_done(r->d->intake, b);
+	r->cb.done(b, r->cb.arg);
 }
 
 /* Validate every entry; decide what the script will do with it. */
@@ -247,7 +250,7 @@ static void
 prepare(struct router *r, struct batch *b)
 {
 	const struct config	*cfg = b->config->cfg;
-	int64_t			 now = daemon_now_ms();
+	int64_t			 now = now_ms();
 	char			 err[REQUEST_ERROR_MAX];
 
 	for (size_t i = 0; i < b->nentries; i++) {
@@ -369,7 +372,7 @@ lookup_customers(struct router *r, struct batch *b)
 		argvlen[1] = strlen(key);
 		/* Counted first: a lost connection answers at once. */
 		b->pending_lookups++;
-		if (rconn_command_argv(r->d->writer, lookup_reply, b, 2, argv,
+		if (rconn_command_argv(r->writer, lookup_reply, b, 2, argv,
 		    argvlen) == -1) {
 			b->pending_lookups--;
 			e->lookup_sent = 0;
@@ -527,11 +530,11 @@ static void
 build_call(struct router *r, struct batch *b)
 {
 	const struct config	*cfg = b->config->cfg;
-	const struct config	*boot = r->d->boot->cfg;
+	const struct config	*boot = r->boot;
 	const char		*prefix = boot->redis.prefix;
 	const struct rules	*rules = cfg->rules;
 	struct arglist		*k = &r->keys, *a = &r->args;
-	int64_t			 now = daemon_now_ms();
+	int64_t			 now = now_ms();
 	char			 numkeys[32];
 	size_t			 argc;
 
@@ -623,7 +626,7 @@ static void
 account(struct batch *b, const char *out, size_t len)
 {
 	const struct rules	*rules = b->config->cfg->rules;
-	int64_t			 now = daemon_now_ms();
+	int64_t			 now = now_ms();
 
 	for (size_t i = 0; i < b->nentries && i < len; i++) {
 		struct entry	*e = &b->entries[i];
@@ -691,7 +694,7 @@ write_batch(struct router *r, struct batch *b)
 	if (b->cmd == NULL)
 		build_call(r, b);
 	b->attempts++;
-	if (rconn_formatted(r->d->writer, write_reply, b, b->cmd,
+	if (rconn_formatted(r->writer, write_reply, b, b->cmd,
 	    b->cmdlen) == -1)
 		waiting_push(r, b);
 }
@@ -700,8 +703,8 @@ write_batch(struct router *r, struct batch *b)
 static void
 dispatch(struct router *r, struct batch *b)
 {
-	if (rconn_state(r->d->writer) != RCONN_READY ||
-	    !script_ensure(&r->script, r->d->writer)) {
+	if (rconn_state(r->writer) != RCONN_READY ||
+	    !script_ensure(&r->script, r->writer)) {
 		waiting_push(r, b);
 		return;
 	}
@@ -736,7 +739,7 @@ void
 router_submit(struct router *r, struct batch *b)
 {
 	b->router = r;
-	b->config = daemon_config_acquire(r->d);
+	b->config = live_acquire(r->live);
 	b->looked_up = 0;
 	b->attempts = 0;
 	b->cmd = NULL;
@@ -752,8 +755,7 @@ script_loaded(void *arg)
 	struct router	*r = arg;
 
 	flush_waiting(r);
-	intake_kick(r->d->intake);
-	daemon_progress(r->d);
+	r->cb.loaded(r->cb.arg);
 }
 
 void
@@ -781,13 +783,17 @@ router_inflight(const struct router *r)
 }
 
 struct router *
-router_new(struct daemon *d)
+router_new(struct rconn *writer, const struct config *boot,
+    struct live_config *live, const struct router_cb *cb)
 {
 	struct router	*r;
 
 	if ((r = calloc(1, sizeof *r)) == NULL)
 		return NULL;
-	r->d = d;
+	r->writer = writer;
+	r->boot = boot;
+	r->live = live_acquire(live);
+	r->cb = *cb;
 	script_init(&r->script, "routing", route_script, script_loaded, r);
 	return r;
 }
@@ -802,5 +808,13 @@ router_free(struct router *r)
 	clock_writes_free(&r->clock);
 	free(r->argv);
 	free(r->argvlen);
+	live_release(r->live);
 	free(r);
+}
+
+void
+router_set_config(struct router *r, struct live_config *live)
+{
+	live_release(r->live);
+	r->live = live_acquire(live);
 }

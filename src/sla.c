@@ -41,10 +41,11 @@
 
 #include "clock.h"
 #include "config.h"
-#include "daemon.h"
+#include "live.h"
 #include "deadline.h"
 #include "log.h"
 #include "metrics.h"
+#include "now.h"
 #include "redis.h"
 #include "rules.h"
 #include "script.h"
@@ -124,7 +125,9 @@ struct fired {
 };
 
 struct sla {
-	struct daemon	*d;
+	struct rconn		*writer;
+	const struct config	*boot;		/* the key prefix: fixed */
+	struct live_config	*live;		/* the rules in force */
 	struct script	 fire;
 	struct event	*timer;
 	int		 busy;		/* a tick is in flight */
@@ -214,7 +217,7 @@ add_member(struct sla *s, const struct rules *rules, const char *m,
 		    "rules %s any more; dropped", (int)cs.ticket_len,
 		    cs.ticket, (int)cs.policy_len, cs.policy,
 		    deadline_metric_name(cs.metric), cs.step,
-		    s->d->live->cfg->version);
+		    s->live->cfg->version);
 	push(s, m, len);
 	push(s, cs.ticket, cs.ticket_len);
 	push_str(s, deadline_metric_name(cs.metric));
@@ -336,7 +339,7 @@ send_fire(struct sla *s)
 	if (len < 0)
 		fatal("sla: formatting the fire call");
 	s->cmdlen = len;
-	if (rconn_formatted(s->d->writer, fire_reply, s, s->cmd,
+	if (rconn_formatted(s->writer, fire_reply, s, s->cmd,
 	    s->cmdlen) == -1) {
 		s->busy = 0;
 		call_reset(s);
@@ -348,7 +351,7 @@ static void
 range_reply(struct rconn *rc, redisReply *reply, void *arg)
 {
 	struct sla		*s = arg;
-	const struct rules	*rules = s->d->live->cfg->rules;
+	const struct rules	*rules = s->live->cfg->rules;
 	int			 which = s->got++;
 	int64_t			 wait;
 
@@ -388,18 +391,17 @@ static void
 tick(evutil_socket_t fd, short ev, void *arg)
 {
 	struct sla	*s = arg;
-	struct daemon	*d = s->d;
 	char		 now[24], batch[16];
 	int		 n = 0;
 
 	if (s->busy)
 		return;
-	if (rconn_state(d->writer) != RCONN_READY ||
-	    !script_ensure(&s->fire, d->writer)) {
+	if (rconn_state(s->writer) != RCONN_READY ||
+	    !script_ensure(&s->fire, s->writer)) {
 		arm(s, SLA_RETRY_MS);
 		return;
 	}
-	s->now = daemon_now_ms();
+	s->now = now_ms();
 	s->next_ms = -1;
 	s->full = 0;
 	s->got = 0;
@@ -413,18 +415,18 @@ tick(evutil_socket_t fd, short ev, void *arg)
 	push_str(s, "2");
 	push_str(s, s->sla_key);
 	push_str(s, s->alerts_key);
-	push_str(s, d->boot->cfg->redis.prefix);
+	push_str(s, s->boot->redis.prefix);
 	push_str(s, now);
 	s->busy = 1;
 	s->replies = 0;
-	if (rconn_command(d->writer, range_reply, s, "ZRANGEBYSCORE %s -inf "
+	if (rconn_command(s->writer, range_reply, s, "ZRANGEBYSCORE %s -inf "
 	    "%s WITHSCORES LIMIT 0 %s", s->sla_key, now, batch) == 0)
 		n++;
-	if (rconn_command(d->writer, range_reply, s, "ZRANGEBYSCORE %s (%s "
+	if (rconn_command(s->writer, range_reply, s, "ZRANGEBYSCORE %s (%s "
 	    "+inf WITHSCORES LIMIT 0 1", s->sla_key, now) == 0)
 		n++;
 	if (s->now - s->gauge_ms >= SLA_GAUGE_MS &&
-	    rconn_command(d->writer, range_reply, s, "ZCARD %s",
+	    rconn_command(s->writer, range_reply, s, "ZCARD %s",
 	    s->sla_key) == 0) {
 		s->gauge_ms = s->now;
 		n++;
@@ -444,8 +446,8 @@ arm(struct sla *s, int64_t ms)
 	struct timeval	tv;
 
 	if (ms < 0)
-		ms = s->next_ms >= 0 && s->next_ms - daemon_now_ms() <
-		    SLA_POLL_MS ? s->next_ms - daemon_now_ms() : SLA_POLL_MS;
+		ms = s->next_ms >= 0 && s->next_ms - now_ms() <
+		    SLA_POLL_MS ? s->next_ms - now_ms() : SLA_POLL_MS;
 	if (ms < 0)
 		ms = 0;
 	tv.tv_sec = ms / 1000;
@@ -463,21 +465,30 @@ script_loaded(void *arg)
 }
 
 struct sla *
-sla_new(struct daemon *d)
+sla_new(struct event_base *base, struct rconn *writer,
+    const struct config *boot, struct live_config *live)
 {
-	const struct config	*cfg = d->boot->cfg;
 	struct sla		*s;
 
 	if ((s = calloc(1, sizeof *s)) == NULL)
 		return NULL;
-	s->d = d;
+	s->writer = writer;
+	s->boot = boot;
+	s->live = live_acquire(live);
 	script_init(&s->fire, "escalation", fire_script, script_loaded, s);
-	if (asprintf(&s->sla_key, "%ssla", cfg->redis.prefix) == -1 ||
-	    asprintf(&s->alerts_key, "%salerts", cfg->redis.prefix) == -1 ||
-	    (s->timer = evtimer_new(d->base, tick, s)) == NULL)
+	if (asprintf(&s->sla_key, "%ssla", boot->redis.prefix) == -1 ||
+	    asprintf(&s->alerts_key, "%salerts", boot->redis.prefix) == -1 ||
+	    (s->timer = evtimer_new(base, tick, s)) == NULL)
 		fatal("sla");
 	arm(s, SLA_RETRY_MS);
 	return s;
+}
+
+void
+sla_set_config(struct sla *s, struct live_config *live)
+{
+	live_release(s->live);
+	s->live = live_acquire(live);
 }
 
 void
@@ -493,5 +504,6 @@ sla_free(struct sla *s)
 	free(s->fired);
 	free(s->sla_key);
 	free(s->alerts_key);
+	live_release(s->live);
 	free(s);
 }

@@ -26,6 +26,7 @@
 
 #include "config.h"
 #include "ctl.h"
+#include "now.h"
 #include "ctl_print.h"
 #include "ctl_redis.h"
 #include "deadletter.h"
@@ -44,15 +45,6 @@ struct dead_opts {
 	const char	*reason;	/* substring of error, or NULL */
 	int		 json;
 };
-
-static long long
-now_ms(void)
-{
-	struct timeval	tv;
-
-	gettimeofday(&tv, NULL);
-	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
 
 static void
 usage(void)

@@ -11,18 +11,10 @@
 
 #include "config.h"
 #include "ctl.h"
+#include "now.h"
 #include "ctl_print.h"
 #include "ctl_redis.h"
 #include "rules.h"
-
-static long long
-now_ms(void)
-{
-	struct timeval	tv;
-
-	gettimeofday(&tv, NULL);
-	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
 
 /* "due in 1h 5m" or "overdue by 3m 2s". */
 static void

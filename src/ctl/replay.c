@@ -26,6 +26,7 @@
 
 #include "config.h"
 #include "ctl.h"
+#include "now.h"
 #include "ctl_redis.h"
 #include "duration.h"
 #include "field.h"
@@ -83,15 +84,6 @@ struct replay_ctx {
 	int64_t			 now;
 	struct batch		 b;
 };
-
-static int64_t
-now_ms(void)
-{
-	struct timeval	tv;
-
-	gettimeofday(&tv, NULL);
-	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
 
 static void
 usage_replay(void)

@@ -11,19 +11,11 @@
 
 #include "config.h"
 #include "ctl.h"
+#include "now.h"
 #include "ctl_redis.h"
 #include "field.h"
 #include "lifecycle.h"
 #include "request.h"
-
-static long long
-now_ms(void)
-{
-	struct timeval	tv;
-
-	gettimeofday(&tv, NULL);
-	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
 
 /* The pairs as fields, for the daemon's own checks. */
 static struct field *
@@ -136,7 +128,7 @@ ctl_submit(const struct config *cfg, int argc, char **argv)
 		char		 err[REQUEST_ERROR_MAX], id[32];
 
 		/* The entry ID the daemon would see is not known yet: now. */
-		snprintf(id, sizeof id, "%lld-0", now_ms());
+		snprintf(id, sizeof id, "%lld-0", (long long)now_ms());
 		if (f == NULL)
 			rv = 1;
 		else if (request_validate(&cfg->intake, id, f, argc, now_ms(),
