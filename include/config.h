@@ -7,8 +7,10 @@
  * never disturbs the rules in force.
  *
  * The operational settings (Redis, intake, HTTP, tickets) are plain data the
- * I/O files read directly; the classification rules are the opaque
- * struct rules (rules.h), owned by the config.
+ * I/O files read directly, each one a row of the table in config.c that
+ * gives its type, bounds, default and whether a reload applies it; the
+ * classification rules are the opaque struct rules (rules.h), owned by the
+ * config.
  */
 #ifndef TRIAGED_CONFIG_H
 #define TRIAGED_CONFIG_H
@@ -67,6 +69,32 @@ void		 config_free(struct config *);		/* accepts NULL */
 
 /* Print the summary `triaged --check` shows for a valid file. */
 void		 config_summary(const struct config *, FILE *);
+
+/*
+ * The lines of the summary that count the rules, by their heads: "rules"
+ * (tiers, urgency levels, score rules, overrides), "routing" (teams,
+ * routes, the default team) and "sla" (policies, calendars, notify
+ * targets).  config_counts() returns the text after the head, malloc'd
+ * (the caller frees it): "3 tiers, 4 urgency levels, 5 score rules, 1
+ * override".
+ */
+enum config_counts {
+	CONFIG_COUNTS_RULES, CONFIG_COUNTS_ROUTING, CONFIG_COUNTS_SLA,
+	CONFIG_NCOUNTS
+};
+const char	*config_counts_head(enum config_counts);
+char		*config_counts(const struct config *, enum config_counts);
+
+/*
+ * What a reload to next does with the operational settings, logged: each
+ * one that needs a restart and differs from boot (what the daemon started
+ * with, and still uses) as a warning, "reload: redis.prefix changed; it
+ * takes effect only after a restart"; each one a reload applies and that
+ * differs from live (the rules in force) as "reload: intake.batch changed
+ * (256 -> 64); applied".
+ */
+void		 config_reload_report(const struct config *boot,
+		    const struct config *live, const struct config *next);
 
 /*
  * http.listen: "HOST:PORT", "[IPV6]:PORT", or ":PORT" for every address.

@@ -16,8 +16,11 @@
  * builds a tree, and each regex before it is compiled (cond.c).  The worst
  * files within those limits load or are refused in well under a second.
  *
- * The operational sections (redis, intake, customers, tickets, http) are
- * read here; the classification rules are config_rules.c's.
+ * The operational settings (redis, intake, customers, tickets, http) are
+ * one table below, a row per setting: its name, type, bounds, default, its
+ * field in struct config and whether a reload applies it.  Defaults,
+ * reading, freeing and the reload report all walk that table.  The
+ * classification rules are config_rules.c's.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -35,119 +38,406 @@
 #include "xmalloc.h"
 
 /*
- * The operational sections.
+ * The operational settings.
  */
 
-static void
-read_redis(struct load *ld, yaml_node_t *n)
-{
-	struct config_redis	*rc = &ld->cf->redis;
-	struct config_key	 k[] = {
-		{ .name = "host" }, { .name = "port" }, { .name = "socket" },
-		{ .name = "db" },
-		{ .name = "username" }, { .name = "password_env" },
-		{ .name = "prefix" }
-	};
+enum setting_type {
+	SETTING_STRING,		/* char *; NULL unless set or defaulted */
+	SETTING_INT,		/* int, from min to max */
+	SETTING_BYTES,		/* size_t, from min to max */
+	SETTING_DURATION,	/* int64_t milliseconds, positive */
+	SETTING_NAMES,		/* char **, and its size_t count at count */
+	SETTING_LISTEN,		/* char *: config_parse_listen(); NULL = off */
+};
 
-	if (config_yaml_map(ld, n, "redis", k, nitems(k)) == -1)
-		return;
-	if (k[0].value != NULL)
-		config_yaml_string(ld, k[0].value, "redis.host", &rc->host);
-	if (k[1].value != NULL)
-		config_yaml_int(ld, k[1].value, "redis.port", 1, 65535,
-		    &rc->port);
-	if (k[2].value != NULL)
-		config_yaml_string(ld, k[2].value, "redis.socket", &rc->socket);
-	if (k[3].value != NULL)
-		config_yaml_int(ld, k[3].value, "redis.db", 0, 1000000,
-		    &rc->db);
-	if (k[4].value != NULL)
-		config_yaml_string(ld, k[4].value, "redis.username",
-		    &rc->username);
-	if (k[5].value != NULL)
-		config_yaml_string(ld, k[5].value, "redis.password_env",
-		    &rc->password_env);
-	if (k[6].value != NULL)
-		config_yaml_string(ld, k[6].value, "redis.prefix", &rc->prefix);
+/* What a reload does with a changed setting. */
+enum setting_apply {
+	SETTING_RELOAD,		/* used from the next batch, read or claim */
+	SETTING_RESTART,	/* read once at start: kept until a restart */
+};
+
+struct setting {
+	const char		*name;		/* "section.key" */
+	enum setting_type	 type;
+	long			 min, max;	/* SETTING_INT, SETTING_BYTES */
+	const char		*def;		/* as written; NULL: none */
+	size_t			 offset;	/* of its field in the config */
+	size_t			 count;		/* NAMES: of the name count */
+	const char		*item;		/* NAMES: what one name is */
+	enum setting_apply	 apply;
+	const char		*note;		/* how a reload applies it */
+};
+
+#define FIELD(member)		offsetof(struct config, member)
+
+/*
+ * In the order the sections list their keys in "expected one of: ...".
+ * What a reload applies is what the I/O files read from the rules in force
+ * (daemon.h's live) rather than from those they started with (boot).
+ */
+static const struct setting settings[] = {
+	{ "redis.host", SETTING_STRING, 0, 0, "127.0.0.1",
+	    FIELD(redis.host), 0, NULL, SETTING_RESTART, NULL },
+	{ "redis.port", SETTING_INT, 1, 65535, "6379",
+	    FIELD(redis.port), 0, NULL, SETTING_RESTART, NULL },
+	{ "redis.socket", SETTING_STRING, 0, 0, NULL,
+	    FIELD(redis.socket), 0, NULL, SETTING_RESTART, NULL },
+	{ "redis.db", SETTING_INT, 0, 1000000, "0",
+	    FIELD(redis.db), 0, NULL, SETTING_RESTART, NULL },
+	{ "redis.username", SETTING_STRING, 0, 0, NULL,
+	    FIELD(redis.username), 0, NULL, SETTING_RESTART, NULL },
+	{ "redis.password_env", SETTING_STRING, 0, 0, NULL,
+	    FIELD(redis.password_env), 0, NULL, SETTING_RESTART, NULL },
+	{ "redis.prefix", SETTING_STRING, 0, 0, "triage:",
+	    FIELD(redis.prefix), 0, NULL, SETTING_RESTART, NULL },
+
+	{ "intake.group", SETTING_STRING, 0, 0, "routers",
+	    FIELD(intake.group), 0, NULL, SETTING_RESTART, NULL },
+	{ "intake.batch", SETTING_INT, 1, 10000, "256",
+	    FIELD(intake.batch), 0, NULL, SETTING_RELOAD, NULL },
+	/* intake_set_config() also sets the claim timer to half of it. */
+	{ "intake.claim_idle", SETTING_DURATION, 0, 0, "30s",
+	    FIELD(intake.claim_idle_ms), 0, NULL, SETTING_RELOAD,
+	    "applied from the next claim cycle, which runs every half of it" },
+	{ "intake.max_deliveries", SETTING_INT, 1, 1000000, "5",
+	    FIELD(intake.max_deliveries), 0, NULL, SETTING_RELOAD, NULL },
+	{ "intake.max_field_bytes", SETTING_BYTES, 1, 512L * 1024 * 1024,
+	    "65536", FIELD(intake.max_field_bytes), 0, NULL, SETTING_RELOAD,
+	    NULL },
+	{ "intake.channels", SETTING_NAMES, 0, 0,
+	    "phone, email, chat, web, social", FIELD(intake.channels),
+	    FIELD(intake.nchannels), "channel", SETTING_RELOAD, NULL },
+	{ "intake.stream", SETTING_STRING, 0, 0, "requests",
+	    FIELD(intake.stream), 0, NULL, SETTING_RESTART, NULL },
+	{ "intake.events", SETTING_STRING, 0, 0, "events",
+	    FIELD(intake.events), 0, NULL, SETTING_RESTART, NULL },
+	{ "intake.consumer", SETTING_STRING, 0, 0, NULL,
+	    FIELD(intake.consumer), 0, NULL, SETTING_RESTART, NULL },
+
+	{ "customers.key", SETTING_STRING, 0, 0, NULL,
+	    FIELD(customers_key), 0, NULL, SETTING_RELOAD, NULL },
+
+	{ "tickets.retention", SETTING_DURATION, 0, 0, "30d",
+	    FIELD(retention_ms), 0, NULL, SETTING_RELOAD,
+	    "applied to tickets resolved from now on" },
+
+	{ "http.listen", SETTING_LISTEN, 0, 0, "127.0.0.1:9464",
+	    FIELD(http_listen), 0, NULL, SETTING_RESTART, NULL },
+};
+
+/* The most keys of one section. */
+#define SECTION_MAX		16
+
+/* The field of setting st in cf. */
+static void *
+setting_field(struct config *cf, const struct setting *st)
+{
+	return (char *)cf + st->offset;
+}
+
+static const void *
+setting_cfield(const struct config *cf, const struct setting *st)
+{
+	return (const char *)cf + st->offset;
+}
+
+static size_t *
+setting_count(struct config *cf, const struct setting *st)
+{
+	return (size_t *)(void *)((char *)cf + st->count);
 }
 
 static void
-read_intake(struct load *ld, yaml_node_t *n)
+setting_free_names(char **names, size_t n)
 {
-	struct config_intake	*ic = &ld->cf->intake;
-	struct config_key	 k[] = {
-		{ .name = "group" }, { .name = "batch" },
-		{ .name = "claim_idle" },
-		{ .name = "max_deliveries" }, { .name = "max_field_bytes" },
-		{ .name = "channels" },
-		{ .name = "stream" }, { .name = "events" },
-		{ .name = "consumer" }
-	};
-	char			**channels = NULL;
-	size_t			  nchannels = 0, i;
-	long			  v;
+	size_t	i;
 
-	if (config_yaml_map(ld, n, "intake", k, nitems(k)) == -1)
-		return;
-	if (k[0].value != NULL)
-		config_yaml_string(ld, k[0].value, "intake.group", &ic->group);
-	if (k[1].value != NULL)
-		config_yaml_int(ld, k[1].value, "intake.batch", 1, 10000,
-		    &ic->batch);
-	if (k[2].value != NULL)
-		config_yaml_duration(ld, k[2].value, "intake.claim_idle",
-		    &ic->claim_idle_ms);
-	if (k[3].value != NULL)
-		config_yaml_int(ld, k[3].value, "intake.max_deliveries", 1,
-		    1000000, &ic->max_deliveries);
-	if (k[4].value != NULL && config_yaml_long(ld, k[4].value,
-	    "intake.max_field_bytes", 1, 512L * 1024 * 1024, &v) == 0)
-		ic->max_field_bytes = (size_t)v;
-	if (k[5].value != NULL) {
-		config_yaml_names(ld, k[5].value, "intake.channels", "channel",
-		    &channels, &nchannels);
-		if (nchannels > 0) {
-			for (i = 0; i < ic->nchannels; i++)
-				free(ic->channels[i]);
-			free(ic->channels);
-			ic->channels = channels;
-			ic->nchannels = nchannels;
-		} else
-			free(channels);
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* Each setting of cf at its default. */
+static void
+setting_defaults(struct config *cf)
+{
+	const struct setting	*st;
+	const char		*p;
+	char			 name[64], **names;
+	size_t			 len, n;
+
+	for (st = settings; st < settings + nitems(settings); st++) {
+		if (st->def == NULL)
+			continue;
+		switch (st->type) {
+		case SETTING_STRING:
+		case SETTING_LISTEN:
+			*(char **)setting_field(cf, st) = xstrdup(st->def);
+			break;
+		case SETTING_INT:
+			*(int *)setting_field(cf, st) = atoi(st->def);
+			break;
+		case SETTING_BYTES:
+			*(size_t *)setting_field(cf, st) =
+			    (size_t)strtoul(st->def, NULL, 10);
+			break;
+		case SETTING_DURATION:
+			*(int64_t *)setting_field(cf, st) =
+			    duration_parse(st->def);
+			break;
+		case SETTING_NAMES:
+			/* "a, b, c" */
+			names = NULL;
+			n = 0;
+			for (p = st->def; *p != '\0'; p += len) {
+				p += strspn(p, ", ");
+				len = strcspn(p, ",");
+				snprintf(name, sizeof name, "%.*s", (int)len,
+				    p);
+				config_yaml_push(&names, &n, name);
+			}
+			*(char ***)setting_field(cf, st) = names;
+			*setting_count(cf, st) = n;
+			break;
+		}
 	}
-	if (k[6].value != NULL)
-		config_yaml_string(ld, k[6].value, "intake.stream",
-		    &ic->stream);
-	if (k[7].value != NULL)
-		config_yaml_string(ld, k[7].value, "intake.events",
-		    &ic->events);
-	if (k[8].value != NULL)
-		config_yaml_string(ld, k[8].value, "intake.consumer",
-		    &ic->consumer);
 }
 
 static void
-read_customers(struct load *ld, yaml_node_t *n)
+setting_free(struct config *cf)
 {
-	struct config_key	k[] = { { .name = "key" } };
+	const struct setting	*st;
 
-	if (config_yaml_map(ld, n, "customers", k, nitems(k)) == -1)
+	for (st = settings; st < settings + nitems(settings); st++) {
+		switch (st->type) {
+		case SETTING_STRING:
+		case SETTING_LISTEN:
+			free(*(char **)setting_field(cf, st));
+			break;
+		case SETTING_NAMES:
+			setting_free_names(*(char ***)setting_field(cf, st),
+			    *setting_count(cf, st));
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* A list of names replaces the default only if it has some. */
+static void
+setting_read_names(struct load *ld, const struct setting *st, yaml_node_t *v)
+{
+	char	**names = NULL;
+	size_t	  n = 0;
+
+	config_yaml_names(ld, v, st->name, st->item, &names, &n);
+	if (n == 0) {
+		free(names);
 		return;
-	if (k[0].value != NULL)
-		config_yaml_string(ld, k[0].value, "customers.key",
-		    &ld->cf->customers_key);
+	}
+	setting_free_names(*(char ***)setting_field(ld->cf, st),
+	    *setting_count(ld->cf, st));
+	*(char ***)setting_field(ld->cf, st) = names;
+	*setting_count(ld->cf, st) = n;
 }
 
 static void
-read_tickets(struct load *ld, yaml_node_t *n)
+setting_read_listen(struct load *ld, const struct setting *st,
+    yaml_node_t *v)
 {
-	struct config_key	k[] = { { .name = "retention" } };
+	char		**dst = setting_field(ld->cf, st);
+	char		 what[128], host[CONFIG_LISTEN_HOST_MAX];
+	const char	*s, *why;
+	int		 port;
 
-	if (config_yaml_map(ld, n, "tickets", k, nitems(k)) == -1)
+	/* Empty or null switches the endpoint off. */
+	if (config_yaml_is_null(v)) {
+		free(*dst);
+		*dst = NULL;
 		return;
-	if (k[0].value != NULL)
-		config_yaml_duration(ld, k[0].value, "tickets.retention",
-		    &ld->cf->retention_ms);
+	}
+	snprintf(what, sizeof what, "an address for %s", st->name);
+	if ((s = config_yaml_scalar(ld, v, what)) == NULL)
+		return;
+	if (*s != '\0' &&
+	    (why = config_parse_listen(s, host, sizeof host, &port)) != NULL) {
+		config_diag_error(ld, v, "bad address '%s' for %s: %s "
+		    "(expected HOST:PORT, [IPV6]:PORT or :PORT for every "
+		    "address, e.g. 127.0.0.1:9464, or \"\" to switch it off)",
+		    s, st->name, why);
+		return;
+	}
+	free(*dst);
+	*dst = xstrdup(s);
+}
+
+/* The value at v for setting st, replacing the default. */
+static void
+setting_read(struct load *ld, const struct setting *st, yaml_node_t *v)
+{
+	void	*dst = setting_field(ld->cf, st);
+	long	 n;
+
+	switch (st->type) {
+	case SETTING_STRING:
+		config_yaml_string(ld, v, st->name, dst);
+		break;
+	case SETTING_INT:
+		config_yaml_int(ld, v, st->name, st->min, st->max, dst);
+		break;
+	case SETTING_BYTES:
+		if (config_yaml_long(ld, v, st->name, st->min, st->max,
+		    &n) == 0)
+			*(size_t *)dst = (size_t)n;
+		break;
+	case SETTING_DURATION:
+		config_yaml_duration(ld, v, st->name, dst);
+		break;
+	case SETTING_NAMES:
+		setting_read_names(ld, st, v);
+		break;
+	case SETTING_LISTEN:
+		setting_read_listen(ld, st, v);
+		break;
+	}
+}
+
+/* Whether some setting is in section ("redis", "intake", ...). */
+static int
+setting_is_section(const char *section)
+{
+	const struct setting	*st;
+	size_t			 len = strlen(section);
+
+	for (st = settings; st < settings + nitems(settings); st++) {
+		if (strncmp(st->name, section, len) == 0 &&
+		    st->name[len] == '.')
+			return 1;
+	}
+	return 0;
+}
+
+/* One operational section: a mapping of its settings' keys. */
+static void
+setting_section(struct load *ld, const char *section, yaml_node_t *n)
+{
+	const struct setting	*rows[SECTION_MAX];
+	struct config_key	 k[SECTION_MAX];
+	size_t			 i, nk = 0, len = strlen(section);
+
+	for (i = 0; i < nitems(settings) && nk < SECTION_MAX; i++) {
+		if (strncmp(settings[i].name, section, len) == 0 &&
+		    settings[i].name[len] == '.') {
+			rows[nk] = &settings[i];
+			k[nk++].name = settings[i].name + len + 1;
+		}
+	}
+	if (config_yaml_map(ld, n, section, k, nk) == -1)
+		return;
+	for (i = 0; i < nk; i++) {
+		if (k[i].value != NULL)
+			setting_read(ld, rows[i], k[i].value);
+	}
+}
+
+/* Whether setting st is the same in a and b. */
+static int
+setting_same(const struct config *a, const struct config *b,
+    const struct setting *st)
+{
+	const void	*fa = setting_cfield(a, st);
+	const void	*fb = setting_cfield(b, st);
+	const char	*sa, *sb;
+	char *const	*na, *const *nb;
+	size_t		 i, n;
+
+	switch (st->type) {
+	case SETTING_STRING:
+	case SETTING_LISTEN:
+		sa = *(char *const *)fa;
+		sb = *(char *const *)fb;
+		return (sa == NULL && sb == NULL) ||
+		    (sa != NULL && sb != NULL && strcmp(sa, sb) == 0);
+	case SETTING_INT:
+		return *(const int *)fa == *(const int *)fb;
+	case SETTING_BYTES:
+		return *(const size_t *)fa == *(const size_t *)fb;
+	case SETTING_DURATION:
+		return *(const int64_t *)fa == *(const int64_t *)fb;
+	case SETTING_NAMES:
+		n = *(const size_t *)(const void *)((const char *)a +
+		    st->count);
+		if (n != *(const size_t *)(const void *)((const char *)b +
+		    st->count))
+			return 0;
+		na = *(char **const *)fa;
+		nb = *(char **const *)fb;
+		for (i = 0; i < n; i++) {
+			if (strcmp(na[i], nb[i]) != 0)
+				return 0;
+		}
+		return 1;
+	}
+	return 1;
+}
+
+/* The value of setting st in cf, as the reload report shows it. */
+static const char *
+setting_text(const struct config *cf, const struct setting *st, char *buf,
+    size_t size)
+{
+	const void	*f = setting_cfield(cf, st);
+	const char	*s;
+
+	switch (st->type) {
+	case SETTING_STRING:
+		s = *(char *const *)f;
+		snprintf(buf, size, "%s", s != NULL ? s : "none");
+		break;
+	case SETTING_LISTEN:
+		s = *(char *const *)f;
+		snprintf(buf, size, "%s", s != NULL && *s != '\0' ? s : "off");
+		break;
+	case SETTING_INT:
+		snprintf(buf, size, "%d", *(const int *)f);
+		break;
+	case SETTING_BYTES:
+		snprintf(buf, size, "%zu", *(const size_t *)f);
+		break;
+	case SETTING_DURATION:
+		duration_format(*(const int64_t *)f, buf, size);
+		break;
+	case SETTING_NAMES:
+		config_diag_list(*(char **const *)f,
+		    *(const size_t *)(const void *)((const char *)cf +
+		    st->count), buf, size);
+		break;
+	}
+	return buf;
+}
+
+void
+config_reload_report(const struct config *boot, const struct config *live,
+    const struct config *next)
+{
+	const struct setting	*st;
+	char			 was[256], now[256];
+
+	for (st = settings; st < settings + nitems(settings); st++) {
+		if (st->apply == SETTING_RESTART) {
+			if (!setting_same(boot, next, st))
+				log_warnx("reload: %s changed; it takes effect "
+				    "only after a restart", st->name);
+			continue;
+		}
+		if (setting_same(live, next, st))
+			continue;
+		setting_text(live, st, was, sizeof was);
+		setting_text(next, st, now, sizeof now);
+		log_info("reload: %s changed (%s -> %s); %s", st->name, was,
+		    now, st->note != NULL ? st->note : "applied");
+	}
 }
 
 /* What --check and the daemon accept for http.listen (see config.h). */
@@ -192,39 +482,6 @@ config_parse_listen(const char *text, char *host, size_t size, int *port)
 	return NULL;
 }
 
-static void
-read_http(struct load *ld, yaml_node_t *n)
-{
-	struct config_key	 k[] = { { .name = "listen" } };
-	const char	*s, *why;
-	char		 host[CONFIG_LISTEN_HOST_MAX];
-	int		 port;
-
-	if (config_yaml_map(ld, n, "http", k, nitems(k)) == -1 ||
-	    k[0].value == NULL)
-		return;
-	/* Empty or null switches the endpoint off. */
-	if (config_yaml_is_null(k[0].value)) {
-		free(ld->cf->http_listen);
-		ld->cf->http_listen = NULL;
-		return;
-	}
-	if ((s = config_yaml_scalar(ld, k[0].value,
-	    "an address for http.listen")) == NULL)
-		return;
-	if (*s != '\0' &&
-	    (why = config_parse_listen(s, host, sizeof host, &port)) != NULL) {
-		config_diag_error(ld, k[0].value, "bad address '%s' for "
-		    "http.listen: %s (expected HOST:PORT, [IPV6]:PORT or :PORT "
-		    "for every address, e.g. 127.0.0.1:9464, or \"\" to switch "
-		    "it off)", s, why);
-		return;
-	}
-	free(ld->cf->http_listen);
-	ld->cf->http_listen = xstrdup(s);
-}
-
-
 /*
  * Loading.
  */
@@ -232,59 +489,24 @@ read_http(struct load *ld, yaml_node_t *n)
 static struct config *
 config_new(const char *path)
 {
-	static const char	*channels[] = {
-		"phone", "email", "chat", "web", "social"
-	};
-	struct config		*cf;
-	size_t			 i;
+	struct config	*cf;
 
 	cf = xcalloc(1, sizeof *cf);
 	cf->path = xstrdup(path);
-	cf->redis.host = xstrdup("127.0.0.1");
-	cf->redis.port = 6379;
-	cf->redis.prefix = xstrdup("triage:");
-	cf->intake.group = xstrdup("routers");
-	cf->intake.stream = xstrdup("requests");
-	cf->intake.events = xstrdup("events");
-	cf->intake.batch = 256;
-	cf->intake.claim_idle_ms = 30 * 1000;
-	cf->intake.max_deliveries = 5;
-	cf->intake.max_field_bytes = 65536;
-	cf->intake.channels = xcalloc(nitems(channels), sizeof (char *));
-	for (i = 0; i < nitems(channels); i++)
-		cf->intake.channels[i] = xstrdup(channels[i]);
-	cf->intake.nchannels = nitems(channels);
-	cf->retention_ms = 30LL * 86400 * 1000;
-	cf->http_listen = xstrdup("127.0.0.1:9464");
+	setting_defaults(cf);
 	return cf;
 }
 
 void
 config_free(struct config *cf)
 {
-	size_t	i;
-
 	if (cf == NULL)
 		return;
 	free(cf->path);
-	free(cf->redis.host);
-	free(cf->redis.socket);
-	free(cf->redis.username);
-	free(cf->redis.password_env);
-	free(cf->redis.prefix);
-	free(cf->intake.group);
-	free(cf->intake.stream);
-	free(cf->intake.events);
-	free(cf->intake.consumer);
-	for (i = 0; i < cf->intake.nchannels; i++)
-		free(cf->intake.channels[i]);
-	free(cf->intake.channels);
-	free(cf->customers_key);
-	free(cf->http_listen);
+	setting_free(cf);
 	rules_free(cf->rules);
 	free(cf);
 }
-
 
 /* The whole file, NUL-terminated; NULL with errno set on failure. */
 static char *
@@ -343,8 +565,8 @@ config_version(const char *buf, size_t len, char *version)
 }
 
 /*
- * The root mapping: the operational sections, then the rules, then (for
- * --check) the rules that can never match.
+ * The root mapping: the operational sections from the table above, then
+ * the rules, then (for --check) the rules that can never match.
  */
 static void
 config_root(struct load *ld, yaml_node_t *root)
@@ -359,19 +581,14 @@ config_root(struct load *ld, yaml_node_t *root)
 		{ .name = "http" }
 	};
 	struct config_sections	 s;
+	size_t			 i;
 
 	if (config_yaml_map(ld, root, "the rules file", k, nitems(k)) == -1)
 		return;
-	if (k[0].value != NULL)
-		read_redis(ld, k[0].value);
-	if (k[1].value != NULL)
-		read_intake(ld, k[1].value);
-	if (k[2].value != NULL)
-		read_customers(ld, k[2].value);
-	if (k[11].value != NULL)
-		read_tickets(ld, k[11].value);
-	if (k[12].value != NULL)
-		read_http(ld, k[12].value);
+	for (i = 0; i < nitems(k); i++) {
+		if (k[i].value != NULL && setting_is_section(k[i].name))
+			setting_section(ld, k[i].name, k[i].value);
+	}
 	s.tiers = k[3].value;
 	s.urgency = k[4].value;
 	s.teams = k[5].value;
@@ -474,6 +691,20 @@ done:
 }
 
 
+/*
+ * The summary.
+ */
+
+static const char *const config_heads[CONFIG_NCOUNTS] = {
+	"rules", "routing", "sla"
+};
+
+const char *
+config_counts_head(enum config_counts which)
+{
+	return config_heads[which];
+}
+
 static void
 config_count(FILE *f, size_t n, const char *one, const char *many,
     const char *sep)
@@ -481,28 +712,64 @@ config_count(FILE *f, size_t n, const char *one, const char *many,
 	fprintf(f, "%zu %s%s", n, n == 1 ? one : many, sep);
 }
 
+static void
+config_counts_print(const struct config *cf, enum config_counts which,
+    FILE *f)
+{
+	const struct rules	*r = cf->rules;
+
+	switch (which) {
+	case CONFIG_COUNTS_RULES:
+		config_count(f, r->ntiers, "tier", "tiers", ", ");
+		config_count(f, r->nurgencies, "urgency level",
+		    "urgency levels", ", ");
+		config_count(f, r->nscores, "score rule", "score rules", ", ");
+		config_count(f, r->noverrides, "override", "overrides", "");
+		break;
+	case CONFIG_COUNTS_ROUTING:
+		config_count(f, r->nteams, "team", "teams", ", ");
+		config_count(f, r->nroutes, "route", "routes", ", ");
+		fprintf(f, "default team %s", r->teams[r->default_team]);
+		break;
+	case CONFIG_COUNTS_SLA:
+		config_count(f, r->npolicies, "policy", "policies", ", ");
+		config_count(f, r->ncalendars, "calendar", "calendars", ", ");
+		config_count(f, r->nnotify, "notify target", "notify targets",
+		    "");
+		break;
+	default:
+		break;
+	}
+}
+
+char *
+config_counts(const struct config *cf, enum config_counts which)
+{
+	char	*text = NULL;
+	size_t	 len = 0;
+	FILE	*f;
+
+	if ((f = open_memstream(&text, &len)) == NULL)
+		fatal("open_memstream");
+	config_counts_print(cf, which, f);
+	if (fclose(f) != 0)
+		fatal("open_memstream");
+	return text;
+}
+
 void
 config_summary(const struct config *cf, FILE *f)
 {
-	const struct rules		*r = cf->rules;
 	const struct config_redis	*rc = &cf->redis;
+	int				 which;
 
 	fprintf(f, "%s: configuration OK\n", cf->path);
 	fprintf(f, "version: %s\n", cf->version);
-	fputs("rules: ", f);
-	config_count(f, r->ntiers, "tier", "tiers", ", ");
-	config_count(f, r->nurgencies, "urgency level", "urgency levels",
-	    ", ");
-	config_count(f, r->nscores, "score rule", "score rules", ", ");
-	config_count(f, r->noverrides, "override", "overrides", "\n");
-	fputs("routing: ", f);
-	config_count(f, r->nteams, "team", "teams", ", ");
-	config_count(f, r->nroutes, "route", "routes", ", ");
-	fprintf(f, "default team %s\n", r->teams[r->default_team]);
-	fputs("sla: ", f);
-	config_count(f, r->npolicies, "policy", "policies", ", ");
-	config_count(f, r->ncalendars, "calendar", "calendars", ", ");
-	config_count(f, r->nnotify, "notify target", "notify targets", "\n");
+	for (which = 0; which < CONFIG_NCOUNTS; which++) {
+		fprintf(f, "%s: ", config_heads[which]);
+		config_counts_print(cf, which, f);
+		fputc('\n', f);
+	}
 	if (rc->socket != NULL)
 		fprintf(f, "redis: unix:%s", rc->socket);
 	else
@@ -521,4 +788,3 @@ config_summary(const struct config *cf, FILE *f)
 	else
 		fprintf(f, "http: %s\n", cf->http_listen);
 }
-

@@ -265,6 +265,124 @@ test_summary(void **state)
 	config_free(cf);
 }
 
+/* The summary's lines that count rules, each on its own. */
+static void
+test_counts(void **state)
+{
+	static const char	*want[CONFIG_NCOUNTS][2] = {
+		{ "rules", "3 tiers, 4 urgency levels, 4 score rules, "
+		    "1 override" },
+		{ "routing", "5 teams, 3 routes, default team general" },
+		{ "sla", "3 policies, 2 calendars, 3 notify targets" },
+	};
+	char		*diag = NULL, *out = NULL, *text, line[256];
+	size_t		 len = 0;
+	struct config	*cf;
+	FILE		*f;
+	int		 i;
+
+	cf = config_load(TEST_CONF_DIR "/triage.yaml", 0, &diag);
+	assert_non_null(cf);
+	assert_non_null(f = open_memstream(&out, &len));
+	config_summary(cf, f);
+	fclose(f);
+	for (i = 0; i < CONFIG_NCOUNTS; i++) {
+		assert_string_equal(config_counts_head(i), want[i][0]);
+		text = config_counts(cf, i);
+		assert_string_equal(text, want[i][1]);
+		snprintf(line, sizeof line, "\n%s: %s\n", want[i][0], text);
+		assert_non_null(strstr(out, line));
+		free(text);
+	}
+	free(out);
+	config_free(cf);
+}
+
+/* What config_reload_report() logs to stderr, as one malloc'd text. */
+static char *
+reload_report(const struct config *boot, const struct config *live,
+    const struct config *next)
+{
+	char	 path[] = "/tmp/test_config_log_XXXXXX", *text;
+	FILE	*f;
+	long	 len;
+	int	 fd, saved;
+
+	assert_true((fd = mkstemp(path)) != -1);
+	fflush(stderr);
+	assert_true((saved = dup(STDERR_FILENO)) != -1);
+	assert_true(dup2(fd, STDERR_FILENO) != -1);
+	config_reload_report(boot, live, next);
+	fflush(stderr);
+	assert_true(dup2(saved, STDERR_FILENO) != -1);
+	close(saved);
+	close(fd);
+	assert_non_null(f = fopen(path, "r"));
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	text = calloc(1, len + 1);
+	assert_int_equal(fread(text, 1, len, f), (size_t)len);
+	fclose(f);
+	unlink(path);
+	return text;
+}
+
+/*
+ * A reload says what it does with each operational setting that changed:
+ * those read once at start are kept until a restart (compared with what
+ * the daemon started with), those it applies are named with their values
+ * (compared with the rules in force).
+ */
+static void
+test_reload_report(void **state)
+{
+	struct config	*boot, *live, *next;
+	char		*diag, *out;
+
+	diag = load_text(BASE "redis: {prefix: \"a:\"}\n"
+	    "intake: {batch: 100}\n", 0, &boot);
+	assert_null(diag);
+	diag = load_text(BASE "redis: {prefix: \"b:\"}\n"
+	    "intake: {batch: 100, max_deliveries: 3}\n", 0, &live);
+	assert_null(diag);
+	diag = load_text(BASE "redis: {prefix: \"b:\"}\n"
+	    "intake:\n"
+	    "  batch: 64\n"
+	    "  max_deliveries: 3\n"
+	    "  claim_idle: 2m\n"
+	    "  channels: [web, phone]\n"
+	    "customers: {key: \"crm:{customer_id}\"}\n"
+	    "tickets: {retention: 7d}\n"
+	    "http: {listen: \"\"}\n", 0, &next);
+	assert_null(diag);
+
+	out = reload_report(boot, live, next);
+	assert_string_equal(out,
+	    "triaged: warning: reload: redis.prefix changed; it takes effect "
+	    "only after a restart\n"
+	    "triaged: reload: intake.batch changed (100 -> 64); applied\n"
+	    "triaged: reload: intake.claim_idle changed (30s -> 2m); applied "
+	    "from the next claim cycle, which runs every half of it\n"
+	    "triaged: reload: intake.channels changed (phone, email, chat, "
+	    "web, social -> web, phone); applied\n"
+	    "triaged: reload: customers.key changed (none -> "
+	    "crm:{customer_id}); applied\n"
+	    "triaged: reload: tickets.retention changed (30d -> 7d); applied "
+	    "to tickets resolved from now on\n"
+	    "triaged: warning: reload: http.listen changed; it takes effect "
+	    "only after a restart\n");
+	free(out);
+
+	/* The same file again: nothing to say. */
+	out = reload_report(boot, boot, boot);
+	assert_string_equal(out, "");
+	free(out);
+	config_free(boot);
+	config_free(live);
+	config_free(next);
+}
+
 static void
 test_durations(void **state)
 {
@@ -1109,6 +1227,8 @@ main(void)
 		cmocka_unit_test(test_settings),
 		cmocka_unit_test(test_version),
 		cmocka_unit_test(test_summary),
+		cmocka_unit_test(test_counts),
+		cmocka_unit_test(test_reload_report),
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_duration_format),
 		cmocka_unit_test(test_missing_file),
