@@ -111,6 +111,10 @@ void		 config_diag_error(struct load *, const yaml_node_t *,
 		    const char *, ...) __attribute__((format(printf, 3, 4)));
 void		 config_diag_error_at(struct load *, size_t line, size_t col,
 		    const char *, ...) __attribute__((format(printf, 4, 5)));
+/* That map lacks a key: shown at at, sorted after what is inside map. */
+void		 config_diag_missing(struct load *, const yaml_node_t *at,
+		    const yaml_node_t *map, const char *, ...)
+		    __attribute__((format(printf, 4, 5)));
 void		 config_diag_warn(struct load *, int line, int col,
 		    const char *, ...) __attribute__((format(printf, 4, 5)));
 /* Every diagnostic as one malloc'd text, NULL if none; empties the list. */

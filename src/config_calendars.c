@@ -264,7 +264,7 @@ config_calendars_load(struct load *ld, yaml_node_t *n)
 			continue;
 		cal = NULL;
 		if (ck[0].value == NULL)
-			config_diag_error(ld, k, "calendar '%s' has no "
+			config_diag_missing(ld, k, v, "calendar '%s' has no "
 			    "timezone (expected an IANA name such as "
 			    "Asia/Shanghai)", name);
 		else if ((tz = config_yaml_scalar(ld, ck[0].value,
@@ -274,9 +274,9 @@ config_calendars_load(struct load *ld, yaml_node_t *n)
 			    "(expected an IANA name such as Asia/Shanghai)",
 			    name, err);
 		if (ck[1].value == NULL)
-			config_diag_error(ld, k, "calendar '%s' has no hours "
-			    "(expected e.g. hours: {mon-fri: \"09:00-18:00\"})",
-			    name);
+			config_diag_missing(ld, k, v, "calendar '%s' has no "
+			    "hours (expected e.g. hours: {mon-fri: "
+			    "\"09:00-18:00\"})", name);
 		else
 			read_hours(ld, ck[1].value, name, cal);
 		if (ck[2].value != NULL)

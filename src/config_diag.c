@@ -6,6 +6,12 @@
  * the end: the loader finds problems in the order it walks the sections
  * (names first, then the rules that refer to them), which is not the order
  * a person reading the file expects.  Line 0 stands for the whole file.
+ *
+ * One kind of error is sorted apart from where it is shown: that a mapping
+ * lacks a key ("route 'billing' has no team").  It is shown at the mapping
+ * but sorted at the mapping's end, after the errors inside it, so that a
+ * misspelt key ("unknown key 'tem' in route") comes before the error it
+ * causes.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,7 +23,7 @@
 
 /* One error or warning, kept to be shown in the order of the file. */
 struct config_diag {
-	size_t		 line, col;	/* line 0: the whole file */
+	size_t		 line, col;	/* where it sorts; line 0: the file */
 	size_t		 seq;
 	char		*text;		/* the line, with '\n' */
 };
@@ -51,9 +57,10 @@ diag_format(const char *fmt, ...)
 	return s;
 }
 
+/* A diagnostic shown at line and col, sorted at sline and scol. */
 static void
-diag_add(struct load *ld, size_t line, size_t col, const char *kind,
-    const char *fmt, va_list ap)
+diag_add(struct load *ld, size_t line, size_t col, size_t sline,
+    size_t scol, const char *kind, const char *fmt, va_list ap)
 {
 	struct config_diag	*d;
 	char			*msg;
@@ -64,8 +71,8 @@ diag_add(struct load *ld, size_t line, size_t col, const char *kind,
 		fatal("reallocarray");
 	ld->diags = d;
 	d = &ld->diags[ld->ndiags];
-	d->line = line;
-	d->col = col;
+	d->line = sline;
+	d->col = scol;
 	d->seq = ld->ndiags++;
 	if (line == 0)
 		d->text = diag_format("%s: %s: %s\n", ld->path, kind, msg);
@@ -82,7 +89,7 @@ config_diag_error_at(struct load *ld, size_t line, size_t col,
 	va_list	ap;
 
 	va_start(ap, fmt);
-	diag_add(ld, line, col, "error", fmt, ap);
+	diag_add(ld, line, col, line, col, "error", fmt, ap);
 	va_end(ap);
 	ld->nerrors++;
 }
@@ -95,7 +102,22 @@ config_diag_error(struct load *ld, const yaml_node_t *n, const char *fmt,
 
 	va_start(ap, fmt);
 	diag_add(ld, n->start_mark.line + 1, n->start_mark.column + 1,
-	    "error", fmt, ap);
+	    n->start_mark.line + 1, n->start_mark.column + 1, "error", fmt,
+	    ap);
+	va_end(ap);
+	ld->nerrors++;
+}
+
+void
+config_diag_missing(struct load *ld, const yaml_node_t *at,
+    const yaml_node_t *map, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	diag_add(ld, at->start_mark.line + 1, at->start_mark.column + 1,
+	    map->end_mark.line + 1, map->end_mark.column + 1, "error", fmt,
+	    ap);
 	va_end(ap);
 	ld->nerrors++;
 }
@@ -106,7 +128,7 @@ config_diag_warn(struct load *ld, int line, int col, const char *fmt, ...)
 	va_list	ap;
 
 	va_start(ap, fmt);
-	diag_add(ld, line, col, "warning", fmt, ap);
+	diag_add(ld, line, col, line, col, "warning", fmt, ap);
 	va_end(ap);
 }
 

@@ -68,7 +68,7 @@ read_tiers(struct load *ld, yaml_node_t *n)
 		config_yaml_bool(ld, k[0].value, "tiers.trust_request",
 		    &r->trust_request);
 	if (k[1].value == NULL) {
-		config_diag_error(ld, k[0].key != NULL ? k[0].key : n,
+		config_diag_missing(ld, k[0].key != NULL ? k[0].key : n, n,
 		    "tiers has no levels (expected a list of {name, when})");
 		return;
 	}
@@ -89,8 +89,8 @@ read_tiers(struct load *ld, yaml_node_t *n)
 		    nitems(lk)) == -1)
 			continue;
 		if (lk[0].value == NULL) {
-			config_diag_error(ld, item, "tier level has no name "
-			    "(expected name: and an optional when:)");
+			config_diag_missing(ld, item, item, "tier level has no "
+			    "name (expected name: and an optional when:)");
 			continue;
 		}
 		if ((s = config_yaml_scalar(ld, lk[0].value,
@@ -236,8 +236,8 @@ read_scores(struct load *ld, yaml_node_t *n)
 		s->when = config_cond_when(ld, k[1].value,
 		    CONFIG_STAGE_URGENCY);
 		if (k[2].value == NULL)
-			config_diag_error(ld, item, "score rule '%s' has no "
-			    "points (expected points: N)", s->name);
+			config_diag_missing(ld, item, item, "score rule '%s' "
+			    "has no points (expected points: N)", s->name);
 		else
 			config_yaml_long(ld, k[2].value, "points", -1000000,
 			    1000000, &s->points);
@@ -276,8 +276,8 @@ read_overrides(struct load *ld, yaml_node_t *n)
 		    CONFIG_STAGE_URGENCY);
 		o->level = 0;
 		if (k[2].value == NULL)
-			config_diag_error(ld, item, "override '%s' has no "
-			    "level (expected level: an urgency level)",
+			config_diag_missing(ld, item, item, "override '%s' has "
+			    "no level (expected level: an urgency level)",
 			    o->name);
 		else if ((o->level = config_yaml_ref(ld, k[2].value,
 		    "urgency level", r->urgencies, r->nurgencies)) == -1)
@@ -296,8 +296,8 @@ read_urgency(struct load *ld, yaml_node_t *n)
 	if (config_yaml_map(ld, n, "urgency", k, nitems(k)) == -1)
 		return;
 	if (k[0].value == NULL) {
-		config_diag_error(ld, n, "urgency has no levels (expected e.g. "
-		    "levels: [critical, high, medium, low])");
+		config_diag_missing(ld, n, n, "urgency has no levels "
+		    "(expected e.g. levels: [critical, high, medium, low])");
 		return;
 	}
 	if (ld->r->nurgencies == 0)
@@ -340,8 +340,9 @@ read_routes(struct load *ld, yaml_node_t *n)
 		rt->when = config_cond_when(ld, k[1].value, CONFIG_STAGE_ROUTE);
 		rt->team = 0;
 		if (k[2].value == NULL)
-			config_diag_error(ld, item, "route '%s' has no team "
-			    "(expected team: a name from teams)", rt->name);
+			config_diag_missing(ld, item, item, "route '%s' has no "
+			    "team (expected team: a name from teams)",
+			    rt->name);
 		else if ((rt->team = config_yaml_ref(ld, k[2].value, "team",
 		    r->teams, r->nteams)) == -1)
 			rt->team = 0;
@@ -402,9 +403,9 @@ read_steps(struct load *ld, yaml_node_t *n, const char *policy,
 		tmp.notify = NULL;
 		tmp.raise = tmp.reassign = -1;
 		if (k[0].value == NULL)
-			config_diag_error(ld, item, "escalation step in policy "
-			    "'%s' has no 'at' (expected e.g. at: 75%%)",
-			    policy);
+			config_diag_missing(ld, item, item, "escalation step "
+			    "in policy '%s' has no 'at' (expected e.g. at: "
+			    "75%%)", policy);
 		else if ((s = config_yaml_scalar(ld, k[0].value,
 		    "a percentage for 'at'")) != NULL &&
 		    (tmp.at_permille = read_percent(s)) == -1)
@@ -412,9 +413,9 @@ read_steps(struct load *ld, yaml_node_t *n, const char *policy,
 			    "for 'at' (expected a positive percentage such as "
 			    "75%% or 150%%)", s);
 		if (k[1].value == NULL)
-			config_diag_error(ld, item, "escalation step in policy "
-			    "'%s' has no 'notify' (expected one of the notify "
-			    "targets)", policy);
+			config_diag_missing(ld, item, item, "escalation step "
+			    "in policy '%s' has no 'notify' (expected one of "
+			    "the notify targets)", policy);
 		else {
 			notify = config_yaml_ref(ld, k[1].value,
 			    "notify target", r->notify, r->nnotify);
@@ -468,7 +469,7 @@ read_target(struct load *ld, yaml_node_t *n, const char *policy,
 	}
 	config_yaml_map(ld, n, what, k, nitems(k));
 	if (k[0].value == NULL)
-		config_diag_error(ld, n, "%s has no 'within' (expected a "
+		config_diag_missing(ld, n, n, "%s has no 'within' (expected a "
 		    "duration such as 4h)", what);
 	else
 		config_yaml_duration(ld, k[0].value, withins[m],
@@ -559,22 +560,22 @@ config_rules_load(struct load *ld, yaml_node_t *root,
 		config_yaml_names(ld, s->teams, "teams", "team", &r->teams,
 		    &r->nteams);
 	else
-		config_diag_error(ld, root, "no teams (expected teams: a list "
-		    "of team names)");
+		config_diag_missing(ld, root, root, "no teams (expected "
+		    "teams: a list of team names)");
 	if (s->notify != NULL)
 		config_yaml_names(ld, s->notify, "notify", "notify target",
 		    &r->notify, &r->nnotify);
 	read_urgency_levels(ld, s->urgency);
 	if (s->urgency == NULL)
-		config_diag_error(ld, root, "no urgency (expected urgency: "
-		    "with levels, score, thresholds)");
+		config_diag_missing(ld, root, root, "no urgency (expected "
+		    "urgency: with levels, score, thresholds)");
 	if (s->calendars != NULL)
 		config_calendars_load(ld, s->calendars);
 	if (s->tiers != NULL)
 		read_tiers(ld, s->tiers);
 	else
-		config_diag_error(ld, root, "no tiers (expected tiers: with a "
-		    "list of levels)");
+		config_diag_missing(ld, root, root, "no tiers (expected "
+		    "tiers: with a list of levels)");
 	if (s->urgency != NULL)
 		read_urgency(ld, s->urgency);
 	if (s->routes != NULL)
@@ -584,8 +585,9 @@ config_rules_load(struct load *ld, yaml_node_t *root,
 		    r->teams, r->nteams)) != -1)
 			r->default_team = team;
 	} else
-		config_diag_error(ld, root, "no default_team (expected the "
-		    "team that takes requests no route matches)");
+		config_diag_missing(ld, root, root, "no default_team "
+		    "(expected the team that takes requests no route "
+		    "matches)");
 	if (s->sla != NULL)
 		read_sla(ld, s->sla);
 }

@@ -224,6 +224,29 @@ config_yaml_offset(const char *buf, size_t len, size_t off, size_t *line,
 	}
 }
 
+/*
+ * The byte at a 1-based line and column (counted in characters, as libyaml
+ * does), or -1 if there is none.  Lines end at '\n' only: for a file that
+ * ends them otherwise this finds no tab, and libyaml's words stand.
+ */
+static int
+byte_at(const char *buf, size_t len, size_t line, size_t col)
+{
+	size_t	i = 0;
+
+	for (; line > 1 && i < len; i++) {
+		if (buf[i] == '\n')
+			line--;
+	}
+	for (; i < len && buf[i] != '\n'; i++) {
+		if (((unsigned char)buf[i] & 0xc0) == 0x80)
+			continue;
+		if (--col == 0)
+			return (unsigned char)buf[i];
+	}
+	return -1;
+}
+
 void
 config_yaml_error(struct load *ld, yaml_parser_t *p, const char *buf,
     size_t len)
@@ -241,7 +264,16 @@ config_yaml_error(struct load *ld, yaml_parser_t *p, const char *buf,
 	default:
 		line = p->problem_mark.line + 1;
 		col = p->problem_mark.column + 1;
-		if (p->context != NULL)
+		/*
+		 * A tab where libyaml looks for indentation or a token: its
+		 * own words ("found character that cannot start any token")
+		 * do not say which character.
+		 */
+		if (p->error == YAML_SCANNER_ERROR &&
+		    byte_at(buf, len, line, col) == '\t')
+			config_diag_error_at(ld, line, col, "a tab character; "
+			    "YAML indents with spaces only");
+		else if (p->context != NULL)
 			config_diag_error_at(ld, line, col, "YAML syntax: %s "
 			    "(%s that starts at line %zu)", p->problem,
 			    p->context, p->context_mark.line + 1);

@@ -688,11 +688,80 @@ test_error_yaml_syntax(void **state)
 	    "flow mapping that starts at line 4)\n");
 	free(diag);
 	expect_error("teams: [a]\n\tdefault_team: a\n",
-	    "2:1: error: YAML syntax: found character that cannot start any "
-	    "token (while scanning for the next token that starts at line 2)");
+	    "2:1: error: a tab character; YAML indents with spaces only");
 	expect_error(BASE "---\nteams: [b]\n",
 	    "12:1: error: a second YAML document (expected one document per "
 	    "file)");
+}
+
+/* A tab says so, wherever libyaml trips on it. */
+static void
+test_error_tab(void **state)
+{
+	struct config	*cf;
+	char		*diag;
+
+	expect_error(BASE "tickets:\n\tretention: 7d\n",
+	    "13:1: error: a tab character; YAML indents with spaces only");
+	expect_error(BASE "tickets:\n  \tretention: 7d\n",
+	    "13:3: error: a tab character; YAML indents with spaces only");
+	expect_error(BASE "routes:\n  - name: \"caf\xc3\xa9\"\n"
+	    "    when: {category: billing}\n\t team: a\n",
+	    "15:1: error: a tab character; YAML indents with spaces only");
+	/* Between the tokens of a line, a tab is only space. */
+	diag = load_text(BASE "tickets: {retention:\t7d}\n", 0, &cf);
+	assert_null(diag);
+	assert_non_null(cf);
+	config_free(cf);
+}
+
+/*
+ * That a mapping lacks a key comes after the errors inside it: a misspelt
+ * key before the "has no" it causes, whatever their lines.
+ */
+static void
+test_error_order(void **state)
+{
+	struct config	*cf;
+	char		*diag;
+	const char	*route[] = {
+		"15:5: error: unknown key 'tem' in route (expected one of: "
+		    "name, when, team)",
+		"13:5: error: route 'billing' has no team (expected team: a "
+		    "name from teams)",
+	};
+	const char	*calendar[] = {
+		"14:5: error: unknown key 'timzone' in calendar 'office' "
+		    "(expected one of: timezone, hours, holidays)",
+		"13:3: error: calendar 'office' has no timezone (expected an "
+		    "IANA name such as Asia/Shanghai)",
+		"17:10: error: bad percentage '50' for 'at' (expected a "
+		    "positive percentage such as 75% or 150%)",
+		"17:14: error: unknown key 'notfy' in escalation step "
+		    "(expected one of: at, notify, raise, reassign)",
+		"17:5: error: escalation step in policy 'sla[0]' has no "
+		    "'notify' (expected one of the notify targets)",
+	};
+
+	diag = load_text(BASE
+	    "routes:\n"
+	    "  - name: billing\n"
+	    "    when: {category: billing}\n"
+	    "    tem: b\n", 0, &cf);
+	assert_null(cf);
+	expect_lines(diag, tmp_path, route, 2);
+	free(diag);
+
+	diag = load_text(BASE
+	    "calendars:\n"
+	    "  office:\n"
+	    "    timzone: UTC\n"
+	    "    hours: {mon-fri: \"09:00-18:00\"}\n"
+	    "sla: [{first_response: {within: 1h, escalate: [\n"
+	    "    {at: 50, notfy: lead}]}}]\n", 0, &cf);
+	assert_null(cf);
+	expect_lines(diag, tmp_path, calendar, 5);
+	free(diag);
 }
 
 static void
@@ -710,10 +779,10 @@ test_error_many_together(void **state)
 		    "'subject': *",
 		"13:21: error: undefined tier 'platinum' (expected one of: "
 		    "vip, standard)",
-		"17:5: error: route 'billing' has no team (expected team: a "
-		    "name from teams)",
 		"19:5: error: unknown key 'tem' in route (expected one of: "
 		    "name, when, team)",
+		"17:5: error: route 'billing' has no team (expected team: a "
+		    "name from teams)",
 		"20:36: error: unknown matcher 'containz' for 'category' "
 		    "(expected one of: eq, ne, in, not_in, gt, gte, lt, lte, "
 		    "contains, regex, exists)",
@@ -1244,6 +1313,8 @@ main(void)
 		cmocka_unit_test(test_error_thresholds),
 		cmocka_unit_test(test_error_missing_sections),
 		cmocka_unit_test(test_error_yaml_syntax),
+		cmocka_unit_test(test_error_tab),
+		cmocka_unit_test(test_error_order),
 		cmocka_unit_test(test_error_many_together),
 		cmocka_unit_test(test_warnings),
 		cmocka_unit_test(test_warnings_sound),
