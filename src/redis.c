@@ -22,6 +22,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "handshake.h"
 #include "now.h"
 #include "redis.h"
 
@@ -229,8 +230,9 @@ handshake_reply(struct rconn *rc, redisReply *r, void *arg)
 static void
 on_connect(const redisAsyncContext *ac, int status)
 {
-	struct rconn	*rc = ac->data;
-	const char	*password = NULL;
+	struct rconn		*rc = ac->data;
+	struct handshake_cmd	 cmds[2];
+	size_t			 n;
 
 	if (status != REDIS_OK) {
 		/* hiredis frees the context after this callback. */
@@ -242,20 +244,11 @@ on_connect(const redisAsyncContext *ac, int status)
 		rconn_drop(rc, why);
 		return;
 	}
-	if (rc->cfg->password_env != NULL)
-		password = getenv(rc->cfg->password_env);
 	/* The secret goes to Redis only: never into a log line. */
-	if (password != NULL && *password != '\0') {
-		if (rc->cfg->username != NULL)
-			rconn_command(rc, handshake_reply, "AUTH", "AUTH %s %s",
-			    rc->cfg->username, password);
-		else
-			rconn_command(rc, handshake_reply, "AUTH", "AUTH %s",
-			    password);
-	}
-	if (rc->cfg->db != 0)
-		rconn_command(rc, handshake_reply, "SELECT", "SELECT %d",
-		    rc->cfg->db);
+	n = handshake_commands(rc->cfg, cmds);
+	for (size_t i = 0; i < n; i++)
+		rconn_command_argv(rc, handshake_reply, (void *)cmds[i].name,
+		    cmds[i].argc, cmds[i].argv, cmds[i].argvlen);
 	rconn_command(rc, handshake_reply, "PING", "PING");
 }
 

@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "ctl_redis.h"
+#include "handshake.h"
 
 struct redisContext *
 ctl_redis_connect(const struct config *cfg)
@@ -21,7 +22,8 @@ ctl_redis_connect(const struct config *cfg)
 	struct timeval			 tv = { 5, 0 };
 	redisContext			*c;
 	redisReply			*r;
-	const char			*pw = NULL;
+	struct handshake_cmd		 cmds[2];
+	size_t				 n;
 
 	if (rc->socket != NULL)
 		c = redisConnectUnixWithTimeout(rc->socket, tv);
@@ -37,26 +39,13 @@ ctl_redis_connect(const struct config *cfg)
 		return NULL;
 	}
 	redisSetTimeout(c, tv);
-	if (rc->password_env != NULL)
-		pw = getenv(rc->password_env);
-	if (pw != NULL && *pw != '\0') {
-		r = rc->username != NULL ?
-		    redisCommand(c, "AUTH %s %s", rc->username, pw) :
-		    redisCommand(c, "AUTH %s", pw);
+	n = handshake_commands(rc, cmds);
+	for (size_t i = 0; i < n; i++) {
+		r = redisCommandArgv(c, cmds[i].argc, cmds[i].argv,
+		    cmds[i].argvlen);
 		if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-			fprintf(stderr, "triagectl: AUTH failed: %s\n",
-			    r ? r->str : c->errstr);
-			freeReplyObject(r);
-			redisFree(c);
-			return NULL;
-		}
-		freeReplyObject(r);
-	}
-	if (rc->db != 0) {
-		r = redisCommand(c, "SELECT %d", rc->db);
-		if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-			fprintf(stderr, "triagectl: SELECT %d failed: %s\n",
-			    rc->db, r ? r->str : c->errstr);
+			fprintf(stderr, "triagectl: %s failed: %s\n",
+			    cmds[i].name, r ? r->str : c->errstr);
 			freeReplyObject(r);
 			redisFree(c);
 			return NULL;
