@@ -30,6 +30,7 @@
 
 #include "config.h"
 #include "depth.h"
+#include "keys.h"
 #include "live.h"
 #include "log.h"
 #include "metrics.h"
@@ -98,7 +99,6 @@ scan_reply(struct rconn *rc, redisReply *r, void *arg)
 	struct depth		*dp = arg;
 	const struct config	*boot = dp->boot;
 	const struct rules	*rules = dp->live->cfg->rules;
-	size_t			 plen = strlen(boot->redis.prefix) + 6;
 
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
 	    r->element[0]->type != REDIS_REPLY_STRING ||
@@ -114,10 +114,13 @@ scan_reply(struct rconn *rc, redisReply *r, void *arg)
 	}
 	for (size_t i = 0; i < r->element[1]->elements; i++) {
 		const redisReply	*k = r->element[1]->element[i];
+		const char		*team;
+		size_t			 len;
 
-		if (k->type == REDIS_REPLY_STRING && k->len > plen &&
-		    rules_team_find(rules, k->str + plen, k->len - plen) == -1)
-			orphan_add(dp, k->str + plen, k->len - plen);
+		if (k->type == REDIS_REPLY_STRING &&
+		    (team = keys_queue_team(boot->redis.prefix, k->str, k->len,
+		    &len)) != NULL && rules_team_find(rules, team, len) == -1)
+			orphan_add(dp, team, len);
 	}
 	if (strcmp(r->element[0]->str, "0") == 0)
 		dp->scanning = 0;
@@ -128,11 +131,12 @@ scan_reply(struct rconn *rc, redisReply *r, void *arg)
 static void
 scan_next(struct depth *dp, const char *cursor)
 {
-	const struct config	*boot = dp->boot;
+	char	pattern[KEYS_MAX];
 
-	if (rconn_command(dp->writer, scan_reply, dp, "SCAN %s MATCH "
-	    "%squeue:* COUNT 1000 TYPE zset", cursor,
-	    boot->redis.prefix) == -1) {
+	if (keys_queue_pattern(pattern, sizeof pattern,
+	    dp->boot->redis.prefix) == -1 ||
+	    rconn_command(dp->writer, scan_reply, dp, "SCAN %s MATCH "
+	    "%s COUNT 1000 TYPE zset", cursor, pattern) == -1) {
 		dp->scanning = 0;
 		dp->scanned[0] = '\0';
 	}
@@ -143,6 +147,7 @@ orphan_reply(struct rconn *rc, redisReply *r, void *arg)
 {
 	struct depth	*dp = arg;
 	size_t		 i;
+	char		 key[KEYS_MAX];
 
 	/* Replies come in order: the first orphan not yet answered. */
 	for (i = 0; i < dp->norphans && dp->warned[i] & 2; i++)
@@ -153,13 +158,15 @@ orphan_reply(struct rconn *rc, redisReply *r, void *arg)
 	if (r == NULL || r->type != REDIS_REPLY_INTEGER)
 		return;
 	metrics_set_orphaned(dp->orphans[i], r->integer);
-	if (r->integer > 0 && !(dp->warned[i] & 1)) {
+	/* The key fits: orphans_poll() made it to send the ZCARD. */
+	if (r->integer > 0 && !(dp->warned[i] & 1) &&
+	    keys_queue(key, sizeof key, dp->boot->redis.prefix,
+	    dp->orphans[i], strlen(dp->orphans[i])) != -1) {
 		dp->warned[i] |= 1;
-		log_warnx("queue %squeue:%s holds %lld tickets of team %s, which "
+		log_warnx("queue %s holds %lld tickets of team %s, which "
 		    "the rules in force do not name: no agent sees them; "
 		    "move them to a team's queue or bring the team back",
-		    dp->boot->redis.prefix, dp->orphans[i],
-		    r->integer, dp->orphans[i]);
+		    key, r->integer, dp->orphans[i]);
 	}
 }
 
@@ -168,6 +175,7 @@ static void
 orphans_poll(struct depth *dp)
 {
 	const struct config	*live = dp->live->cfg;
+	char			 key[KEYS_MAX];
 
 	if (dp->scanning)
 		return;
@@ -179,10 +187,14 @@ orphans_poll(struct depth *dp)
 		return;
 	}
 	for (size_t i = 0; i < dp->norphans; i++) {
+		if (keys_queue(key, sizeof key, dp->boot->redis.prefix,
+		    dp->orphans[i], strlen(dp->orphans[i])) == -1) {
+			dp->warned[i] |= 2;	/* never asked: as answered */
+			continue;
+		}
 		dp->warned[i] &= ~2;
-		if (rconn_command(dp->writer, orphan_reply, dp,
-		    "ZCARD %squeue:%s", dp->boot->redis.prefix,
-		    dp->orphans[i]) == -1)
+		if (rconn_command(dp->writer, orphan_reply, dp, "ZCARD %s",
+		    key) == -1)
 			break;
 	}
 }
@@ -271,12 +283,14 @@ static void
 stream_info(struct depth *dp, const char *name)
 {
 	const struct config	*boot = dp->boot;
-	char			*arg;
+	char			*arg, key[KEYS_MAX];
 
+	if (keys_stream(key, sizeof key, boot->redis.prefix, name) == -1)
+		return;
 	if (asprintf(&arg, "%s %s", name, boot->intake.group) == -1)
 		fatal("stream info");
 	if (rconn_command(dp->writer, xinfo_reply, arg,
-	    "XINFO GROUPS %s%s", boot->redis.prefix, name) == -1)
+	    "XINFO GROUPS %s", key) == -1)
 		free(arg);
 }
 
@@ -286,7 +300,7 @@ depth_poll(evutil_socket_t fd, short ev, void *arg)
 	struct depth		*dp = arg;
 	const char		*prefix = dp->boot->redis.prefix;
 	const struct rules	*rules;
-	char			 key[512];
+	char			 key[KEYS_MAX];
 
 	if (dp->pinned != NULL || rconn_state(dp->writer) != RCONN_READY)
 		return;
@@ -302,9 +316,16 @@ depth_poll(evutil_socket_t fd, short ev, void *arg)
 	dp->next = 0;
 	dp->waiting = 0;
 	for (size_t i = 0; i < dp->nteams; i++) {
+		const char	*team = rules_team_name(rules, (int)i);
+
 		dp->counts[i] = -1;
-		snprintf(key, sizeof key, "%squeue:%s", prefix,
-		    rules_team_name(rules, (int)i));
+		if (keys_queue(key, sizeof key, prefix, team,
+		    strlen(team)) == -1) {
+			/* The round stays incomplete, as if the writer had gone. */
+			log_warnx("queue depth of team %s: its key is longer "
+			    "than %d bytes", team, KEYS_MAX - 1);
+			break;
+		}
 		/* Counted first: a lost connection answers at once. */
 		dp->waiting++;
 		if (rconn_command(dp->writer, zcard_reply, dp, "ZCARD %s",

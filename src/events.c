@@ -26,8 +26,6 @@
  * An event with nothing to change (responded twice, resumed while running)
  * is acknowledged and logged.
  */
-#define _GNU_SOURCE		/* asprintf */
-
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +41,7 @@
 #include "deadline.h"
 #include "deadletter.h"
 #include "events.h"
+#include "keys.h"
 #include "live.h"
 #include "lifecycle.h"
 #include "log.h"
@@ -127,7 +126,7 @@ struct events {
 	int		 waiting;	/* for the writer or the script */
 	struct event	*retry;
 	struct calendar	*always;	/* for tickets without a policy */
-	char		*events_key, *dead_key, *sla_key;
+	struct keys	 fixed;		/* events, dead, sla */
 	/* The entry in progress, copied out of the batch. */
 	char		 ticket[REQUEST_ID_MAX + 1];
 	char		 team[LIFECYCLE_TEAM_MAX + 1];
@@ -136,7 +135,7 @@ struct events {
 	struct clock_writes writes;
 	char		 stop_team[LIFECYCLE_TEAM_MAX + 1];
 	char		 stop_policy[128];
-	char		*tkey;
+	char		 tkey[KEYS_MAX];	/* the ticket's; "" if none */
 	/* The ticket as read: fields pointing into its reply. */
 	struct field	*fields;
 	size_t		 fields_cap;
@@ -214,10 +213,10 @@ call_start(struct events *ev, const char *mode, const char *rev)
 	push_str(ev, "EVALSHA");
 	push_str(ev, ev->apply.sha);
 	push_str(ev, "4");
-	push_str(ev, ev->events_key);
-	push_str(ev, ev->dead_key);
-	push_str(ev, ev->tkey != NULL ? ev->tkey : ev->dead_key);
-	push_str(ev, ev->sla_key);
+	push_str(ev, ev->fixed.events);
+	push_str(ev, ev->fixed.dead);
+	push_str(ev, ev->tkey[0] != '\0' ? ev->tkey : ev->fixed.dead);
+	push_str(ev, ev->fixed.sla);
 	push_str(ev, boot->intake.group);
 	push_str(ev, batch_id(ev->b, e));
 	push_str(ev, mode);
@@ -332,17 +331,13 @@ ticket_read(struct events *ev, const redisReply *h, struct clock_ticket *t)
 static void
 push_queue(struct events *ev, const char *team, size_t len)
 {
-	const char	*prefix = ev->boot->redis.prefix;
-	size_t		 plen = strlen(prefix);
-	char		*key;
+	char	key[KEYS_MAX];
+	int	n;
 
-	if ((key = malloc(plen + 6 + len + 1)) == NULL)
-		fatal("events queue key");
-	memcpy(key, prefix, plen);
-	memcpy(key + plen, "queue:", 6);
-	memcpy(key + plen + 6, team, len);
-	push(ev, key, plen + 6 + len);
-	free(key);
+	if ((n = keys_queue(key, sizeof key, ev->boot->redis.prefix, team,
+	    len)) == -1)
+		fatalx("events: queue key too long");
+	push(ev, key, (size_t)n);
 }
 
 /* The clock's writes, as the apply script's operations. */
@@ -541,8 +536,7 @@ step(struct events *ev)
 		return;
 	}
 	e = &b->entries[ev->next];
-	free(ev->tkey);
-	ev->tkey = NULL;
+	ev->tkey[0] = '\0';
 	if (e->malformed == 2) {	/* trimmed while pending: ack it */
 		call_start(ev, "N", "");
 		call_send(ev);
@@ -550,9 +544,9 @@ step(struct events *ev)
 	}
 	if (!validate(ev))
 		return;
-	if (asprintf(&ev->tkey, "%sticket:%s", ev->boot->redis.prefix,
-	    ev->ticket) == -1)
-		fatal("events");
+	if (keys_ticket(ev->tkey, sizeof ev->tkey, ev->boot->redis.prefix,
+	    ev->ticket, strlen(ev->ticket)) == -1)
+		fatalx("events: ticket key too long");
 	if (rconn_command(ev->writer, ticket_reply, ev, "HGETALL %s",
 	    ev->tkey) == -1)
 		later(ev);
@@ -625,11 +619,9 @@ events_new(struct event_base *base, struct rconn *writer,
 	ev->live = live_acquire(live);
 	ev->cb = *cb;
 	script_init(&ev->apply, "lifecycle", apply_script, script_loaded, ev);
-	if (asprintf(&ev->events_key, "%s%s", boot->redis.prefix,
-	    boot->intake.events) == -1 ||
-	    asprintf(&ev->dead_key, "%sdead", boot->redis.prefix) == -1 ||
-	    asprintf(&ev->sla_key, "%ssla", boot->redis.prefix) == -1 ||
-	    (ev->retry = evtimer_new(base, retry_cb, ev)) == NULL ||
+	keys_init(&ev->fixed, boot->redis.prefix, boot->intake.stream,
+	    boot->intake.events);
+	if ((ev->retry = evtimer_new(base, retry_cb, ev)) == NULL ||
 	    (ev->always = calendar_always()) == NULL)
 		fatal("events");
 	return ev;
@@ -655,10 +647,7 @@ events_free(struct events *ev)
 	free(ev->fields);
 	free(ev->argv);
 	free(ev->argvlen);
-	free(ev->tkey);
-	free(ev->events_key);
-	free(ev->dead_key);
-	free(ev->sla_key);
+	keys_clear(&ev->fixed);
 	live_release(ev->live);
 	free(ev);
 }

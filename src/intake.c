@@ -43,6 +43,7 @@
 #include "batch.h"
 #include "config.h"
 #include "intake.h"
+#include "keys.h"
 #include "live.h"
 #include "log.h"
 #include "metrics.h"
@@ -82,7 +83,8 @@ struct intake {
 	struct batch		 ev_batch;	/* the one events batch */
 	int			 ev_busy;
 	struct event		*claim_timer;
-	char			*keys[2];	/* by BATCH_REQUESTS/EVENTS */
+	struct keys		 fixed;		/* the stream keys */
+	const char		*keys[2];	/* by BATCH_REQUESTS/EVENTS */
 	int			 cur;		/* stream of GROUP/RECOVER/CLAIM */
 	int			 phase_done;	/* last page of cur's phase */
 	struct batch		*claiming;	/* batch of the XCLAIM in flight */
@@ -586,10 +588,11 @@ intake_new(struct event_base *base, struct rconn *reader,
 	in->sink = *sink;
 	in->live = live_acquire(live);
 	in->phase = PHASE_WAIT;
-	if (asprintf(&in->keys[BATCH_REQUESTS], "%s%s", boot->redis.prefix,
-	    boot->intake.stream) == -1 || asprintf(&in->keys[BATCH_EVENTS],
-	    "%s%s", boot->redis.prefix, boot->intake.events) == -1 ||
-	    (in->group = strdup(boot->intake.group)) == NULL ||
+	keys_init(&in->fixed, boot->redis.prefix, boot->intake.stream,
+	    boot->intake.events);
+	in->keys[BATCH_REQUESTS] = in->fixed.requests;
+	in->keys[BATCH_EVENTS] = in->fixed.events;
+	if ((in->group = strdup(boot->intake.group)) == NULL ||
 	    (in->consumer = strdup(consumer)) == NULL ||
 	    (in->claim_timer = event_new(base, -1, EV_PERSIST, claim_timer_cb,
 	    in)) == NULL) {
@@ -627,8 +630,7 @@ intake_free(struct intake *in)
 		batch_release(&in->batches[i]);
 	batch_release(&in->ev_batch);
 	free(in->page);
-	free(in->keys[BATCH_REQUESTS]);
-	free(in->keys[BATCH_EVENTS]);
+	keys_clear(&in->fixed);
 	free(in->group);
 	free(in->consumer);
 	live_release(in->live);

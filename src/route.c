@@ -38,6 +38,7 @@
 #include "config.h"
 #include "clock.h"
 #include "deadletter.h"
+#include "keys.h"
 #include "live.h"
 #include "log.h"
 #include "metrics.h"
@@ -140,6 +141,7 @@ struct arglist {
 struct router {
 	struct rconn		*writer;
 	const struct config	*boot;		/* keys and names: fixed */
+	struct keys		 fixed;		/* requests, dead, sla */
 	struct live_config	*live;		/* the rules a new batch pins */
 	struct router_cb	 cb;
 	struct script		 script;
@@ -539,9 +541,9 @@ build_call(struct router *r, struct batch *b)
 	size_t			 argc;
 
 	k->n = a->n = 0;
-	arg_fmt(k, b, "%s%s", prefix, boot->intake.stream);
-	arg_fmt(k, b, "%sdead", prefix);
-	arg_fmt(k, b, "%ssla", prefix);
+	arg_const(k, r->fixed.requests);
+	arg_const(k, r->fixed.dead);
+	arg_const(k, r->fixed.sla);
 	arg_const(a, boot->intake.group);
 
 	for (size_t i = 0; i < b->nentries; i++) {
@@ -549,7 +551,8 @@ build_call(struct router *r, struct batch *b)
 		const struct field	*req, *cust;
 		size_t			 nreq, ncust, id_off, id_len;
 		struct verdict		 v;
-		char			 id[REQUEST_ID_MAX + 1];
+		char			 id[REQUEST_ID_MAX + 1], key[KEYS_MAX];
+		int			 keylen;
 
 		if (e->outcome == OUTCOME_ACK) {
 			arg_const(a, "A");
@@ -576,8 +579,14 @@ build_call(struct router *r, struct batch *b)
 		    &r->clock) == -1)
 			fatalx("route: schedule entry too long");
 
-		arg_fmt(k, b, "%sticket:%s", prefix, id);
-		arg_fmt(k, b, "%squeue:%s", prefix, v.team_name);
+		if ((keylen = keys_ticket(key, sizeof key, prefix, id,
+		    id_len)) == -1)
+			fatalx("route: argument too long");
+		arg_copy(k, b, key, (size_t)keylen);
+		if ((keylen = keys_queue(key, sizeof key, prefix, v.team_name,
+		    strlen(v.team_name))) == -1)
+			fatalx("route: argument too long");
+		arg_copy(k, b, key, (size_t)keylen);
 		arg_const(a, "T");
 		arg_arena(a, e->id_off, strlen(batch_id(b, e)));
 		add_ticket_fields(a, b, e, id_off, id_len, e->created_at, &v,
@@ -794,6 +803,8 @@ router_new(struct rconn *writer, const struct config *boot,
 	r->boot = boot;
 	r->live = live_acquire(live);
 	r->cb = *cb;
+	keys_init(&r->fixed, boot->redis.prefix, boot->intake.stream,
+	    boot->intake.events);
 	script_init(&r->script, "routing", route_script, script_loaded, r);
 	return r;
 }
@@ -808,6 +819,7 @@ router_free(struct router *r)
 	clock_writes_free(&r->clock);
 	free(r->argv);
 	free(r->argvlen);
+	keys_clear(&r->fixed);
 	live_release(r->live);
 	free(r);
 }

@@ -30,8 +30,6 @@
  * score (at most SLA_POLL_MS ahead, since another process may schedule an
  * earlier step), and each tick costs two O(log N) range reads.
  */
-#define _GNU_SOURCE		/* asprintf */
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +39,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "keys.h"
 #include "live.h"
 #include "deadline.h"
 #include "log.h"
@@ -63,6 +62,8 @@
  * lowers is a comma list of the urgency levels below `raise`.
  * Returns one character per member: F fired, s clock stopped (or step
  * already fired), x ticket gone, - another process took it.
+ * The script makes ticket and queue keys itself, from the prefix and the
+ * infixes of keys.h written into its text.
  */
 static const char fire_script[] =
 "local sla, alerts, prefix, now = KEYS[1], KEYS[2], ARGV[1], ARGV[2]\n"
@@ -73,7 +74,7 @@ static const char fire_script[] =
 "  i = i + 10\n"
 "  local r = '-'\n"
 "  if redis.call('ZREM', sla, member) == 1 then\n"
-"    local tkey = prefix .. 'ticket:' .. id\n"
+"    local tkey = prefix .. '" KEYS_TICKET "' .. id\n"
 "    local fired = 'fired:' .. metric .. ':' .. step\n"
 "    local t = redis.call('HMGET', tkey, 'status', 'team', 'tier',\n"
 "      'urgency', 'policy', metric .. '_due', metric .. '_gen',\n"
@@ -98,11 +99,12 @@ static const char fire_script[] =
 "        a[#a + 1] = raise\n"
 "      end\n"
 "      if reassign ~= '' and t[2] ~= reassign then\n"
-"        local old = prefix .. 'queue:' .. (t[2] or '')\n"
+"        local old = prefix .. '" KEYS_QUEUE "' .. (t[2] or '')\n"
 "        local score = redis.call('ZSCORE', old, id)\n"
 "        if score then\n"
 "          redis.call('ZREM', old, id)\n"
-"          redis.call('ZADD', prefix .. 'queue:' .. reassign, score, id)\n"
+"          redis.call('ZADD', prefix .. '" KEYS_QUEUE "' .. reassign,"
+" score, id)\n"
 "        end\n"
 "        redis.call('HSET', tkey, 'team', reassign, 'reassigned', reassign)\n"
 "        a[#a + 1] = 'reassigned'\n"
@@ -138,7 +140,7 @@ struct sla {
 	int64_t		 now;		/* the tick's now */
 	int64_t		 next_ms;	/* earliest future score, -1 none */
 	int64_t		 gauge_ms;	/* last open clocks refresh */
-	char		*sla_key, *alerts_key;
+	struct keys	 fixed;		/* sla, alerts */
 	/* The fire call being built: owned strings. */
 	char		**argv;
 	size_t		*argvlen;
@@ -413,21 +415,21 @@ tick(evutil_socket_t fd, short ev, void *arg)
 	push_str(s, "EVALSHA");
 	push_str(s, s->fire.sha);
 	push_str(s, "2");
-	push_str(s, s->sla_key);
-	push_str(s, s->alerts_key);
+	push_str(s, s->fixed.sla);
+	push_str(s, s->fixed.alerts);
 	push_str(s, s->boot->redis.prefix);
 	push_str(s, now);
 	s->busy = 1;
 	s->replies = 0;
 	if (rconn_command(s->writer, range_reply, s, "ZRANGEBYSCORE %s -inf "
-	    "%s WITHSCORES LIMIT 0 %s", s->sla_key, now, batch) == 0)
+	    "%s WITHSCORES LIMIT 0 %s", s->fixed.sla, now, batch) == 0)
 		n++;
 	if (rconn_command(s->writer, range_reply, s, "ZRANGEBYSCORE %s (%s "
-	    "+inf WITHSCORES LIMIT 0 1", s->sla_key, now) == 0)
+	    "+inf WITHSCORES LIMIT 0 1", s->fixed.sla, now) == 0)
 		n++;
 	if (s->now - s->gauge_ms >= SLA_GAUGE_MS &&
 	    rconn_command(s->writer, range_reply, s, "ZCARD %s",
-	    s->sla_key) == 0) {
+	    s->fixed.sla) == 0) {
 		s->gauge_ms = s->now;
 		n++;
 	}
@@ -476,9 +478,9 @@ sla_new(struct event_base *base, struct rconn *writer,
 	s->boot = boot;
 	s->live = live_acquire(live);
 	script_init(&s->fire, "escalation", fire_script, script_loaded, s);
-	if (asprintf(&s->sla_key, "%ssla", boot->redis.prefix) == -1 ||
-	    asprintf(&s->alerts_key, "%salerts", boot->redis.prefix) == -1 ||
-	    (s->timer = evtimer_new(base, tick, s)) == NULL)
+	keys_init(&s->fixed, boot->redis.prefix, boot->intake.stream,
+	    boot->intake.events);
+	if ((s->timer = evtimer_new(base, tick, s)) == NULL)
 		fatal("sla");
 	arm(s, SLA_RETRY_MS);
 	return s;
@@ -502,8 +504,7 @@ sla_free(struct sla *s)
 	free(s->argv);
 	free(s->argvlen);
 	free(s->fired);
-	free(s->sla_key);
-	free(s->alerts_key);
+	keys_clear(&s->fixed);
 	live_release(s->live);
 	free(s);
 }

@@ -30,6 +30,7 @@
 #include "ctl_print.h"
 #include "ctl_redis.h"
 #include "deadletter.h"
+#include "keys.h"
 #include "duration.h"
 #include "field.h"
 
@@ -169,7 +170,7 @@ redrive_one(redisContext *c, const struct config *cfg, const char *id,
 {
 	const char	**argv;
 	size_t		*argvlen, argc = 0;
-	char		 dead[512], target[512];
+	char		 dead[KEYS_MAX], target[KEYS_MAX];
 	redisReply	*r;
 	int		 add_id, rv = 1;
 
@@ -179,8 +180,14 @@ redrive_one(redisContext *c, const struct config *cfg, const char *id,
 		    "was sent\n", id);
 		return 1;
 	}
-	snprintf(dead, sizeof dead, "%sdead", cfg->redis.prefix);
-	snprintf(target, sizeof target, "%s%s", cfg->redis.prefix, stream);
+	if (keys_dead(dead, sizeof dead, cfg->redis.prefix) == -1 ||
+	    keys_stream(target, sizeof target, cfg->redis.prefix,
+	    stream) == -1) {
+		fprintf(stderr, "triagectl: %s: not re-driven: the key of "
+		    "stream %s is longer than %d bytes\n", id, stream,
+		    KEYS_MAX - 1);
+		return 1;
+	}
 	add_id = strcmp(stream, cfg->intake.stream) == 0 &&
 	    !has_field(f, o->nfields, "id");
 	argv = calloc(6 + 2 * o->nfields + 2, sizeof *argv);
@@ -228,12 +235,16 @@ walk(const struct config *cfg, const struct dead_opts *opt, int redrive,
 {
 	redisContext	*c;
 	redisReply	*r;
-	char		 key[512], start[64], stream[256];
+	char		 key[KEYS_MAX], start[64], stream[256];
 	int		 rv = 0, shown = 0, done = 0;
 
+	if (keys_dead(key, sizeof key, cfg->redis.prefix) == -1) {
+		fprintf(stderr, "triagectl: the dead-letter key is longer "
+		    "than %d bytes\n", KEYS_MAX - 1);
+		return 1;
+	}
 	if ((c = ctl_redis_connect(cfg)) == NULL)
 		return 1;
-	snprintf(key, sizeof key, "%sdead", cfg->redis.prefix);
 	if (opt->since_ms >= 0)
 		snprintf(start, sizeof start, "%lld",
 		    now_ms() - (long long)opt->since_ms);

@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "ctl.h"
+#include "keys.h"
 #include "now.h"
 #include "ctl_print.h"
 #include "ctl_redis.h"
@@ -49,11 +50,17 @@ ctl_queues(const struct config *cfg, int argc, char **argv)
 		return 1;
 	for (size_t i = 0; i < nteams; i++) {
 		const char	*team = rules_team_name(rules, (int)i);
+		char		 key[KEYS_MAX];
 
-		redisAppendCommand(c, "ZCARD %s%s%s", cfg->redis.prefix,
-		    "queue:", team);
-		redisAppendCommand(c, "ZRANGE %s%s%s 0 0 WITHSCORES",
-		    cfg->redis.prefix, "queue:", team);
+		if (keys_queue(key, sizeof key, cfg->redis.prefix, team,
+		    strlen(team)) == -1) {
+			fprintf(stderr, "triagectl: the queue key of team %s "
+			    "is longer than %d bytes\n", team, KEYS_MAX - 1);
+			redisFree(c);
+			return 1;
+		}
+		redisAppendCommand(c, "ZCARD %s", key);
+		redisAppendCommand(c, "ZRANGE %s 0 0 WITHSCORES", key);
 	}
 	if (json)
 		printf("[");
@@ -192,6 +199,7 @@ ctl_ticket(const struct config *cfg, int argc, char **argv)
 	redisReply	*r;
 	long long	 now = now_ms();
 	const char	*v;
+	char		 key[KEYS_MAX];
 
 	int		 json;
 
@@ -201,9 +209,15 @@ ctl_ticket(const struct config *cfg, int argc, char **argv)
 		fprintf(stderr, "usage: triagectl -c FILE ticket ID [-o json]\n");
 		return 2;
 	}
+	if (keys_ticket(key, sizeof key, cfg->redis.prefix, argv[0],
+	    strlen(argv[0])) == -1) {
+		fprintf(stderr, "triagectl: no ticket '%s' (its key would be "
+		    "longer than %d bytes)\n", argv[0], KEYS_MAX - 1);
+		return 1;
+	}
 	if ((c = ctl_redis_connect(cfg)) == NULL)
 		return 1;
-	r = redisCommand(c, "HGETALL %sticket:%s", cfg->redis.prefix, argv[0]);
+	r = redisCommand(c, "HGETALL %s", key);
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
 		fprintf(stderr, "triagectl: HGETALL failed: %s\n",
 		    r ? (r->str ? r->str : "unexpected reply") : c->errstr);
@@ -212,8 +226,8 @@ ctl_ticket(const struct config *cfg, int argc, char **argv)
 		return 1;
 	}
 	if (r->elements == 0) {
-		fprintf(stderr, "triagectl: no ticket '%s' (key %sticket:%s)\n",
-		    argv[0], cfg->redis.prefix, argv[0]);
+		fprintf(stderr, "triagectl: no ticket '%s' (key %s)\n",
+		    argv[0], key);
 		freeReplyObject(r);
 		redisFree(c);
 		return 1;

@@ -30,6 +30,7 @@
 #include "ctl_redis.h"
 #include "duration.h"
 #include "field.h"
+#include "keys.h"
 #include "log.h"
 #include "replay.h"
 #include "rules.h"
@@ -419,16 +420,13 @@ add_entries(struct replay_ctx *x, const redisReply *r, char *last,
  * page's last ID, exclusive.
  */
 static int
-read_redis(struct replay_ctx *x, long last, int64_t since_ms)
+read_redis(struct replay_ctx *x, const char *key, long last, int64_t since_ms)
 {
-	const struct config	*cf = x->cf;
-	char			 key[512], from[72], cursor[64];
+	char			 from[72], cursor[64];
 	redisReply		*r;
 	long			 left = last;
 	int			 n, count;
 
-	snprintf(key, sizeof key, "%s%s", cf->redis.prefix,
-	    cf->intake.stream);
 	if (ctx_connect(x) == -1)
 		return -1;
 	if (since_ms >= 0)
@@ -558,13 +556,15 @@ note_dropped_teams(struct replay_ctx *x, const struct config *cand)
 		const char	*team = rules_team_name(cur, (int)i);
 		long long	 queued = -1;
 		redisReply	*r;
+		char		 key[KEYS_MAX];
 
 		if (rules_team_find(cand->rules, team, strlen(team)) != -1)
 			continue;
 		if (x->redis == NULL)
 			x->redis = ctl_redis_connect(x->cf);
-		if (x->redis != NULL && (r = redisCommand(x->redis,
-		    "ZCARD %squeue:%s", x->cf->redis.prefix, team)) != NULL) {
+		if (x->redis != NULL && keys_queue(key, sizeof key,
+		    x->cf->redis.prefix, team, strlen(team)) != -1 &&
+		    (r = redisCommand(x->redis, "ZCARD %s", key)) != NULL) {
 			if (r->type == REDIS_REPLY_INTEGER)
 				queued = r->integer;
 			freeReplyObject(r);
@@ -582,6 +582,7 @@ ctl_replay(const struct config *cf, int argc, char **argv)
 	struct config		*cand;
 	struct replay_ctx	*x;
 	char			*diag = NULL, *end, source[1200], msg[256];
+	char			 key[KEYS_MAX];
 	long			 last = -1, examples = 3;
 	int64_t			 since = -1;
 	int			 i, rv, crm = 1;
@@ -674,14 +675,19 @@ ctl_replay(const struct config *cf, int argc, char **argv)
 	if (from != NULL) {
 		snprintf(source, sizeof source, "%s", from);
 		rv = read_file(x, from);
+	} else if (keys_stream(key, sizeof key, cf->redis.prefix,
+	    cf->intake.stream) == -1) {
+		fprintf(stderr, "triagectl: the key of stream %s is longer "
+		    "than %d bytes\n", cf->intake.stream, KEYS_MAX - 1);
+		rv = -1;
 	} else if (since != -1) {
-		snprintf(source, sizeof source, "%s%s (the last %s)",
-		    cf->redis.prefix, cf->intake.stream, since_text);
-		rv = read_redis(x, -1, now_ms() - since);
+		snprintf(source, sizeof source, "%s (the last %s)", key,
+		    since_text);
+		rv = read_redis(x, key, -1, now_ms() - since);
 	} else {
-		snprintf(source, sizeof source, "%s%s (the newest %ld)",
-		    cf->redis.prefix, cf->intake.stream, last);
-		rv = read_redis(x, last, -1);
+		snprintf(source, sizeof source, "%s (the newest %ld)", key,
+		    last);
+		rv = read_redis(x, key, last, -1);
 	}
 	if (rv == 0)
 		note_dropped_teams(x, cand);

@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "ctl.h"
+#include "keys.h"
 #include "now.h"
 #include "ctl_redis.h"
 #include "field.h"
@@ -41,10 +42,14 @@ xadd(const struct config *cfg, const char *stream, int npairs,
 	redisReply	*r;
 	const char	**argv;
 	size_t		*argvlen;
-	char		 key[512];
+	char		 key[KEYS_MAX];
 	int		 argc = 0, rv = 1;
 
-	snprintf(key, sizeof key, "%s%s", cfg->redis.prefix, stream);
+	if (keys_stream(key, sizeof key, cfg->redis.prefix, stream) == -1) {
+		fprintf(stderr, "triagectl: the key of stream %s is longer "
+		    "than %d bytes\n", stream, KEYS_MAX - 1);
+		return 1;
+	}
 	argv = calloc(3 + 2 * npairs, sizeof *argv);
 	argvlen = calloc(3 + 2 * npairs, sizeof *argvlen);
 	if (argv == NULL || argvlen == NULL) {
@@ -148,9 +153,9 @@ ctl_submit(const struct config *cfg, int argc, char **argv)
 	return rv;
 }
 
-/* 1 if the ticket exists, 0 if not, -1 (said) if Redis could not tell. */
+/* 1 if the ticket key exists, 0 if not, -1 (said) if Redis could not tell. */
 static int
-ticket_exists(const struct config *cfg, const char *id)
+ticket_exists(const struct config *cfg, const char *key)
 {
 	redisContext	*c;
 	redisReply	*r;
@@ -158,13 +163,12 @@ ticket_exists(const struct config *cfg, const char *id)
 
 	if ((c = ctl_redis_connect(cfg)) == NULL)
 		return -1;
-	r = redisCommand(c, "EXISTS %sticket:%s", cfg->redis.prefix, id);
+	r = redisCommand(c, "EXISTS %s", key);
 	if (r != NULL && r->type == REDIS_REPLY_INTEGER)
 		rv = r->integer > 0;
 	else
-		fprintf(stderr, "triagectl: EXISTS %sticket:%s failed: %s\n",
-		    cfg->redis.prefix, id, r != NULL && r->str != NULL ?
-		    r->str : c->errstr);
+		fprintf(stderr, "triagectl: EXISTS %s failed: %s\n", key,
+		    r != NULL && r->str != NULL ? r->str : c->errstr);
 	freeReplyObject(r);
 	redisFree(c);
 	return rv;
@@ -181,7 +185,7 @@ ctl_event(const struct config *cfg, int argc, char **argv)
 	struct field	*f;
 	struct lifecycle_event le;
 	const char	*reason;
-	char		 err[256];
+	char		 err[256], key[KEYS_MAX];
 
 	if (argc < 2 || argc > 3 || (argc == 3 &&
 	    strncmp(argv[2], "team=", 5) != 0)) {
@@ -206,11 +210,16 @@ ctl_event(const struct config *cfg, int argc, char **argv)
 		    "dead-letter it: %s\n", err);
 		return 1;
 	}
-	if ((rv = ticket_exists(cfg, values[0])) != 1) {
+	if (keys_ticket(key, sizeof key, cfg->redis.prefix, values[0],
+	    vlens[0]) == -1) {
+		fprintf(stderr, "triagectl: the key of ticket %s is longer "
+		    "than %d bytes\n", values[0], KEYS_MAX - 1);
+		return 1;
+	}
+	if ((rv = ticket_exists(cfg, key)) != 1) {
 		if (rv == 0)
 			fprintf(stderr, "triagectl: refused: no ticket '%s' "
-			    "(key %sticket:%s)\n", values[0],
-			    cfg->redis.prefix, values[0]);
+			    "(key %s)\n", values[0], key);
 		return 1;
 	}
 	return xadd(cfg, cfg->intake.events, n, names, nlens, values, vlens);
