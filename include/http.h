@@ -6,7 +6,6 @@
 #define TRIAGED_HTTP_H
 
 struct event_base;
-struct evbuffer;
 struct http;
 
 /*
@@ -18,8 +17,8 @@ struct http_probe {
 	const char	*(*health)(void *arg);
 	/* "" while the event loop turns, else why not: /livez. */
 	const char	*(*liveness)(void *arg);
-	/* The daemon's own gauges, appended to /metrics after the counters. */
-	void		 (*render)(struct evbuffer *, void *arg);
+	/* Bring the daemon's own gauges up to date, just before /metrics. */
+	void		 (*refresh)(void *arg);
 	void		*arg;
 };
 

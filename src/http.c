@@ -88,8 +88,8 @@ handle_metrics(struct evhttp_request *req, void *arg)
 		evhttp_send_error(req, 500, "out of memory");
 		return;
 	}
+	h->probe.refresh(h->probe.arg);
 	metrics_render(buf);
-	h->probe.render(buf, h->probe.arg);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "text/plain; version=0.0.4");
 	evhttp_send_reply(req, 200, "OK", buf);

@@ -362,32 +362,16 @@ liveness(void *arg)
 	    "event loop stalled" : "";
 }
 
-/* Gauges read from the daemon's state at scrape time. */
+/* The daemon's own gauges, read from its state at scrape time. */
 static void
-render_daemon(struct evbuffer *buf, void *arg)
+refresh_gauges(void *arg)
 {
-	struct daemon		*d = arg;
-	const struct rconn	*conns[] = { d->reader, d->writer };
-	const char		*names[] = { "reader", "writer" };
+	struct daemon	*d = arg;
 
-	evbuffer_add_printf(buf, "# HELP triaged_redis_connected 1 when the "
-	    "Redis connection is ready.\n"
-	    "# TYPE triaged_redis_connected gauge\n");
-	for (size_t i = 0; i < 2; i++)
-		evbuffer_add_printf(buf, "triaged_redis_connected"
-		    "{connection=\"%s\"} %d\n", names[i],
-		    rconn_state(conns[i]) == RCONN_READY);
-	evbuffer_add_printf(buf, "# HELP triaged_healthy 1 when /healthz "
-	    "answers 200.\n# TYPE triaged_healthy gauge\ntriaged_healthy %d\n",
-	    *health(d) == '\0');
-	evbuffer_add_printf(buf, "# HELP triaged_batches_in_flight Batches "
-	    "read and not yet settled.\n"
-	    "# TYPE triaged_batches_in_flight gauge\n"
-	    "triaged_batches_in_flight %zu\n", router_inflight(d->router));
-	evbuffer_add_printf(buf, "# HELP triaged_rules_info The rules in "
-	    "force (value 1; the version is the label).\n"
-	    "# TYPE triaged_rules_info gauge\n"
-	    "triaged_rules_info{version=\"%s\"} 1\n", d->live->cfg->version);
+	metrics_set_daemon(*health(d) == '\0',
+	    rconn_state(d->reader) == RCONN_READY,
+	    rconn_state(d->writer) == RCONN_READY, router_inflight(d->router),
+	    d->live->cfg->version);
 }
 
 /* intake's sink: a batch goes to the router or to the events module. */
@@ -555,7 +539,7 @@ main(int argc, char **argv)
 
 	if (cfg->http_listen != NULL && *cfg->http_listen != '\0' &&
 	    (http = http_new(d->base, cfg->http_listen, &(struct http_probe){
-	    health, liveness, render_daemon, d })) == NULL)
+	    health, liveness, refresh_gauges, d })) == NULL)
 		fatalx("cannot serve http.listen %s", cfg->http_listen);
 
 	sighup = evsignal_new(d->base, SIGHUP, signal_cb, d);

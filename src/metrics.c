@@ -54,7 +54,9 @@ enum {
 	SERIES_ROUTED, SERIES_REJECTED, SERIES_EVENTS_REJECTED, SERIES_ALERTS,
 	SERIES_SLA_MET, SERIES_SLA_BREACHED, SERIES_QUEUE_DEPTH,
 	SERIES_STREAM_LAG, SERIES_STREAM_PENDING, SERIES_BUILD_INFO,
-	SERIES_ORPHANED, SERIES_COUNT
+	SERIES_ORPHANED, SERIES_OPEN_CLOCKS, SERIES_RELOAD_OK,
+	SERIES_RELOAD_TIME, SERIES_REDIS_CONNECTED, SERIES_HEALTHY,
+	SERIES_IN_FLIGHT, SERIES_RULES_INFO, SERIES_COUNT
 };
 
 static const char *series_help[SERIES_COUNT][2] = {
@@ -81,6 +83,22 @@ static const char *series_help[SERIES_COUNT][2] = {
 	    "The running build: 1, with its version as a label." },
 	[SERIES_ORPHANED] = { "triaged_queue_orphaned_tickets",
 	    "Tickets in queues of teams the rules in force do not name." },
+	[SERIES_OPEN_CLOCKS] = { "triaged_open_clocks",
+	    "Escalation steps waiting in the SLA schedule (one per step still "
+	    "to fire of each running clock)." },
+	[SERIES_RELOAD_OK] = { "triaged_config_last_reload_successful",
+	    "Whether the last reload of the rules took effect (1) or was "
+	    "refused (0)." },
+	[SERIES_RELOAD_TIME] = {
+	    "triaged_config_last_reload_success_timestamp_seconds",
+	    "When the rules in force were loaded." },
+	[SERIES_REDIS_CONNECTED] = { "triaged_redis_connected",
+	    "1 when the Redis connection is ready." },
+	[SERIES_HEALTHY] = { "triaged_healthy", "1 when /healthz answers 200." },
+	[SERIES_IN_FLIGHT] = { "triaged_batches_in_flight",
+	    "Batches read and not yet settled." },
+	[SERIES_RULES_INFO] = { "triaged_rules_info",
+	    "The rules in force (value 1; the version is the label)." },
 };
 
 void
@@ -316,22 +334,38 @@ metrics_orphaned_reset(void)
 	series_reset(series_help[SERIES_ORPHANED][0]);
 }
 
-static int64_t	open_clocks = -1;
-static int	reload_ok = 1;
-static int64_t	reload_success_s;
-
 void
 metrics_set_reload(int ok, int64_t success_unix_s)
 {
-	reload_ok = ok;
+	series_get(series_help[SERIES_RELOAD_OK][0], "")->value = ok;
 	if (ok)
-		reload_success_s = success_unix_s;
+		series_get(series_help[SERIES_RELOAD_TIME][0], "")->value =
+		    success_unix_s;
 }
 
 void
 metrics_set_open_clocks(int64_t n)
 {
-	open_clocks = n;
+	series_get(series_help[SERIES_OPEN_CLOCKS][0], "")->value = n;
+}
+
+void
+metrics_set_daemon(int healthy, int reader_up, int writer_up,
+    size_t in_flight, const char *rules_version)
+{
+	char	labels[64];
+
+	series_get(series_help[SERIES_HEALTHY][0], "")->value = healthy;
+	series_get(series_help[SERIES_REDIS_CONNECTED][0],
+	    "connection=\"reader\"")->value = reader_up;
+	series_get(series_help[SERIES_REDIS_CONNECTED][0],
+	    "connection=\"writer\"")->value = writer_up;
+	series_get(series_help[SERIES_IN_FLIGHT][0], "")->value =
+	    (int64_t)in_flight;
+	/* One series: the version in force, not every version ever loaded. */
+	series_reset(series_help[SERIES_RULES_INFO][0]);
+	snprintf(labels, sizeof labels, "version=\"%s\"", rules_version);
+	series_get(series_help[SERIES_RULES_INFO][0], labels)->value = 1;
 }
 
 void
@@ -369,10 +403,13 @@ metrics_render(struct evbuffer *buf)
 		for (int b = 0; b < SERIES_BUCKETS; b++)
 			for (struct series *s = series_table[b]; s != NULL;
 			    s = s->next)
-				if (s->metric == metric)
+				if (s->metric == metric && *s->labels)
 					evbuffer_add_printf(buf, "%s{%s} %lld\n",
 					    metric, s->labels,
 					    (long long)s->value);
+				else if (s->metric == metric)
+					evbuffer_add_printf(buf, "%s %lld\n",
+					    metric, (long long)s->value);
 	}
 
 	evbuffer_add_printf(buf, "# HELP triaged_routing_latency_seconds "
@@ -390,24 +427,6 @@ metrics_render(struct evbuffer *buf)
 	    "triaged_routing_latency_seconds_count %llu\n",
 	    (unsigned long long)cum, latency_sum / 1000.0,
 	    (unsigned long long)latency_n);
-
-	/* As Prometheus names its own: a refused reload must be visible. */
-	evbuffer_add_printf(buf, "# HELP triaged_config_last_reload_successful "
-	    "Whether the last reload of the rules took effect (1) or was "
-	    "refused (0).\n"
-	    "# TYPE triaged_config_last_reload_successful gauge\n"
-	    "triaged_config_last_reload_successful %d\n"
-	    "# HELP triaged_config_last_reload_success_timestamp_seconds When "
-	    "the rules in force were loaded.\n"
-	    "# TYPE triaged_config_last_reload_success_timestamp_seconds gauge\n"
-	    "triaged_config_last_reload_success_timestamp_seconds %lld\n",
-	    reload_ok, (long long)reload_success_s);
-	if (open_clocks >= 0)
-		evbuffer_add_printf(buf, "# HELP triaged_open_clocks Escalation "
-		    "steps waiting in the SLA schedule (one per step still to "
-		    "fire of each running clock).\n"
-		    "# TYPE triaged_open_clocks gauge\n"
-		    "triaged_open_clocks %lld\n", (long long)open_clocks);
 }
 
 void
