@@ -26,7 +26,6 @@
  * An event with nothing to change (responded twice, resumed while running)
  * is acknowledged and logged.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +33,7 @@
 #include <event2/event.h>
 #include <hiredis/hiredis.h>
 
+#include "argv.h"
 #include "batch.h"
 #include "calendar.h"
 #include "clock.h"
@@ -139,65 +139,17 @@ struct events {
 	/* The ticket as read: fields pointing into its reply. */
 	struct field	*fields;
 	size_t		 fields_cap;
-	/* The call being built: owned strings. */
-	char		**argv;
-	size_t		*argvlen;
-	size_t		 argc, argv_cap;
-	char		*cmd;
+	struct argv	*call;		/* the apply call being built */
+	char		*cmd;		/* and as sent */
 };
 
 static void	step(struct events *);
 static void	later(struct events *);
 
 static void
-push(struct events *ev, const char *s, size_t len)
-{
-	if (ev->argc == ev->argv_cap) {
-		ev->argv_cap = ev->argv_cap ? ev->argv_cap * 2 : 64;
-		ev->argv = realloc(ev->argv, ev->argv_cap * sizeof *ev->argv);
-		ev->argvlen = realloc(ev->argvlen, ev->argv_cap *
-		    sizeof *ev->argvlen);
-		if (ev->argv == NULL || ev->argvlen == NULL)
-			fatal("events argv");
-	}
-	if ((ev->argv[ev->argc] = malloc(len + 1)) == NULL)
-		fatal("events argv");
-	memcpy(ev->argv[ev->argc], s, len);
-	ev->argv[ev->argc][len] = '\0';
-	ev->argvlen[ev->argc++] = len;
-}
-
-static void
-push_str(struct events *ev, const char *s)
-{
-	push(ev, s, strlen(s));
-}
-
-static void
-push_fmt(struct events *ev, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-push_fmt(struct events *ev, const char *fmt, ...)
-{
-	char	buf[512];
-	va_list	ap;
-	int	n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof buf)
-		fatalx("events: argument too long");
-	push(ev, buf, n);
-}
-
-static void
 call_reset(struct events *ev)
 {
-	for (size_t i = 0; i < ev->argc; i++)
-		free(ev->argv[i]);
-	ev->argc = 0;
+	argv_reset(ev->call);
 	free(ev->cmd);
 	ev->cmd = NULL;
 }
@@ -208,19 +160,20 @@ call_start(struct events *ev, const char *mode, const char *rev)
 {
 	const struct config	*boot = ev->boot;
 	struct entry		*e = &ev->b->entries[ev->next];
+	struct argv		*a = ev->call;
 
 	call_reset(ev);
-	push_str(ev, "EVALSHA");
-	push_str(ev, ev->apply.sha);
-	push_str(ev, "4");
-	push_str(ev, ev->fixed.events);
-	push_str(ev, ev->fixed.dead);
-	push_str(ev, ev->tkey[0] != '\0' ? ev->tkey : ev->fixed.dead);
-	push_str(ev, ev->fixed.sla);
-	push_str(ev, boot->intake.group);
-	push_str(ev, batch_id(ev->b, e));
-	push_str(ev, mode);
-	push_str(ev, rev);
+	argv_push_str(a, "EVALSHA");
+	argv_push_str(a, ev->apply.sha);
+	argv_push_str(a, "4");
+	argv_push_str(a, ev->fixed.events);
+	argv_push_str(a, ev->fixed.dead);
+	argv_push_str(a, ev->tkey[0] != '\0' ? ev->tkey : ev->fixed.dead);
+	argv_push_str(a, ev->fixed.sla);
+	argv_push_str(a, boot->intake.group);
+	argv_push_str(a, batch_id(ev->b, e));
+	argv_push_str(a, mode);
+	argv_push_str(a, rev);
 }
 
 static void	apply_reply(struct rconn *, redisReply *, void *);
@@ -228,12 +181,9 @@ static void	apply_reply(struct rconn *, redisReply *, void *);
 static void
 call_send(struct events *ev)
 {
-	int	len;
+	size_t	len;
 
-	len = redisFormatCommandArgv(&ev->cmd, (int)ev->argc,
-	    (const char **)ev->argv, ev->argvlen);
-	if (len < 0)
-		fatal("events: formatting the apply call");
+	ev->cmd = argv_format(ev->call, &len);
 	if (rconn_formatted(ev->writer, apply_reply, ev, ev->cmd,
 	    len) == -1)
 		later(ev);
@@ -243,8 +193,9 @@ call_send(struct events *ev)
 static void
 dead_letter(struct events *ev, const char *label, const char *why)
 {
-	struct batch	*b = ev->b;
+	struct batch			*b = ev->b;
 	struct entry			*e = &b->entries[ev->next];
+	struct argv			*a = ev->call;
 	struct deadletter_budget	 dl;
 
 	log_info("event %s to the dead-letter stream: %s", batch_id(b, e),
@@ -259,25 +210,25 @@ dead_letter(struct events *ev, const char *label, const char *why)
 		if ((keep = deadletter_keep(&dl, f->name_len,
 		    f->value_len)) == -1)
 			continue;
-		push(ev, b->arena + f->name_off, f->name_len);
-		push(ev, b->arena + f->value_off, (size_t)keep);
+		argv_push(a, b->arena + f->name_off, f->name_len);
+		argv_push(a, b->arena + f->value_off, (size_t)keep);
 	}
-	push_str(ev, "error");
-	push_str(ev, why);
-	push_str(ev, "source_id");
-	push_str(ev, batch_id(b, e));
-	push_str(ev, "failed_at");
-	push_fmt(ev, "%lld", (long long)now_ms());
+	argv_push_str(a, "error");
+	argv_push_str(a, why);
+	argv_push_str(a, "source_id");
+	argv_push_str(a, batch_id(b, e));
+	argv_push_str(a, "failed_at");
+	argv_push_num(a, now_ms());
 	if (dl.dropped > 0) {
-		push_str(ev, "fields_dropped");
-		push_fmt(ev, "%zu", dl.dropped);
+		argv_push_str(a, "fields_dropped");
+		argv_push_num(a, (long long)dl.dropped);
 	}
 	if (dl.cut > 0) {
-		push_str(ev, "values_cut");
-		push_fmt(ev, "%zu", dl.cut);
+		argv_push_str(a, "values_cut");
+		argv_push_num(a, (long long)dl.cut);
 	}
-	push_str(ev, "source_stream");
-	push_str(ev, ev->boot->intake.events);
+	argv_push_str(a, "source_stream");
+	argv_push_str(a, ev->boot->intake.events);
 	call_send(ev);
 }
 
@@ -337,7 +288,7 @@ push_queue(struct events *ev, const char *team, size_t len)
 	if ((n = keys_queue(key, sizeof key, ev->boot->redis.prefix, team,
 	    len)) == -1)
 		fatalx("events: queue key too long");
-	push(ev, key, (size_t)n);
+	argv_push(ev->call, key, (size_t)n);
 }
 
 /* The clock's writes, as the apply script's operations. */
@@ -353,12 +304,12 @@ push_writes(struct events *ev, const struct clock_writes *w)
 			teams = 1;
 		else if (cw->op == CLOCK_QUEUE_MOVE)
 			teams = 2;
-		push_str(ev, clock_op_name(cw->op));
+		argv_push_str(ev->call, clock_op_name(cw->op));
 		for (int a = 0; a < cw->nargs; a++) {
 			if (a < teams)
 				push_queue(ev, cw->arg[a], cw->len[a]);
 			else
-				push(ev, cw->arg[a], cw->len[a]);
+				argv_push(ev->call, cw->arg[a], cw->len[a]);
 		}
 	}
 }
@@ -618,6 +569,7 @@ events_new(struct event_base *base, struct rconn *writer,
 	ev->boot = boot;
 	ev->live = live_acquire(live);
 	ev->cb = *cb;
+	ev->call = argv_new();
 	script_init(&ev->apply, "lifecycle", apply_script, script_loaded, ev);
 	keys_init(&ev->fixed, boot->redis.prefix, boot->intake.stream,
 	    boot->intake.events);
@@ -645,8 +597,7 @@ events_free(struct events *ev)
 	calendar_free(ev->always);
 	clock_writes_free(&ev->writes);
 	free(ev->fields);
-	free(ev->argv);
-	free(ev->argvlen);
+	argv_free(ev->call);
 	keys_clear(&ev->fixed);
 	live_release(ev->live);
 	free(ev);

@@ -27,13 +27,13 @@
  * resends the same call.  A call whose connection died is resent when the
  * writer is back: it is idempotent for the reasons above.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <hiredis/hiredis.h>
 
+#include "argv.h"
 #include "batch.h"
 #include "config.h"
 #include "clock.h"
@@ -126,18 +126,6 @@ static const char route_script[] =
 "end\n"
 "return table.concat(out)\n";
 
-/* An argument under construction: arena offset, or a stable pointer. */
-struct arg {
-	const char	*ptr;
-	size_t		 off;
-	size_t		 len;
-};
-
-struct arglist {
-	struct arg	*v;
-	size_t		 n, cap;
-};
-
 struct router {
 	struct rconn		*writer;
 	const struct config	*boot;		/* keys and names: fixed */
@@ -147,71 +135,13 @@ struct router {
 	struct script		 script;
 	size_t		 inflight;		/* batches not yet settled */
 	struct batch	*waiting, *waiting_tail;
-	struct arglist	 keys, args;
+	struct argv	*call;			/* the script call being built */
+	struct verdict	*verdicts;		/* the batch's routed entries' */
+	size_t		 verdicts_cap;
 	struct clock_writes clock;		/* one ticket's, reused */
-	const char	**argv;
-	size_t		*argvlen;
-	size_t		 argv_cap;
 };
 
 static void	dispatch(struct router *, struct batch *);
-
-static void
-arg_push(struct arglist *l, const char *ptr, size_t off, size_t len)
-{
-	if (l->n == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 1024;
-		if ((l->v = realloc(l->v, l->cap * sizeof *l->v)) == NULL)
-			fatal("route args");
-	}
-	l->v[l->n++] = (struct arg){ ptr, off, len };
-}
-
-static void
-arg_const(struct arglist *l, const char *s)
-{
-	arg_push(l, s, 0, strlen(s));
-}
-
-static void
-arg_arena(struct arglist *l, size_t off, size_t len)
-{
-	arg_push(l, NULL, off, len);
-}
-
-/* printf into the batch arena and push the result. */
-static void
-arg_fmt(struct arglist *l, struct batch *b, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-arg_fmt(struct arglist *l, struct batch *b, const char *fmt, ...)
-{
-	char	buf[512];
-	va_list	ap;
-	int	n;
-	long	off;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof buf)
-		fatalx("route: argument too long");
-	if ((off = batch_copy(b, buf, n)) == -1)
-		fatal("route arena");
-	arg_arena(l, off, n);
-}
-
-/* Copy a string into the batch arena and push it. */
-static void
-arg_copy(struct arglist *l, struct batch *b, const char *s, size_t len)
-{
-	long	off;
-
-	if ((off = batch_copy(b, s, len)) == -1)
-		fatal("route arena");
-	arg_arena(l, off, len);
-}
 
 static void
 waiting_push(struct router *r, struct batch *b)
@@ -224,23 +154,11 @@ waiting_push(struct router *r, struct batch *b)
 	r->waiting_tail = b;
 }
 
-/* Argument slots kept between batches; an outsized batch gives back more. */
-#define ROUTE_ARGS_KEEP		(64 * 1024)
-
 static void
 settle(struct router *r, struct batch *b)
 {
 	free(b->cmd);
 	b->cmd = NULL;
-	if (r->args.cap > ROUTE_ARGS_KEEP) {
-		free(r->args.v);
-		free(r->argv);
-		free(r->argvlen);
-		r->args = (struct arglist){ 0 };
-		r->argv = NULL;
-		r->argvlen = NULL;
-		r->argv_cap = 0;
-	}
 	live_release(b->config);
 	b->config = NULL;
 	r->inflight--;
@@ -384,16 +302,15 @@ lookup_customers(struct router *r, struct batch *b)
 	return b->pending_lookups > 0 ? 0 : 1;
 }
 
-/* An entry's own fields, by arena offset (pointers would not survive). */
+/* An entry's own fields. */
 static void
-add_entry_fields(struct arglist *a, const struct batch *b,
-    const struct entry *e)
+add_entry_fields(struct argv *a, const struct batch *b, const struct entry *e)
 {
 	for (size_t i = 0; i < e->nfields; i++) {
 		const struct field_ref	*f = &b->refs[e->first_field + i];
 
-		arg_arena(a, f->name_off, f->name_len);
-		arg_arena(a, f->value_off, f->value_len);
+		argv_push(a, b->arena + f->name_off, f->name_len);
+		argv_push(a, b->arena + f->value_off, f->value_len);
 	}
 }
 
@@ -402,8 +319,8 @@ add_entry_fields(struct arglist *a, const struct batch *b,
  * the clocks' (clock_start(): deadlines and targets).
  */
 static void
-add_ticket_fields(struct arglist *a, struct batch *b, const struct entry *e,
-    size_t id_off, size_t id_len, int64_t created_at,
+add_ticket_fields(struct argv *a, const struct batch *b,
+    const struct entry *e, const char *id, size_t id_len, int64_t created_at,
     const struct verdict *v, const char *version, int64_t now,
     const struct clock_writes *w)
 {
@@ -411,37 +328,37 @@ add_ticket_fields(struct arglist *a, struct batch *b, const struct entry *e,
 
 	for (size_t i = 0; i < w->n; i++)
 		nclock += w->w[i].op == CLOCK_SET;
-	arg_fmt(a, b, "%zu", e->nfields + 12 + nclock);
+	argv_push_num(a, (long long)(e->nfields + 12 + nclock));
 	add_entry_fields(a, b, e);
-	arg_const(a, "ticket_id");
-	arg_arena(a, id_off, id_len);
-	arg_const(a, "source_id");
-	arg_arena(a, e->id_off, strlen(batch_id(b, e)));
-	arg_const(a, "tier");
-	arg_const(a, v->tier_name);
-	arg_const(a, "urgency");
-	arg_const(a, v->urgency_name);
-	arg_const(a, "score");
-	arg_fmt(a, b, "%ld", v->score);
-	arg_const(a, "team");
-	arg_const(a, v->team_name);
-	arg_const(a, "route");
-	arg_const(a, v->route_name);
-	arg_const(a, "policy");
-	arg_const(a, v->policy_name != NULL ? v->policy_name : "none");
-	arg_const(a, "status");
-	arg_const(a, "open");
-	arg_const(a, "created_at");
-	arg_fmt(a, b, "%lld", (long long)created_at);
-	arg_const(a, "routed_at");
-	arg_fmt(a, b, "%lld", (long long)now);
-	arg_const(a, "rules_version");
-	arg_const(a, version);
+	argv_push_str(a, "ticket_id");
+	argv_push(a, id, id_len);
+	argv_push_str(a, "source_id");
+	argv_push_str(a, batch_id(b, e));
+	argv_push_str(a, "tier");
+	argv_push_str(a, v->tier_name);
+	argv_push_str(a, "urgency");
+	argv_push_str(a, v->urgency_name);
+	argv_push_str(a, "score");
+	argv_push_num(a, v->score);
+	argv_push_str(a, "team");
+	argv_push_str(a, v->team_name);
+	argv_push_str(a, "route");
+	argv_push_str(a, v->route_name);
+	argv_push_str(a, "policy");
+	argv_push_str(a, v->policy_name != NULL ? v->policy_name : "none");
+	argv_push_str(a, "status");
+	argv_push_str(a, "open");
+	argv_push_str(a, "created_at");
+	argv_push_num(a, created_at);
+	argv_push_str(a, "routed_at");
+	argv_push_num(a, now);
+	argv_push_str(a, "rules_version");
+	argv_push_str(a, version);
 	for (size_t i = 0; i < w->n; i++) {
 		if (w->w[i].op != CLOCK_SET)
 			continue;
-		arg_copy(a, b, w->w[i].arg[0], w->w[i].len[0]);
-		arg_copy(a, b, w->w[i].arg[1], w->w[i].len[1]);
+		argv_push(a, w->w[i].arg[0], w->w[i].len[0]);
+		argv_push(a, w->w[i].arg[1], w->w[i].len[1]);
 	}
 }
 
@@ -450,23 +367,23 @@ add_ticket_fields(struct arglist *a, struct batch *b, const struct entry *e,
  * score/member pairs after their count (clock_start()).
  */
 static void
-add_clock(struct arglist *a, struct batch *b, const struct clock_writes *w,
-    size_t id_off, size_t id_len)
+add_clock(struct argv *a, const struct clock_writes *w, const char *id,
+    size_t id_len)
 {
 	size_t	nsteps = 0;
 
 	for (size_t i = 0; i < w->n; i++) {
 		if (w->w[i].op == CLOCK_QUEUE_ADD)
-			arg_copy(a, b, w->w[i].arg[1], w->w[i].len[1]);
+			argv_push(a, w->w[i].arg[1], w->w[i].len[1]);
 		nsteps += w->w[i].op == CLOCK_SCHEDULE;
 	}
-	arg_arena(a, id_off, id_len);
-	arg_fmt(a, b, "%zu", nsteps);
+	argv_push(a, id, id_len);
+	argv_push_num(a, (long long)nsteps);
 	for (size_t i = 0; i < w->n; i++) {
 		if (w->w[i].op != CLOCK_SCHEDULE)
 			continue;
-		arg_copy(a, b, w->w[i].arg[0], w->w[i].len[0]);
-		arg_copy(a, b, w->w[i].arg[1], w->w[i].len[1]);
+		argv_push(a, w->w[i].arg[0], w->w[i].len[0]);
+		argv_push(a, w->w[i].arg[1], w->w[i].len[1]);
 	}
 }
 
@@ -475,16 +392,22 @@ add_clock(struct arglist *a, struct batch *b, const struct clock_writes *w,
  * so the XADD cannot fail), plus why, whence and when.
  */
 static void
-add_dead_letter(struct arglist *a, struct batch *b, const struct entry *e,
+add_dead_letter(struct argv *a, const struct batch *b, const struct entry *e,
     size_t max_value, const char *stream, int64_t now)
 {
 	struct deadletter_budget	 dl;
-	size_t				 count_at;
 
-	arg_const(a, "D");
-	arg_arena(a, e->id_off, strlen(batch_id(b, e)));
-	count_at = a->n;
-	arg_const(a, "0");		/* the pair count, set below */
+	/* The pair count goes first: the same budget, run dry, gives it. */
+	deadletter_begin(&dl, max_value);
+	for (size_t i = 0; i < e->nfields; i++) {
+		const struct field_ref	*f = &b->refs[e->first_field + i];
+
+		(void)deadletter_keep(&dl, f->name_len, f->value_len);
+	}
+	argv_push_str(a, "D");
+	argv_push_str(a, batch_id(b, e));
+	argv_push_num(a, (long long)(dl.pairs + 4 + (dl.dropped > 0) +
+	    (dl.cut > 0)));
 	deadletter_begin(&dl, max_value);
 	for (size_t i = 0; i < e->nfields; i++) {
 		const struct field_ref	*f = &b->refs[e->first_field + i];
@@ -493,40 +416,44 @@ add_dead_letter(struct arglist *a, struct batch *b, const struct entry *e,
 		if ((keep = deadletter_keep(&dl, f->name_len,
 		    f->value_len)) == -1)
 			continue;
-		arg_arena(a, f->name_off, f->name_len);
-		arg_arena(a, f->value_off, (size_t)keep);
+		argv_push(a, b->arena + f->name_off, f->name_len);
+		argv_push(a, b->arena + f->value_off, (size_t)keep);
 	}
-	arg_const(a, "error");
-	arg_arena(a, e->error_off, strlen(batch_str(b, e->error_off)));
-	arg_const(a, "source_id");
-	arg_arena(a, e->id_off, strlen(batch_id(b, e)));
-	arg_const(a, "failed_at");
-	arg_fmt(a, b, "%lld", (long long)now);
+	argv_push_str(a, "error");
+	argv_push_str(a, batch_str(b, e->error_off));
+	argv_push_str(a, "source_id");
+	argv_push_str(a, batch_id(b, e));
+	argv_push_str(a, "failed_at");
+	argv_push_num(a, now);
 	if (dl.dropped > 0) {
-		arg_const(a, "fields_dropped");
-		arg_fmt(a, b, "%zu", dl.dropped);
+		argv_push_str(a, "fields_dropped");
+		argv_push_num(a, (long long)dl.dropped);
 	}
 	if (dl.cut > 0) {
-		arg_const(a, "values_cut");
-		arg_fmt(a, b, "%zu", dl.cut);
+		argv_push_str(a, "values_cut");
+		argv_push_num(a, (long long)dl.cut);
 	}
-	arg_const(a, "source_stream");
-	arg_const(a, stream);
-	/* Set the count in place: it is a short string in the arena. */
-	{
-		size_t	 mark = a->n;
+	argv_push_str(a, "source_stream");
+	argv_push_str(a, stream);
+}
 
-		arg_fmt(a, b, "%zu", dl.pairs + 4 + (dl.dropped > 0) +
-		    (dl.cut > 0));
-		a->v[count_at] = a->v[mark];
-		a->n = mark;
-	}
+/* A key for the call, made in place; keys.h refuses one too long. */
+static void
+push_key(struct argv *a, char *key, int len)
+{
+	if (len == -1)
+		fatalx("route: argument too long");
+	argv_push(a, key, (size_t)len);
 }
 
 /*
- * Classify the batch with the rules it pinned and build the script call.
- * Field pointers from batch_fields() move when the arena grows, so every
- * argument is kept as an arena offset until the whole call is built.
+ * Classify the batch with the rules it pinned and build the script call:
+ *
+ *   EVALSHA sha numkeys  requests dead sla  (ticket queue) per T
+ *                        group  records: T ... | D ... | A src
+ *
+ * The keys come before every record, so the routed entries are classified
+ * first (their verdicts kept for the records), then the records written.
  */
 static void
 build_call(struct router *r, struct batch *b)
@@ -535,28 +462,58 @@ build_call(struct router *r, struct batch *b)
 	const struct config	*boot = r->boot;
 	const char		*prefix = boot->redis.prefix;
 	const struct rules	*rules = cfg->rules;
-	struct arglist		*k = &r->keys, *a = &r->args;
+	struct argv		*a = r->call;
 	int64_t			 now = now_ms();
-	char			 numkeys[32];
-	size_t			 argc;
+	size_t			 nroute = 0, t;
+	char			 key[KEYS_MAX];
 
-	k->n = a->n = 0;
-	arg_const(k, r->fixed.requests);
-	arg_const(k, r->fixed.dead);
-	arg_const(k, r->fixed.sla);
-	arg_const(a, boot->intake.group);
-
+	for (size_t i = 0; i < b->nentries; i++)
+		nroute += b->entries[i].outcome == OUTCOME_ROUTE;
+	if (nroute > r->verdicts_cap) {
+		free(r->verdicts);
+		r->verdicts_cap = nroute;
+		if ((r->verdicts = calloc(nroute, sizeof *r->verdicts)) == NULL)
+			fatal("route verdicts");
+	}
+	argv_reset(a);
+	argv_push_str(a, "EVALSHA");
+	argv_push_str(a, r->script.sha);
+	argv_push_num(a, (long long)(3 + 2 * nroute));
+	argv_push_str(a, r->fixed.requests);
+	argv_push_str(a, r->fixed.dead);
+	argv_push_str(a, r->fixed.sla);
+	t = 0;
 	for (size_t i = 0; i < b->nentries; i++) {
 		struct entry		*e = &b->entries[i];
 		const struct field	*req, *cust;
-		size_t			 nreq, ncust, id_off, id_len;
-		struct verdict		 v;
-		char			 id[REQUEST_ID_MAX + 1], key[KEYS_MAX];
-		int			 keylen;
+		size_t			 nreq, ncust;
+		struct verdict		*v;
+
+		if (e->outcome != OUTCOME_ROUTE)
+			continue;
+		if (batch_fields(b, e, &req, &nreq, &cust, &ncust) == -1)
+			fatal("batch fields");
+		v = &r->verdicts[t++];
+		rules_classify(rules, req, nreq, cust, ncust, v);
+		e->team = v->team;
+		e->tier = v->tier;
+		e->urgency = v->urgency;
+		push_key(a, key, keys_ticket(key, sizeof key, prefix,
+		    b->arena + e->ticket_id_off, e->ticket_id_len));
+		push_key(a, key, keys_queue(key, sizeof key, prefix,
+		    v->team_name, strlen(v->team_name)));
+	}
+
+	argv_push_str(a, boot->intake.group);
+	t = 0;
+	for (size_t i = 0; i < b->nentries; i++) {
+		struct entry		*e = &b->entries[i];
+		const struct verdict	*v;
+		const char		*id;
 
 		if (e->outcome == OUTCOME_ACK) {
-			arg_const(a, "A");
-			arg_arena(a, e->id_off, strlen(batch_id(b, e)));
+			argv_push_str(a, "A");
+			argv_push_str(a, batch_id(b, e));
 			continue;
 		}
 		if (e->outcome == OUTCOME_DEAD) {
@@ -564,70 +521,23 @@ build_call(struct router *r, struct batch *b)
 			    boot->intake.stream, now);
 			continue;
 		}
-		if (batch_fields(b, e, &req, &nreq, &cust, &ncust) == -1)
-			fatal("batch fields");
-		rules_classify(rules, req, nreq, cust, ncust, &v);
-		/* From here on the arena may move: keep offsets only. */
-		id_off = e->ticket_id_off;
-		id_len = e->ticket_id_len;
-		e->team = v.team;
-		e->tier = v.tier;
-		e->urgency = v.urgency;
-		/* The id, copied: the arena moves while the call is built. */
-		snprintf(id, sizeof id, "%.*s", (int)id_len, b->arena + id_off);
-		if (clock_start(rules, &v, id, id_len, e->created_at,
+		v = &r->verdicts[t++];
+		/* The ID points into the arena: the entry's own or its id. */
+		id = b->arena + e->ticket_id_off;
+		if (clock_start(rules, v, id, e->ticket_id_len, e->created_at,
 		    &r->clock) == -1)
 			fatalx("route: schedule entry too long");
-
-		if ((keylen = keys_ticket(key, sizeof key, prefix, id,
-		    id_len)) == -1)
-			fatalx("route: argument too long");
-		arg_copy(k, b, key, (size_t)keylen);
-		if ((keylen = keys_queue(key, sizeof key, prefix, v.team_name,
-		    strlen(v.team_name))) == -1)
-			fatalx("route: argument too long");
-		arg_copy(k, b, key, (size_t)keylen);
-		arg_const(a, "T");
-		arg_arena(a, e->id_off, strlen(batch_id(b, e)));
-		add_ticket_fields(a, b, e, id_off, id_len, e->created_at, &v,
-		    cfg->version, now, &r->clock);
-		add_clock(a, b, &r->clock, id_off, id_len);
+		argv_push_str(a, "T");
+		argv_push_str(a, batch_id(b, e));
+		add_ticket_fields(a, b, e, id, e->ticket_id_len, e->created_at,
+		    v, cfg->version, now, &r->clock);
+		add_clock(a, &r->clock, id, e->ticket_id_len);
 	}
 
-	argc = 3 + k->n + a->n;
-	if (argc > r->argv_cap) {
-		r->argv_cap = argc * 2;
-		free(r->argv);
-		free(r->argvlen);
-		r->argv = calloc(r->argv_cap, sizeof *r->argv);
-		r->argvlen = calloc(r->argv_cap, sizeof *r->argvlen);
-		if (r->argv == NULL || r->argvlen == NULL)
-			fatal("route argv");
-	}
-	r->argv[0] = "EVALSHA";
-	r->argv[1] = r->script.sha;
-	snprintf(numkeys, sizeof numkeys, "%zu", k->n);
-	r->argv[2] = numkeys;
-	for (size_t i = 0; i < k->n; i++)
-		r->argv[3 + i] = k->v[i].ptr ? k->v[i].ptr :
-		    b->arena + k->v[i].off;
-	for (size_t i = 0; i < a->n; i++)
-		r->argv[3 + k->n + i] = a->v[i].ptr ? a->v[i].ptr :
-		    b->arena + a->v[i].off;
-	for (size_t i = 0; i < argc; i++)
-		r->argvlen[i] = i < 3 ? strlen(r->argv[i]) : (i < 3 + k->n ?
-		    k->v[i - 3].len : a->v[i - 3 - k->n].len);
 	free(b->cmd);
-	{
-		char	*cmd;
-		int	 len = redisFormatCommandArgv(&cmd, (int)argc, r->argv,
-			    r->argvlen);
-
-		if (len < 0)
-			fatal("route: formatting the script call");
-		b->cmd = cmd;
-		b->cmdlen = (size_t)len;
-	}
+	b->cmd = argv_format(a, &b->cmdlen);
+	/* Kept for the next batch, unless this one was outsized. */
+	argv_reset(a);
 }
 
 /* Metrics per entry, from the script's one-character answers. */
@@ -803,6 +713,7 @@ router_new(struct rconn *writer, const struct config *boot,
 	r->boot = boot;
 	r->live = live_acquire(live);
 	r->cb = *cb;
+	r->call = argv_new();
 	keys_init(&r->fixed, boot->redis.prefix, boot->intake.stream,
 	    boot->intake.events);
 	script_init(&r->script, "routing", route_script, script_loaded, r);
@@ -814,11 +725,9 @@ router_free(struct router *r)
 {
 	if (r == NULL)
 		return;
-	free(r->keys.v);
-	free(r->args.v);
+	argv_free(r->call);
+	free(r->verdicts);
 	clock_writes_free(&r->clock);
-	free(r->argv);
-	free(r->argvlen);
 	keys_clear(&r->fixed);
 	live_release(r->live);
 	free(r);

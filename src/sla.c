@@ -37,6 +37,7 @@
 #include <event2/event.h>
 #include <hiredis/hiredis.h>
 
+#include "argv.h"
 #include "clock.h"
 #include "config.h"
 #include "keys.h"
@@ -141,10 +142,7 @@ struct sla {
 	int64_t		 next_ms;	/* earliest future score, -1 none */
 	int64_t		 gauge_ms;	/* last open clocks refresh */
 	struct keys	 fixed;		/* sla, alerts */
-	/* The fire call being built: owned strings. */
-	char		**argv;
-	size_t		*argvlen;
-	size_t		 argc, argv_cap;
+	struct argv	*call;		/* the fire call being built */
 	struct fired	*fired;
 	size_t		 nfired, fired_cap;
 	char		*cmd;
@@ -154,35 +152,9 @@ struct sla {
 static void	arm(struct sla *, int64_t ms);
 
 static void
-push(struct sla *s, const char *str, size_t len)
-{
-	if (s->argc == s->argv_cap) {
-		s->argv_cap = s->argv_cap ? s->argv_cap * 2 : 256;
-		s->argv = realloc(s->argv, s->argv_cap * sizeof *s->argv);
-		s->argvlen = realloc(s->argvlen, s->argv_cap *
-		    sizeof *s->argvlen);
-		if (s->argv == NULL || s->argvlen == NULL)
-			fatal("sla argv");
-	}
-	if ((s->argv[s->argc] = malloc(len + 1)) == NULL)
-		fatal("sla argv");
-	memcpy(s->argv[s->argc], str, len);
-	s->argv[s->argc][len] = '\0';
-	s->argvlen[s->argc++] = len;
-}
-
-static void
-push_str(struct sla *s, const char *str)
-{
-	push(s, str, strlen(str));
-}
-
-static void
 call_reset(struct sla *s)
 {
-	for (size_t i = 0; i < s->argc; i++)
-		free(s->argv[i]);
-	s->argc = 0;
+	argv_reset(s->call);
 	for (size_t i = 0; i < s->nfired; i++) {
 		free(s->fired[i].member);
 		free(s->fired[i].notify);
@@ -197,21 +169,22 @@ static void
 add_member(struct sla *s, const struct rules *rules, const char *m,
     size_t len, int64_t at)
 {
+	struct argv		*a = s->call;
 	struct clock_step	 cs;
 	struct fired		*f;
-	char			 num[32];
+	const char		*kind = "", *notify = "";
 
 	if (clock_step(rules, m, len, &cs) == -1) {
 		log_warnx("sla: dropping malformed schedule entry '%.*s'",
 		    (int)len, m);
 		/* A record whose ticket cannot exist: the script drops it. */
-		push(s, m, len);
-		push_str(s, "");
-		push_str(s, "first_response");
-		push_str(s, "0");
-		push_str(s, "0");
+		argv_push(a, m, len);
+		argv_push_str(a, "");
+		argv_push_str(a, "first_response");
+		argv_push_str(a, "0");
+		argv_push_str(a, "0");
 		for (int i = 0; i < 5; i++)
-			push_str(s, "");
+			argv_push_str(a, "");
 		goto out;
 	}
 	if (cs.kind == NULL)
@@ -220,19 +193,19 @@ add_member(struct sla *s, const struct rules *rules, const char *m,
 		    cs.ticket, (int)cs.policy_len, cs.policy,
 		    deadline_metric_name(cs.metric), cs.step,
 		    s->live->cfg->version);
-	push(s, m, len);
-	push(s, cs.ticket, cs.ticket_len);
-	push_str(s, deadline_metric_name(cs.metric));
-	snprintf(num, sizeof num, "%d", cs.step);
-	push_str(s, num);
-	snprintf(num, sizeof num, "%ld", cs.gen);
-	push_str(s, num);
 	/* kind '' tells the script to drop the member. */
-	push_str(s, cs.kind != NULL ? cs.kind : "");
-	push_str(s, cs.notify);
-	push_str(s, cs.raise);
-	push_str(s, cs.lowers);
-	push_str(s, cs.reassign);
+	kind = cs.kind != NULL ? cs.kind : "";
+	notify = cs.notify;
+	argv_push(a, m, len);
+	argv_push(a, cs.ticket, cs.ticket_len);
+	argv_push_str(a, deadline_metric_name(cs.metric));
+	argv_push_num(a, cs.step);
+	argv_push_num(a, cs.gen);
+	argv_push_str(a, kind);
+	argv_push_str(a, notify);
+	argv_push_str(a, cs.raise);
+	argv_push_str(a, cs.lowers);
+	argv_push_str(a, cs.reassign);
 out:
 	if (s->nfired == s->fired_cap) {
 		s->fired_cap = s->fired_cap ? s->fired_cap * 2 : 64;
@@ -241,9 +214,9 @@ out:
 			fatal("sla fired");
 	}
 	f = &s->fired[s->nfired++];
-	snprintf(f->kind, sizeof f->kind, "%s", s->argv[s->argc - 5]);
+	snprintf(f->kind, sizeof f->kind, "%s", kind);
 	if ((f->member = strndup(m, len)) == NULL ||
-	    (f->notify = strdup(s->argv[s->argc - 4])) == NULL)
+	    (f->notify = strdup(notify)) == NULL)
 		fatal("sla member");
 	f->at = at;
 }
@@ -334,13 +307,7 @@ fire_reply(struct rconn *rc, redisReply *reply, void *arg)
 static void
 send_fire(struct sla *s)
 {
-	int	len;
-
-	len = redisFormatCommandArgv(&s->cmd, (int)s->argc,
-	    (const char **)s->argv, s->argvlen);
-	if (len < 0)
-		fatal("sla: formatting the fire call");
-	s->cmdlen = len;
+	s->cmd = argv_format(s->call, &s->cmdlen);
 	if (rconn_formatted(s->writer, fire_reply, s, s->cmd,
 	    s->cmdlen) == -1) {
 		s->busy = 0;
@@ -412,13 +379,13 @@ tick(evutil_socket_t fd, short ev, void *arg)
 	snprintf(now, sizeof now, "%lld", (long long)s->now);
 	snprintf(batch, sizeof batch, "%d", SLA_BATCH);
 	/* EVALSHA sha 2 sla alerts prefix now, then the members. */
-	push_str(s, "EVALSHA");
-	push_str(s, s->fire.sha);
-	push_str(s, "2");
-	push_str(s, s->fixed.sla);
-	push_str(s, s->fixed.alerts);
-	push_str(s, s->boot->redis.prefix);
-	push_str(s, now);
+	argv_push_str(s->call, "EVALSHA");
+	argv_push_str(s->call, s->fire.sha);
+	argv_push_str(s->call, "2");
+	argv_push_str(s->call, s->fixed.sla);
+	argv_push_str(s->call, s->fixed.alerts);
+	argv_push_str(s->call, s->boot->redis.prefix);
+	argv_push_str(s->call, now);
 	s->busy = 1;
 	s->replies = 0;
 	if (rconn_command(s->writer, range_reply, s, "ZRANGEBYSCORE %s -inf "
@@ -477,6 +444,7 @@ sla_new(struct event_base *base, struct rconn *writer,
 	s->writer = writer;
 	s->boot = boot;
 	s->live = live_acquire(live);
+	s->call = argv_new();
 	script_init(&s->fire, "escalation", fire_script, script_loaded, s);
 	keys_init(&s->fixed, boot->redis.prefix, boot->intake.stream,
 	    boot->intake.events);
@@ -501,8 +469,7 @@ sla_free(struct sla *s)
 	call_reset(s);
 	if (s->timer != NULL)
 		event_free(s->timer);
-	free(s->argv);
-	free(s->argvlen);
+	argv_free(s->call);
 	free(s->fired);
 	keys_clear(&s->fixed);
 	live_release(s->live);

@@ -1,0 +1,167 @@
+/*
+ * argv.c - a Redis command built one argument at a time (argv.h).
+ *
+ *   buf  "EVALSHA" "3f2a..." "4" "triage:events" ...   one buffer, no NULs
+ *   v    {0,7} {7,40} {47,1} {48,13} ...                 offset, length
+ *
+ * Offsets rather than pointers, since buf moves when it grows; the
+ * pointer and length arrays that redisFormatCommandArgv() wants are filled
+ * from them only when the command is formatted, and kept for the next one.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+
+#include "argv.h"
+#include "log.h"
+
+struct arg {
+	size_t	off, len;
+};
+
+struct argv {
+	char		*buf;
+	size_t		 len, cap;
+	struct arg	*v;
+	size_t		 n, vcap;
+	/* argv_format()'s arrays, vcap long. */
+	const char	**ptrs;
+	size_t		*lens;
+};
+
+struct argv *
+argv_new(void)
+{
+	struct argv	*a;
+
+	if ((a = calloc(1, sizeof *a)) == NULL)
+		fatal("argv");
+	return a;
+}
+
+static void
+release(struct argv *a)
+{
+	free(a->buf);
+	free(a->v);
+	free(a->ptrs);
+	free(a->lens);
+	*a = (struct argv){ 0 };
+}
+
+void
+argv_free(struct argv *a)
+{
+	if (a == NULL)
+		return;
+	release(a);
+	free(a);
+}
+
+void
+argv_reset(struct argv *a)
+{
+	if (a->vcap > ARGV_KEEP_ARGS || a->cap > ARGV_KEEP_BYTES)
+		release(a);
+	a->n = a->len = 0;
+}
+
+/* Room for need more bytes in buf. */
+static void
+room(struct argv *a, size_t need)
+{
+	size_t	cap = a->cap ? a->cap : 4096;
+
+	if (a->len + need <= a->cap)
+		return;
+	while (cap < a->len + need)
+		cap *= 2;
+	if ((a->buf = realloc(a->buf, cap)) == NULL)
+		fatal("argv");
+	a->cap = cap;
+}
+
+/* A slot for the next argument: len bytes at the end of buf. */
+static void
+slot(struct argv *a, size_t len)
+{
+	if (a->n == a->vcap) {
+		a->vcap = a->vcap ? a->vcap * 2 : 256;
+		if ((a->v = realloc(a->v, a->vcap * sizeof *a->v)) == NULL ||
+		    (a->ptrs = realloc(a->ptrs, a->vcap *
+		    sizeof *a->ptrs)) == NULL ||
+		    (a->lens = realloc(a->lens, a->vcap *
+		    sizeof *a->lens)) == NULL)
+			fatal("argv");
+	}
+	a->v[a->n++] = (struct arg){ a->len, len };
+	a->len += len;
+}
+
+void
+argv_push(struct argv *a, const char *s, size_t len)
+{
+	room(a, len);
+	memcpy(a->buf + a->len, s, len);
+	slot(a, len);
+}
+
+void
+argv_push_str(struct argv *a, const char *s)
+{
+	argv_push(a, s, strlen(s));
+}
+
+void
+argv_push_fmt(struct argv *a, const char *fmt, ...)
+{
+	va_list	ap;
+	int	n;
+
+	/* Straight into buf when it fits, which is nearly always. */
+	room(a, 64);
+	va_start(ap, fmt);
+	n = vsnprintf(a->buf + a->len, a->cap - a->len, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		fatal("argv: formatting an argument");
+	if ((size_t)n >= a->cap - a->len) {
+		room(a, (size_t)n + 1);
+		va_start(ap, fmt);
+		(void)vsnprintf(a->buf + a->len, a->cap - a->len, fmt, ap);
+		va_end(ap);
+	}
+	slot(a, (size_t)n);
+}
+
+void
+argv_push_num(struct argv *a, long long n)
+{
+	argv_push_fmt(a, "%lld", n);
+}
+
+size_t
+argv_count(const struct argv *a)
+{
+	return a->n;
+}
+
+char *
+argv_format(struct argv *a, size_t *len)
+{
+	char	*cmd;
+	int	 n;
+
+	for (size_t i = 0; i < a->n; i++) {
+		a->ptrs[i] = a->buf + a->v[i].off;
+		a->lens[i] = a->v[i].len;
+	}
+	n = redisFormatCommandArgv(&cmd, (int)a->n, a->ptrs, a->lens);
+	if (n < 0)
+		fatal("argv: formatting the command");
+	*len = (size_t)n;
+	return cmd;
+}

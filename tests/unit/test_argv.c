@@ -1,0 +1,139 @@
+/*
+ * test_argv.c - the command builder against hiredis itself: whatever is
+ * pushed, argv_format() gives byte for byte what redisFormatCommandArgv()
+ * gives for the same arguments; a reset builder starts empty; a call that
+ * outgrows the buffer many times over is whole.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <hiredis/hiredis.h>
+
+#include "argv.h"
+
+/* argv_format(a) is what hiredis makes of argv[0..argc). */
+static void
+expect_command(struct argv *a, int argc, const char **argv,
+    const size_t *argvlen)
+{
+	char	*want, *got;
+	int	 wantlen;
+	size_t	 gotlen;
+
+	assert_int_equal(argv_count(a), argc);
+	wantlen = redisFormatCommandArgv(&want, argc, argv, argvlen);
+	assert_true(wantlen > 0);
+	got = argv_format(a, &gotlen);
+	assert_int_equal(gotlen, wantlen);
+	assert_memory_equal(got, want, gotlen);
+	free(got);
+	free(want);
+}
+
+static void
+test_every_kind_of_push(void **state)
+{
+	struct argv	*a = argv_new();
+	const char	*argv[] = { "EVALSHA", "0123456789abcdef", "2",
+			    "triage:{eu1}:sla", "", "a\0b", "-42",
+			    "9223372036854775807", "x=7 y=seven" };
+	size_t		 argvlen[] = { 7, 16, 1, 16, 0, 3, 3, 19, 11 };
+
+	argv_push_str(a, "EVALSHA");
+	argv_push(a, "0123456789abcdefIGNORED", 16);
+	argv_push_num(a, 2);
+	argv_push_fmt(a, "%s%s", "triage:{eu1}:", "sla");
+	argv_push_str(a, "");
+	argv_push(a, "a\0b", 3);		/* binary safe */
+	argv_push_num(a, -42);
+	argv_push_num(a, 9223372036854775807LL);
+	argv_push_fmt(a, "x=%d y=%s", 7, "seven");
+	expect_command(a, 9, argv, argvlen);
+	argv_free(a);
+}
+
+static void
+test_reset_starts_empty(void **state)
+{
+	struct argv	*a = argv_new();
+	const char	*argv[] = { "PING" };
+	size_t		 argvlen[] = { 4 };
+
+	for (int i = 0; i < 100; i++)
+		argv_push_str(a, "leftover");
+	argv_reset(a);
+	assert_int_equal(argv_count(a), 0);
+	argv_push_str(a, "PING");
+	expect_command(a, 1, argv, argvlen);
+	argv_free(a);
+}
+
+/*
+ * Many arguments, long ones and formatted ones longer than the buffer's
+ * first size: offsets stay right as the buffer moves; and an outsized
+ * call, reset, builds the next one as well.
+ */
+static void
+test_growth_and_outsized(void **state)
+{
+	struct argv	*a = argv_new();
+	size_t		 n = ARGV_KEEP_ARGS + 1000;
+	const char	**argv = calloc(n, sizeof *argv);
+	size_t		*argvlen = calloc(n, sizeof *argvlen);
+	char		*big = malloc(100000), *text = calloc(n, 24);
+
+	assert_non_null(argv);
+	assert_non_null(argvlen);
+	assert_non_null(big);
+	assert_non_null(text);
+	memset(big, 'v', 99999);
+	big[99999] = '\0';
+	for (int round = 0; round < 2; round++) {
+		for (size_t i = 0; i < n; i++) {
+			char	*t = text + 24 * i;
+
+			if (i % 1000 == 7) {
+				argv_push_fmt(a, "%s", big);
+				argv[i] = big;
+				argvlen[i] = strlen(big);
+				continue;
+			}
+			snprintf(t, 24, "arg%zu", i);
+			if (i % 2)
+				argv_push_num(a, (long long)i);
+			else
+				argv_push_str(a, t);
+			if (i % 2)
+				snprintf(t, 24, "%zu", i);
+			argv[i] = t;
+			argvlen[i] = strlen(t);
+		}
+		expect_command(a, (int)n, argv, argvlen);
+		argv_reset(a);
+		assert_int_equal(argv_count(a), 0);
+	}
+	argv_free(a);
+	argv_free(NULL);
+	free(argv);
+	free(argvlen);
+	free(big);
+	free(text);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_every_kind_of_push),
+		cmocka_unit_test(test_reset_starts_empty),
+		cmocka_unit_test(test_growth_and_outsized),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
