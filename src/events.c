@@ -39,7 +39,7 @@
 #include "clock.h"
 #include "config.h"
 #include "deadline.h"
-#include "deadletter.h"
+#include "deadletter_argv.h"
 #include "events.h"
 #include "keys.h"
 #include "live.h"
@@ -193,42 +193,15 @@ call_send(struct events *ev)
 static void
 dead_letter(struct events *ev, const char *label, const char *why)
 {
-	struct batch			*b = ev->b;
-	struct entry			*e = &b->entries[ev->next];
-	struct argv			*a = ev->call;
-	struct deadletter_budget	 dl;
+	struct batch	*b = ev->b;
+	struct entry	*e = &b->entries[ev->next];
 
 	log_info("event %s to the dead-letter stream: %s", batch_id(b, e),
 	    why);
 	metrics_event_rejected(label);
 	call_start(ev, "D", "");
-	deadletter_begin(&dl, b->config->cfg->intake.max_field_bytes);
-	for (size_t i = 0; i < e->nfields; i++) {
-		const struct field_ref	*f = &b->refs[e->first_field + i];
-		long			 keep;
-
-		if ((keep = deadletter_keep(&dl, f->name_len,
-		    f->value_len)) == -1)
-			continue;
-		argv_push(a, b->arena + f->name_off, f->name_len);
-		argv_push(a, b->arena + f->value_off, (size_t)keep);
-	}
-	argv_push_str(a, "error");
-	argv_push_str(a, why);
-	argv_push_str(a, "source_id");
-	argv_push_str(a, batch_id(b, e));
-	argv_push_str(a, "failed_at");
-	argv_push_num(a, now_ms());
-	if (dl.dropped > 0) {
-		argv_push_str(a, "fields_dropped");
-		argv_push_num(a, (long long)dl.dropped);
-	}
-	if (dl.cut > 0) {
-		argv_push_str(a, "values_cut");
-		argv_push_num(a, (long long)dl.cut);
-	}
-	argv_push_str(a, "source_stream");
-	argv_push_str(a, ev->boot->intake.events);
+	deadletter_argv(ev->call, b, e, b->config->cfg->intake.max_field_bytes,
+	    why, ev->boot->intake.events, now_ms(), 0);
 	call_send(ev);
 }
 

@@ -37,7 +37,7 @@
 #include "batch.h"
 #include "config.h"
 #include "clock.h"
-#include "deadletter.h"
+#include "deadletter_argv.h"
 #include "keys.h"
 #include "live.h"
 #include "log.h"
@@ -387,56 +387,6 @@ add_clock(struct argv *a, const struct clock_writes *w, const char *id,
 	}
 }
 
-/*
- * A dead letter keeps the original fields (within deadletter.h's bounds,
- * so the XADD cannot fail), plus why, whence and when.
- */
-static void
-add_dead_letter(struct argv *a, const struct batch *b, const struct entry *e,
-    size_t max_value, const char *stream, int64_t now)
-{
-	struct deadletter_budget	 dl;
-
-	/* The pair count goes first: the same budget, run dry, gives it. */
-	deadletter_begin(&dl, max_value);
-	for (size_t i = 0; i < e->nfields; i++) {
-		const struct field_ref	*f = &b->refs[e->first_field + i];
-
-		(void)deadletter_keep(&dl, f->name_len, f->value_len);
-	}
-	argv_push_str(a, "D");
-	argv_push_str(a, batch_id(b, e));
-	argv_push_num(a, (long long)(dl.pairs + 4 + (dl.dropped > 0) +
-	    (dl.cut > 0)));
-	deadletter_begin(&dl, max_value);
-	for (size_t i = 0; i < e->nfields; i++) {
-		const struct field_ref	*f = &b->refs[e->first_field + i];
-		long			 keep;
-
-		if ((keep = deadletter_keep(&dl, f->name_len,
-		    f->value_len)) == -1)
-			continue;
-		argv_push(a, b->arena + f->name_off, f->name_len);
-		argv_push(a, b->arena + f->value_off, (size_t)keep);
-	}
-	argv_push_str(a, "error");
-	argv_push_str(a, batch_str(b, e->error_off));
-	argv_push_str(a, "source_id");
-	argv_push_str(a, batch_id(b, e));
-	argv_push_str(a, "failed_at");
-	argv_push_num(a, now);
-	if (dl.dropped > 0) {
-		argv_push_str(a, "fields_dropped");
-		argv_push_num(a, (long long)dl.dropped);
-	}
-	if (dl.cut > 0) {
-		argv_push_str(a, "values_cut");
-		argv_push_num(a, (long long)dl.cut);
-	}
-	argv_push_str(a, "source_stream");
-	argv_push_str(a, stream);
-}
-
 /* A key for the call, made in place; keys.h refuses one too long. */
 static void
 push_key(struct argv *a, char *key, int len)
@@ -517,8 +467,11 @@ build_call(struct router *r, struct batch *b)
 			continue;
 		}
 		if (e->outcome == OUTCOME_DEAD) {
-			add_dead_letter(a, b, e, cfg->intake.max_field_bytes,
-			    boot->intake.stream, now);
+			argv_push_str(a, "D");
+			argv_push_str(a, batch_id(b, e));
+			deadletter_argv(a, b, e, cfg->intake.max_field_bytes,
+			    batch_str(b, e->error_off), boot->intake.stream,
+			    now, 1);
 			continue;
 		}
 		v = &r->verdicts[t++];
