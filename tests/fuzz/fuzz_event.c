@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "field.h"
+#include "fuzz_fields.h"
 #include "lifecycle.h"
 #include "request.h"
 #include "rules.h"
@@ -93,10 +94,9 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct field	 f[FUZZ_MAX_FIELDS];
-	const char		*p = (const char *)data, *end = p + size;
 	struct lifecycle_event	 with, without;
 	char			*diag = NULL;
-	size_t			 n = 0;
+	size_t			 n;
 
 	if (size > FUZZ_MAX_INPUT)
 		return 0;
@@ -104,23 +104,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    (sample = config_load(TEST_CONF_DIR "/triage.yaml", 0, &diag)) ==
 	    NULL)
 		abort();	/* the sample rules must load */
-	while (p < end && n < FUZZ_MAX_FIELDS) {
-		const char *z = memchr(p, '\0', end - p);
-		const char *v, *vz;
-
-		if (z == NULL)
-			break;
-		v = z + 1;
-		vz = v < end ? memchr(v, '\0', end - v) : NULL;
-		if (vz == NULL)
-			break;
-		f[n].name = p;
-		f[n].name_len = z - p;
-		f[n].value = v;
-		f[n].value_len = vz - v;
-		n++;
-		p = vz + 1;
-	}
+	n = fuzz_fields(data, size, f, FUZZ_MAX_FIELDS);
 	if (check(f, n, sample->rules, &with) == 0) {
 		/* Whatever the rules accept is accepted without them. */
 		if (check(f, n, NULL, &without) != 0 ||

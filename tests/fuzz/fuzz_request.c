@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "fuzz_fields.h"
 #include "config.h"
 #include "request.h"
 
@@ -18,30 +19,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct config_intake	 in = { .channels = channels, .nchannels = 3,
 				    .max_field_bytes = 1024 };
 	struct field		 f[64];
-	const char		*p = (const char *)data, *end = p + size;
-	size_t			 n = 0;
+	size_t			 n;
 	struct request		 rq;
 	char			 err[REQUEST_ERROR_MAX];
 
 	if (size > 65536)
 		return 0;
-	while (p < end && n < 64) {
-		const char *z = memchr(p, '\0', end - p);
-		const char *v, *vz;
-
-		if (z == NULL)
-			break;
-		v = z + 1;
-		vz = v < end ? memchr(v, '\0', end - v) : NULL;
-		if (vz == NULL)
-			break;
-		f[n].name = p;
-		f[n].name_len = z - p;
-		f[n].value = v;
-		f[n].value_len = vz - v;
-		n++;
-		p = vz + 1;
-	}
+	n = fuzz_fields(data, size, f, 64);
 	if (request_validate(&in, "1764000000000-0", f, n, 1764000000000LL,
 	    &rq, err, sizeof err) == REQUEST_OK && rq.id_len == 0)
 		__builtin_trap();	/* a valid request always has an ID */

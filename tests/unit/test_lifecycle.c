@@ -12,32 +12,13 @@
 
 #include <cmocka.h>
 
+#include "make_fields.h"
+
 #include "config.h"
 #include "lifecycle.h"
 #include "request.h"
 
 static struct config	*cf;
-
-static size_t
-make(struct field *f, ...)
-{
-	va_list		 ap;
-	size_t		 n = 0;
-	const char	*name;
-
-	va_start(ap, f);
-	while ((name = va_arg(ap, const char *)) != NULL) {
-		const char *value = va_arg(ap, const char *);
-
-		f[n].name = name;
-		f[n].name_len = strlen(name);
-		f[n].value = value;
-		f[n].value_len = strlen(value);
-		n++;
-	}
-	va_end(ap);
-	return n;
-}
 
 static int
 parse(struct field *f, size_t n, struct lifecycle_event *le,

@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "make_fields.h"
+
 #include "config.h"
 #include "request.h"
 
@@ -25,28 +27,6 @@ static struct config_intake intake = {
 	.max_field_bytes = 200,
 	.max_deliveries = 5,
 };
-
-/* Build fields from "name", "value", ... NULL. */
-static size_t
-make(struct field *f, ...)
-{
-	va_list		 ap;
-	size_t		 n = 0;
-	const char	*name;
-
-	va_start(ap, f);
-	while ((name = va_arg(ap, const char *)) != NULL) {
-		const char *value = va_arg(ap, const char *);
-
-		f[n].name = name;
-		f[n].name_len = strlen(name);
-		f[n].value = value;
-		f[n].value_len = strlen(value);
-		n++;
-	}
-	va_end(ap);
-	return n;
-}
 
 static enum request_reason
 check(struct request *rq, char *err, size_t n, struct field *f)
