@@ -6,6 +6,7 @@
 #define TRIAGED_HTTP_H
 
 struct event_base;
+struct evhttp_request;
 struct http;
 
 /*
@@ -29,5 +30,18 @@ struct http_probe {
 struct http	*http_new(struct event_base *, const char *listen,
 		    const struct http_probe *);
 void		 http_free(struct http *);		/* accepts NULL */
+
+/*
+ * A further endpoint, served by another module that main.c wires in (the
+ * wallboard, the CRM push): http.c stays ignorant of what it serves.
+ * path is exact ("/api/state"), or a prefix when it ends in '/'
+ * ("/api/customers/" takes "/api/customers/C1").  methods is a mask of
+ * libevent's EVHTTP_REQ_* bits; any other method gets 405.  handler
+ * answers the request itself (evhttp_send_reply()), now or later.
+ * Returns 0, or -1 if the table is full or the path taken.
+ */
+typedef void	 (*http_handler)(struct evhttp_request *, void *arg);
+int		 http_route(struct http *, const char *path, int methods,
+		    http_handler, void *arg);
 
 #endif

@@ -58,6 +58,7 @@
 /* Descriptors the rest of the daemon may need besides the HTTP ones. */
 #define HTTP_FD_SPARE		64
 #define HTTP_WARN_EVERY_MS	60000
+#define HTTP_MAX_ROUTES		16
 
 struct http_conn {
 	struct http			*h;
@@ -65,6 +66,16 @@ struct http_conn {
 	struct evhttp_connection	*evcon;	/* NULL until adopted */
 	int64_t				 since_ms; /* accepted, or answered */
 	struct http_conn		*prev, *next;
+};
+
+/* An endpoint added with http_route(). */
+struct http_route {
+	char			*path;
+	size_t			 len;
+	int			 prefix;	/* path ends in '/' */
+	int			 methods;
+	http_handler		 handler;
+	void			*arg;
 };
 
 struct http {
@@ -76,15 +87,34 @@ struct http {
 	struct http_conn	*conns;	/* newest first: unadopted at the head */
 	int			 nconns;
 	int64_t			 full_warned_ms;
+	struct http_route	 routes[HTTP_MAX_ROUTES];
+	int			 nroutes;
 };
+
+/*
+ * The built-in endpoints are GET and HEAD only; a method they do not take
+ * gets 405 from here rather than evhttp's server-wide mask, which must let
+ * through what the added routes take.
+ */
+static int
+http_get_only(struct evhttp_request *req)
+{
+	if (evhttp_request_get_command(req) &
+	    (EVHTTP_REQ_GET | EVHTTP_REQ_HEAD))
+		return 1;
+	evhttp_send_error(req, 405, "Method Not Allowed");
+	return 0;
+}
 
 static void
 handle_metrics(struct evhttp_request *req, void *arg)
 {
 	struct http	*h = arg;
-	struct evbuffer	*buf = evbuffer_new();
+	struct evbuffer	*buf;
 
-	if (buf == NULL) {
+	if (!http_get_only(req))
+		return;
+	if ((buf = evbuffer_new()) == NULL) {
 		evhttp_send_error(req, 500, "out of memory");
 		return;
 	}
@@ -124,7 +154,8 @@ handle_healthz(struct evhttp_request *req, void *arg)
 {
 	struct http	*h = arg;
 
-	send_probe(req, h->probe.health(h->probe.arg));
+	if (http_get_only(req))
+		send_probe(req, h->probe.health(h->probe.arg));
 }
 
 /*
@@ -137,7 +168,65 @@ handle_livez(struct evhttp_request *req, void *arg)
 {
 	struct http	*h = arg;
 
-	send_probe(req, h->probe.liveness(h->probe.arg));
+	if (http_get_only(req))
+		send_probe(req, h->probe.liveness(h->probe.arg));
+}
+
+/*
+ * Every path evhttp has no callback of its own for comes here: the routes
+ * of http_route(), or 404.  The method mask is checked per route, since
+ * evhttp's own mask is one for the whole server.
+ */
+static void
+http_dispatch(struct evhttp_request *req, void *arg)
+{
+	struct http		*h = arg;
+	struct http_route	*r;
+	const char		*path;
+	int			 i;
+
+	path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+	if (path == NULL)
+		path = "";
+	for (i = 0; i < h->nroutes; i++) {
+		r = &h->routes[i];
+		if (r->prefix ? strncmp(path, r->path, r->len) != 0 :
+		    strcmp(path, r->path) != 0)
+			continue;
+		if ((evhttp_request_get_command(req) & r->methods) == 0) {
+			evhttp_send_error(req, 405, "Method Not Allowed");
+			return;
+		}
+		r->handler(req, r->arg);
+		return;
+	}
+	evhttp_send_error(req, HTTP_NOTFOUND, NULL);
+}
+
+int
+http_route(struct http *h, const char *path, int methods,
+    http_handler handler, void *arg)
+{
+	struct http_route	*r;
+	int			 i;
+
+	if (h->nroutes == HTTP_MAX_ROUTES)
+		return -1;
+	for (i = 0; i < h->nroutes; i++)
+		if (strcmp(h->routes[i].path, path) == 0)
+			return -1;
+	r = &h->routes[h->nroutes];
+	if ((r->path = strdup(path)) == NULL)
+		return -1;
+	r->len = strlen(path);
+	r->prefix = r->len > 0 && path[r->len - 1] == '/';
+	r->methods = methods;
+	r->handler = handler;
+	r->arg = arg;
+	h->nroutes++;
+	evhttp_set_allowed_methods(h->evh, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
+	    (ev_uint16_t)methods);
+	return 0;
 }
 
 /* A response was queued on c: its next request gets a fresh deadline. */
@@ -360,6 +449,7 @@ http_new(struct event_base *base, const char *listen,
 	evhttp_set_cb(h->evh, "/healthz", handle_healthz, h);
 	evhttp_set_cb(h->evh, "/readyz", handle_healthz, h);
 	evhttp_set_cb(h->evh, "/livez", handle_livez, h);
+	evhttp_set_gencb(h->evh, http_dispatch, h);
 	event_add(h->sweep, &second);
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
 	    rl.rlim_cur < HTTP_MAX_CONNS + HTTP_FD_SPARE)
@@ -386,6 +476,8 @@ http_free(struct http *h)
 		evhttp_free(h->evh);
 	while (h->conns != NULL)
 		http_conn_forget(h->conns);
+	while (h->nroutes > 0)
+		free(h->routes[--h->nroutes].path);
 	if (h->adopt != NULL)
 		event_free(h->adopt);
 	if (h->sweep != NULL)
