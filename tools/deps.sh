@@ -5,7 +5,9 @@ set -eu
 pkgs="build-essential cmake pkg-config libevent-dev libhiredis-dev
       libyaml-dev libcmocka-dev libsystemd-dev redis-server redis-tools
       tzdata curl python3 systemd clang libclang-rt-dev
-      dpkg-dev groff-base bash-completion prometheus"
+      dpkg-dev groff-base bash-completion prometheus
+      libcurl4-openssl-dev libjansson-dev libcsv-dev openssl
+      prometheus-alertmanager chromium"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
