@@ -17,6 +17,7 @@
 #define TRIAGED_COND_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #define COND_SLOT_TIER		0
@@ -36,7 +37,23 @@ struct cond_value {
 	size_t		 len;
 	double		 num;		/* when numstate == 1 */
 	int		 numstate;	/* 0 unparsed, 1 number, -1 not */
+	int		 gramstate;	/* 0 grams not yet computed, 1 done */
+	uint64_t	 grams;		/* bigrams present, see cond.c */
 };
+
+/*
+ * Give a slot a new value, forgetting what was worked out from the old
+ * one (its number, its bigrams).  A slot whose ptr is changed by hand
+ * keeps stale caches.
+ */
+static inline void
+cond_value_set(struct cond_value *v, const char *ptr, size_t len)
+{
+	v->ptr = ptr;
+	v->len = len;
+	v->numstate = 0;
+	v->gramstate = 0;
+}
 
 /* Interned field names. */
 struct cond_names;
@@ -114,6 +131,17 @@ struct cond	*cond_new_regex(int slot, const char *re, char *err,
 size_t		 cond_regex_cost(const struct cond *);
 struct cond	*cond_new_exists(int slot, int exists);
 void		 cond_free(struct cond *);		/* accepts NULL */
+
+/*
+ * The equality leaves (`field: value`, `in: [...]`) that must hold for c
+ * to hold: c itself, or the leaves under its `all`s (not under `any` or
+ * `not`).  fn is called for
+ * each with its slot and values; a request whose value in that slot is
+ * none of them cannot match c.  What rules_index.c builds on.
+ */
+typedef void	 (*cond_key_fn)(int slot, char *const *values,
+		    const size_t *lens, size_t n, void *arg);
+void		 cond_keys(const struct cond *, cond_key_fn, void *arg);
 
 /* Whether the condition holds for the slot values. */
 int		 cond_eval(const struct cond *, struct cond_value *slots);

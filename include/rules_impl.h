@@ -78,9 +78,15 @@ struct rules {
 
 	char			**notify;
 	size_t			 nnotify;
+
+	/* Built by rules_index_lists() once the file has loaded. */
+	struct rules_index	*score_index;
+	struct rules_index	*route_index;
 };
 
 struct rules	*rules_new(void);
+/* Index the long lists (score rules, routes) of a complete rule set. */
+void		 rules_index_lists(struct rules *);
 void		 rules_free(struct rules *);	/* accepts NULL */
 
 #endif

@@ -12,5 +12,6 @@
 
 void	*xcalloc(size_t n, size_t size);	/* n == 0 gives one element */
 char	*xstrdup(const char *);
+void	*xreallocarray(void *, size_t n, size_t size);
 
 #endif

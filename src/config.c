@@ -687,6 +687,7 @@ done:
 		config_free(cf);
 		return NULL;
 	}
+	rules_index_lists(cf->rules);
 	return cf;
 }
 

@@ -65,16 +65,14 @@ analyse_list(struct load *ld, const char *what, struct analyse_rule *rules,
 		for (t = 0; t < nt && !reachable; t++) {
 			for (u = 0; u < nu && !reachable; u++) {
 				if (tiers) {
-					slots[COND_SLOT_TIER].ptr =
-					    r->tiers[t].name;
-					slots[COND_SLOT_TIER].len =
-					    strlen(r->tiers[t].name);
+					cond_value_set(&slots[COND_SLOT_TIER],
+					    r->tiers[t].name,
+					    strlen(r->tiers[t].name));
 				}
 				if (urgencies) {
-					slots[COND_SLOT_URGENCY].ptr =
-					    r->urgencies[u];
-					slots[COND_SLOT_URGENCY].len =
-					    strlen(r->urgencies[u]);
+					cond_value_set(&slots[COND_SLOT_URGENCY],
+					    r->urgencies[u],
+					    strlen(r->urgencies[u]));
 				}
 				if (cond_eval3(rules[i].when, slots, known) ==
 				    COND_FALSE)

@@ -11,6 +11,7 @@
  * of the rules are config_cond.c's, the calendars config_calendars.c's.
  */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,16 +36,61 @@ rule_name(struct load *ld, yaml_node_t *n, const char *list, size_t i)
 	return xstrdup(buf);
 }
 
-/* An error if an earlier rule of the list has the same name. */
+/*
+ * The names of one list seen so far, so that a duplicate is found in one
+ * probe: a list may hold thousands of rules.
+ */
+struct names_seen {
+	const char	**name;
+	int		 *line;
+	size_t		  mask;		/* size - 1, a power of two */
+};
+
 static void
-rule_unique(struct load *ld, yaml_node_t *n, const char *what,
-    const char *name, const char *prev, int prevline)
+names_seen_init(struct names_seen *ns, size_t n)
 {
-	if (n != NULL && strcmp(name, prev) == 0)
-		config_diag_error(ld, n, "duplicate %s name '%s' (first at "
-		    "line %d)", what, name, prevline);
+	size_t	size;
+
+	for (size = 16; size < n * 2; size *= 2)
+		;
+	ns->name = xcalloc(size, sizeof *ns->name);
+	ns->line = xcalloc(size, sizeof *ns->line);
+	ns->mask = size - 1;
 }
 
+static void
+names_seen_free(struct names_seen *ns)
+{
+	free(ns->name);
+	free(ns->line);
+}
+
+/*
+ * An error if an earlier rule of the list has the same name, when this
+ * one's name is written (n); a made-up name ("routes[3]") is only
+ * remembered.
+ */
+static void
+rule_unique(struct load *ld, struct names_seen *ns, yaml_node_t *n,
+    const char *what, const char *name, int line)
+{
+	uint32_t	 h = 2166136261u;
+	const char	*p;
+	size_t		 i;
+
+	for (p = name; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	for (i = h & ns->mask; ns->name[i] != NULL; i = (i + 1) & ns->mask) {
+		if (strcmp(ns->name[i], name) != 0)
+			continue;
+		if (n != NULL)
+			config_diag_error(ld, n, "duplicate %s name '%s' "
+			    "(first at line %d)", what, name, ns->line[i]);
+		return;
+	}
+	ns->name[i] = name;
+	ns->line[i] = line;
+}
 
 static void
 read_tiers(struct load *ld, yaml_node_t *n)
@@ -215,13 +261,15 @@ read_scores(struct load *ld, yaml_node_t *n)
 	struct config_key	 k[] = {
 		{ .name = "name" }, { .name = "when" }, { .name = "points" }
 	};
-	size_t			 i, j, nitem;
+	struct names_seen	 seen;
+	size_t			 i, nitem;
 
 	if (config_yaml_seq(ld, n, "urgency.score", &items, &nitem) == -1 ||
 	    config_yaml_limit(ld, n, "urgency.score", nitem,
 	    CONFIG_MAX_RULES) == -1)
 		return;
 	r->scores = xcalloc(nitem, sizeof *r->scores);
+	names_seen_init(&seen, nitem);
 	for (i = 0; i < nitem; i++) {
 		item = config_yaml_node(ld, items[i]);
 		if (config_yaml_map(ld, item, "score rule", k, nitems(k)) == -1)
@@ -230,9 +278,8 @@ read_scores(struct load *ld, yaml_node_t *n)
 		s->name = rule_name(ld, k[0].value, "score", i);
 		s->line = config_yaml_line(item);
 		s->col = config_yaml_col(item);
-		for (j = 0; j + 1 < r->nscores; j++)
-			rule_unique(ld, k[0].value, "score rule", s->name,
-			    r->scores[j].name, r->scores[j].line);
+		rule_unique(ld, &seen, k[0].value, "score rule", s->name,
+		    s->line);
 		s->when = config_cond_when(ld, k[1].value,
 		    CONFIG_STAGE_URGENCY);
 		if (k[2].value == NULL)
@@ -242,6 +289,7 @@ read_scores(struct load *ld, yaml_node_t *n)
 			config_yaml_long(ld, k[2].value, "points", -1000000,
 			    1000000, &s->points);
 	}
+	names_seen_free(&seen);
 }
 
 static void
@@ -254,13 +302,15 @@ read_overrides(struct load *ld, yaml_node_t *n)
 	struct config_key	 k[] = {
 		{ .name = "name" }, { .name = "when" }, { .name = "level" }
 	};
-	size_t			 i, j, nitem;
+	struct names_seen	 seen;
+	size_t			 i, nitem;
 
 	if (config_yaml_seq(ld, n, "urgency.overrides", &items, &nitem) == -1 ||
 	    config_yaml_limit(ld, n, "urgency.overrides", nitem,
 	    CONFIG_MAX_RULES) == -1)
 		return;
 	r->overrides = xcalloc(nitem, sizeof *r->overrides);
+	names_seen_init(&seen, nitem);
 	for (i = 0; i < nitem; i++) {
 		item = config_yaml_node(ld, items[i]);
 		if (config_yaml_map(ld, item, "override", k, nitems(k)) == -1)
@@ -269,9 +319,8 @@ read_overrides(struct load *ld, yaml_node_t *n)
 		o->name = rule_name(ld, k[0].value, "overrides", i);
 		o->line = config_yaml_line(item);
 		o->col = config_yaml_col(item);
-		for (j = 0; j + 1 < r->noverrides; j++)
-			rule_unique(ld, k[0].value, "override", o->name,
-			    r->overrides[j].name, r->overrides[j].line);
+		rule_unique(ld, &seen, k[0].value, "override", o->name,
+		    o->line);
 		o->when = config_cond_when(ld, k[1].value,
 		    CONFIG_STAGE_URGENCY);
 		o->level = 0;
@@ -283,6 +332,7 @@ read_overrides(struct load *ld, yaml_node_t *n)
 		    "urgency level", r->urgencies, r->nurgencies)) == -1)
 			o->level = 0;
 	}
+	names_seen_free(&seen);
 }
 
 static void
@@ -320,12 +370,14 @@ read_routes(struct load *ld, yaml_node_t *n)
 	struct config_key	 k[] = {
 		{ .name = "name" }, { .name = "when" }, { .name = "team" }
 	};
-	size_t			 i, j, nitem;
+	struct names_seen	 seen;
+	size_t			 i, nitem;
 
 	if (config_yaml_seq(ld, n, "routes", &items, &nitem) == -1 ||
 	    config_yaml_limit(ld, n, "routes", nitem, CONFIG_MAX_RULES) == -1)
 		return;
 	r->routes = xcalloc(nitem, sizeof *r->routes);
+	names_seen_init(&seen, nitem);
 	for (i = 0; i < nitem; i++) {
 		item = config_yaml_node(ld, items[i]);
 		if (config_yaml_map(ld, item, "route", k, nitems(k)) == -1)
@@ -334,9 +386,8 @@ read_routes(struct load *ld, yaml_node_t *n)
 		rt->name = rule_name(ld, k[0].value, "routes", i);
 		rt->line = config_yaml_line(item);
 		rt->col = config_yaml_col(item);
-		for (j = 0; j + 1 < r->nroutes; j++)
-			rule_unique(ld, k[0].value, "route", rt->name,
-			    r->routes[j].name, r->routes[j].line);
+		rule_unique(ld, &seen, k[0].value, "route", rt->name,
+		    rt->line);
 		rt->when = config_cond_when(ld, k[1].value, CONFIG_STAGE_ROUTE);
 		rt->team = 0;
 		if (k[2].value == NULL)
@@ -347,6 +398,7 @@ read_routes(struct load *ld, yaml_node_t *n)
 		    r->teams, r->nteams)) == -1)
 			rt->team = 0;
 	}
+	names_seen_free(&seen);
 }
 
 /* "75%", "150%", "12.5%" -> permille; -1 if malformed. */
@@ -492,12 +544,14 @@ read_sla(struct load *ld, yaml_node_t *n)
 	};
 	const char		*s;
 	char			*names[64], expected[512];
+	struct names_seen	 seen;
 	size_t			 i, j, nitem, nnames;
 
 	if (config_yaml_seq(ld, n, "sla", &items, &nitem) == -1 ||
 	    config_yaml_limit(ld, n, "sla", nitem, CONFIG_MAX_RULES) == -1)
 		return;
 	r->policies = xcalloc(nitem, sizeof *r->policies);
+	names_seen_init(&seen, nitem);
 	for (i = 0; i < nitem; i++) {
 		item = config_yaml_node(ld, items[i]);
 		if (config_yaml_map(ld, item, "sla policy", k, nitems(k)) == -1)
@@ -506,9 +560,8 @@ read_sla(struct load *ld, yaml_node_t *n)
 		pol->name = rule_name(ld, k[0].value, "sla", i);
 		pol->line = config_yaml_line(item);
 		pol->col = config_yaml_col(item);
-		for (j = 0; j + 1 < r->npolicies; j++)
-			rule_unique(ld, k[0].value, "sla policy", pol->name,
-			    r->policies[j].name, r->policies[j].line);
+		rule_unique(ld, &seen, k[0].value, "sla policy", pol->name,
+		    pol->line);
 		pol->when = config_cond_when(ld, k[1].value, CONFIG_STAGE_SLA);
 		pol->calendar = 0;	/* always */
 		if (k[2].value != NULL && (s = config_yaml_scalar(ld,
@@ -541,6 +594,7 @@ read_sla(struct load *ld, yaml_node_t *n)
 			read_target(ld, k[4].value, pol->name, pol,
 			    SLA_RESOLUTION);
 	}
+	names_seen_free(&seen);
 }
 
 

@@ -18,6 +18,8 @@
 #include "calendar.h"
 #include "duration.h"
 #include "rules_impl.h"
+#include "rules_index.h"
+#include "xmalloc.h"
 
 static const char	*rules_metric_names[SLA_NMETRICS] = {
 	"first_response", "resolution"
@@ -57,6 +59,8 @@ rules_free(struct rules *r)
 		cond_free(r->tiers[i].when);
 	}
 	free(r->tiers);
+	rules_index_free(r->score_index);
+	rules_index_free(r->route_index);
 	rules_free_names(r->urgencies, r->nurgencies);
 	free(r->thresholds);
 	free(r->has_threshold);
@@ -91,12 +95,28 @@ rules_free(struct rules *r)
 	free(r);
 }
 
+void
+rules_index_lists(struct rules *r)
+{
+	const struct cond	**when;
+	size_t			  i;
+
+	when = xcalloc(r->nscores > r->nroutes ? r->nscores : r->nroutes,
+	    sizeof *when);
+	for (i = 0; i < r->nscores; i++)
+		when[i] = r->scores[i].when;
+	r->score_index = rules_index_new(when, r->nscores);
+	for (i = 0; i < r->nroutes; i++)
+		when[i] = r->routes[i].when;
+	r->route_index = rules_index_new(when, r->nroutes);
+	free(when);
+}
+
 static void
 rules_set_fact(struct cond_value *v, const char *s)
 {
-	v->ptr = s;
-	v->len = strlen(s);
-	v->numstate = -1;
+	cond_value_set(v, s, strlen(s));
+	v->numstate = -1;		/* a name, never a number */
 }
 
 /* Decimal digits of a long, into buf; returns the length. */
@@ -180,8 +200,10 @@ rules_run(const struct rules *r, struct cond_value *slots, int trusted,
     struct verdict *v, FILE *f, struct rules_trace *t)
 {
 	const struct cond_names	*cn = r->names;
+	struct rules_cursor	 cur;
 	char			 score[24];
 	size_t			 i, len;
+	long			 k;
 	int			 level, tier_rule;
 
 	/* Tier: first matching level; the lowest if none does. */
@@ -223,7 +245,9 @@ rules_run(const struct rules *r, struct cond_value *slots, int trusted,
 	if (f != NULL)
 		fputs("score:\n", f);
 	v->score = 0;
-	for (i = 0; i < r->nscores; i++) {
+	rules_index_start(r->score_index, r->nscores, slots, &cur);
+	while ((k = rules_index_next(&cur)) != -1) {
+		i = (size_t)k;
 		if (!cond_eval(r->scores[i].when, slots))
 			continue;
 		v->score += r->scores[i].points;
@@ -269,8 +293,7 @@ rules_run(const struct rules *r, struct cond_value *slots, int trusted,
 	v->urgency_name = r->urgencies[level];
 	rules_set_fact(&slots[COND_SLOT_URGENCY], v->urgency_name);
 	len = rules_ltoa(v->score, score);
-	slots[COND_SLOT_SCORE].ptr = score;
-	slots[COND_SLOT_SCORE].len = len;
+	cond_value_set(&slots[COND_SLOT_SCORE], score, len);
 	slots[COND_SLOT_SCORE].num = (double)v->score;
 	slots[COND_SLOT_SCORE].numstate = 1;
 	if (f != NULL)
@@ -279,8 +302,11 @@ rules_run(const struct rules *r, struct cond_value *slots, int trusted,
 	/* Route: first match, else the default team. */
 	v->team = r->default_team;
 	v->route_name = "default";
-	for (i = 0; i < r->nroutes; i++) {
-		if (cond_eval(r->routes[i].when, slots)) {
+	i = r->nroutes;
+	rules_index_start(r->route_index, r->nroutes, slots, &cur);
+	while ((k = rules_index_next(&cur)) != -1) {
+		if (cond_eval(r->routes[k].when, slots)) {
+			i = (size_t)k;
 			v->team = r->routes[i].team;
 			v->route_name = r->routes[i].name;
 			break;

@@ -22,9 +22,7 @@ static struct cond_value	slots[COND_MAX_SLOTS];
 static void
 set(int slot, const char *v)
 {
-	slots[slot].ptr = v;
-	slots[slot].len = v == NULL ? 0 : strlen(v);
-	slots[slot].numstate = 0;
+	cond_value_set(&slots[slot], v, v == NULL ? 0 : strlen(v));
 }
 
 static int
@@ -139,9 +137,7 @@ test_number_not_terminated(void **state)
 	const char	 buf[] = "5000000";
 
 	/* A value borrowed from a reply is not NUL-terminated: "50". */
-	slots[F].ptr = buf;
-	slots[F].len = 2;
-	slots[F].numstate = 0;
+	cond_value_set(&slots[F], buf, 2);
 	assert_false(cond_eval(c, slots));
 	assert_int_equal(slots[F].numstate, 1);
 	assert_true(slots[F].num == 50.0);
@@ -412,9 +408,7 @@ test_regex_same_answers(void **state)
 		m.rm_so = 0;
 		m.rm_eo = sizeof nul - 1;
 		want = regexec(&re, nul, 1, &m, REG_STARTEND) == 0;
-		slots[F].ptr = nul;
-		slots[F].len = sizeof nul - 1;
-		slots[F].numstate = 0;
+		cond_value_set(&slots[F], nul, sizeof nul - 1);
 		if (cond_eval(c, slots) != want)
 			fail_msg("'%s' on a NUL byte: want %d", patterns[i],
 			    want);
