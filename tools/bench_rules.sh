@@ -29,7 +29,7 @@ N=50000
 python3 tools/gen_requests.py --count "$N" --id-prefix R- | R --pipe >/dev/null
 build/triaged -c "$DIR/big.yaml" --consumer bench 2>"$DIR/log" &
 DAEMON_PID=$!
-until grep -q "ready" "$DIR/log"; do sleep 0.05; done
+until grep -qs "ready" "$DIR/log"; do sleep 0.05; done
 cp "$DIR/huge.yaml" "$DIR/big.yaml"
 t0=$(date +%s%N)
 kill -HUP "$DAEMON_PID"
