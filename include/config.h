@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+struct oncall;
 struct rules;
 
 struct config_redis {
@@ -53,6 +54,8 @@ struct config {
 	int64_t			 retention_ms;	/* tickets.retention, default 30d */
 	char			*http_listen;	/* "127.0.0.1:9464"; NULL or "" = off */
 	struct rules		*rules;
+	struct oncall		*oncall;	/* notify targets, people,
+						   schedules, receivers (oncall.h) */
 };
 
 /* Flags for config_load(). */
@@ -73,14 +76,14 @@ void		 config_summary(const struct config *, FILE *);
 /*
  * The lines of the summary that count the rules, by their heads: "rules"
  * (tiers, urgency levels, score rules, overrides), "routing" (teams,
- * routes, the default team) and "sla" (policies, calendars, notify
- * targets).  config_counts() returns the text after the head, malloc'd
+ * routes, the default team), "sla" (policies, calendars, notify
+ * targets) and "oncall" (people, schedules, receivers).  config_counts() returns the text after the head, malloc'd
  * (the caller frees it): "3 tiers, 4 urgency levels, 5 score rules, 1
  * override".
  */
 enum config_counts {
 	CONFIG_COUNTS_RULES, CONFIG_COUNTS_ROUTING, CONFIG_COUNTS_SLA,
-	CONFIG_NCOUNTS
+	CONFIG_COUNTS_ONCALL, CONFIG_NCOUNTS
 };
 const char	*config_counts_head(enum config_counts);
 char		*config_counts(const struct config *, enum config_counts);

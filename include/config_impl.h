@@ -7,6 +7,8 @@
  *                       reads the operational sections (redis, intake, ...)
  *   config_rules.c      tiers, urgency, teams, routes, sla, notify
  *   config_calendars.c  calendars
+ *   config_oncall.c     oncall (people, schedules), receivers, and the
+ *                       notify targets that name them
  *   config_cond.c       conditions (`when`)
  *   config_analyse.c    rules that can never match (CONFIG_WARN)
  *   config_yaml.c       the event pre-scan and its limits, libyaml's
@@ -170,6 +172,16 @@ struct cond	*config_cond_when(struct load *, yaml_node_t *,
 void		 config_rules_load(struct load *, yaml_node_t *root,
 		    const struct config_sections *);
 void		 config_calendars_load(struct load *, yaml_node_t *);
+
+/*
+ * config_oncall.c: people, schedules and receivers into the config's
+ * struct oncall (either node NULL: absent); then the notify targets, whose
+ * names are also appended to names (the rules' notify list).
+ */
+void		 config_oncall_load(struct load *, yaml_node_t *oncall,
+		    yaml_node_t *receivers);
+void		 config_oncall_notify(struct load *, yaml_node_t *,
+		    char ***names, size_t *nnames);
 
 /* config_analyse.c: warn of rules that can never match. */
 void		 config_analyse(struct load *);

@@ -35,6 +35,7 @@
 #include "config_impl.h"
 #include "duration.h"
 #include "log.h"
+#include "oncall.h"
 #include "xmalloc.h"
 
 /*
@@ -494,6 +495,8 @@ config_new(const char *path)
 	cf = xcalloc(1, sizeof *cf);
 	cf->path = xstrdup(path);
 	setting_defaults(cf);
+	if ((cf->oncall = oncall_new()) == NULL)
+		fatal("calloc");
 	return cf;
 }
 
@@ -505,6 +508,7 @@ config_free(struct config *cf)
 	free(cf->path);
 	setting_free(cf);
 	rules_free(cf->rules);
+	oncall_free(cf->oncall);
 	free(cf);
 }
 
@@ -578,7 +582,8 @@ config_root(struct load *ld, yaml_node_t *root)
 		{ .name = "routes" }, { .name = "default_team" },
 		{ .name = "calendars" }, { .name = "sla" },
 		{ .name = "notify" }, { .name = "tickets" },
-		{ .name = "http" }
+		{ .name = "http" }, { .name = "oncall" },
+		{ .name = "receivers" }
 	};
 	struct config_sections	 s;
 	size_t			 i;
@@ -597,6 +602,8 @@ config_root(struct load *ld, yaml_node_t *root)
 	s.calendars = k[8].value;
 	s.sla = k[9].value;
 	s.notify = k[10].value;
+	/* Notify targets name people, schedules and receivers. */
+	config_oncall_load(ld, k[13].value, k[14].value);
 	config_rules_load(ld, root, &s);
 
 	if (ld->nerrors == 0 && (ld->flags & CONFIG_WARN))
@@ -697,7 +704,7 @@ done:
  */
 
 static const char *const config_heads[CONFIG_NCOUNTS] = {
-	"rules", "routing", "sla"
+	"rules", "routing", "sla", "oncall"
 };
 
 const char *
@@ -737,6 +744,13 @@ config_counts_print(const struct config *cf, enum config_counts which,
 		config_count(f, r->ncalendars, "calendar", "calendars", ", ");
 		config_count(f, r->nnotify, "notify target", "notify targets",
 		    "");
+		break;
+	case CONFIG_COUNTS_ONCALL:
+		config_count(f, cf->oncall->npeople, "person", "people", ", ");
+		config_count(f, cf->oncall->nschedules, "schedule",
+		    "schedules", ", ");
+		config_count(f, cf->oncall->nreceivers, "receiver",
+		    "receivers", "");
 		break;
 	default:
 		break;

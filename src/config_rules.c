@@ -617,8 +617,8 @@ config_rules_load(struct load *ld, yaml_node_t *root,
 		config_diag_missing(ld, root, root, "no teams (expected "
 		    "teams: a list of team names)");
 	if (s->notify != NULL)
-		config_yaml_names(ld, s->notify, "notify", "notify target",
-		    &r->notify, &r->nnotify);
+		config_oncall_notify(ld, s->notify, &r->notify,
+		    &r->nnotify);
 	read_urgency_levels(ld, s->urgency);
 	if (s->urgency == NULL)
 		config_diag_missing(ld, root, root, "no urgency (expected "

@@ -274,6 +274,7 @@ test_counts(void **state)
 		    "1 override" },
 		{ "routing", "5 teams, 3 routes, default team general" },
 		{ "sla", "3 policies, 2 calendars, 3 notify targets" },
+		{ "oncall", "3 people, 1 schedule, 2 receivers" },
 	};
 	char		*diag = NULL, *out = NULL, *text, line[256];
 	size_t		 len = 0;
@@ -465,7 +466,8 @@ test_error_unknown_key(void **state)
 	expect_error(BASE "redsi: {host: x}\n",
 	    "12:1: error: unknown key 'redsi' in the rules file (expected one "
 	    "of: redis, intake, customers, tiers, urgency, teams, routes, "
-	    "default_team, calendars, sla, notify, tickets, http)");
+	    "default_team, calendars, sla, notify, tickets, http, oncall, "
+	    "receivers)");
 }
 
 static void
