@@ -14,6 +14,7 @@ int	ctl_submit(const struct config *, int argc, char **argv);
 int	ctl_event(const struct config *, int argc, char **argv);
 int	ctl_queues(const struct config *, int argc, char **argv);
 int	ctl_ticket(const struct config *, int argc, char **argv);
+int	ctl_oncall(const struct config *, int argc, char **argv);
 int	ctl_dead(const struct config *, int argc, char **argv);
 /* Exit status 0: no change, 3: changes, 1: bad candidate or failure. */
 int	ctl_replay(const struct config *, int argc, char **argv);

@@ -147,4 +147,16 @@ const struct oncall_person *oncall_resolve(const struct oncall *,
 int		 oncall_gaps(const struct oncall_schedule *, char *why,
 		    size_t len);
 
+/* "YYYY-MM-DD HH:MM" -> wall-clock seconds (local time read as UTC). */
+int		 oncall_wall_parse(const char *, int64_t *wall);
+/*
+ * "YYYY-MM-DD HH:MM" in the schedule's zone -> ms (a time in a skipped
+ * hour: the instant the hour ends); -1 if malformed.
+ */
+int		 oncall_local_ms(const struct oncall_schedule *, const char *,
+		    int64_t *ms);
+/* at_ms in the schedule's zone, "2026-12-24 18:00 +08:00", into buf. */
+const char	*oncall_local_time(const struct oncall_schedule *, int64_t at_ms,
+		    char *buf, size_t len);
+
 #endif

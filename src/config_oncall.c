@@ -92,21 +92,6 @@ date_days(const char *s, int64_t *days)
 	return 1;
 }
 
-/* "YYYY-MM-DD HH:MM" -> wall-clock seconds; -1 if malformed. */
-static int
-local_wall(const char *s, int64_t *wall)
-{
-	int64_t	days;
-	int	min;
-
-	if (strlen(s) != 16 || s[10] != ' ')
-		return -1;
-	if (!date_days(s, &days) || (min = clock_minute(s + 11)) == -1)
-		return -1;
-	*wall = days * 86400 + min * 60;
-	return 0;
-}
-
 /*
  * People.
  */
@@ -313,13 +298,13 @@ read_overrides(struct load *ld, struct oncall *oc, struct oncall_schedule *s,
 		to = config_yaml_scalar(ld, ck[2].value, "a local time");
 		if (from == NULL || to == NULL)
 			continue;
-		if (local_wall(from, &wf) == -1) {
+		if (oncall_wall_parse(from, &wf) == -1) {
 			config_diag_error(ld, ck[1].value, "bad time '%s' in %s "
 			    "(expected local time YYYY-MM-DD HH:MM)", from,
 			    where);
 			continue;
 		}
-		if (local_wall(to, &wt) == -1) {
+		if (oncall_wall_parse(to, &wt) == -1) {
 			config_diag_error(ld, ck[2].value, "bad time '%s' in %s "
 			    "(expected local time YYYY-MM-DD HH:MM)", to,
 			    where);

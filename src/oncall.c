@@ -15,6 +15,7 @@
  * guess that is off by at most one turn around a change; the guess is
  * then moved until boundary(k) <= t < boundary(k + 1).
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -243,4 +244,56 @@ oncall_gaps(const struct oncall_schedule *s, char *why, size_t len)
 		return -1;
 	}
 	return 0;
+}
+
+/* "YYYY-MM-DD HH:MM" -> wall-clock seconds. */
+int
+oncall_wall_parse(const char *s, int64_t *wall)
+{
+	int	y, m, d, hh, mm, n = -1;
+
+	if (strlen(s) != 16 || !isdigit((unsigned char)s[0]) ||
+	    sscanf(s, "%4d-%2d-%2d %2d:%2d%n", &y, &m, &d, &hh, &mm,
+	    &n) != 5 || n != 16 || s[4] != '-' || s[7] != '-' ||
+	    s[10] != ' ' || s[13] != ':' || !isdigit((unsigned char)s[14]) ||
+	    y < 1970 || m < 1 || m > 12 || d < 1 ||
+	    d > civil_days_in_month(y, m) || hh > 23 || mm > 59)
+		return -1;
+	*wall = civil_days_from_date(y, m, d) * 86400 + hh * 3600 + mm * 60;
+	return 0;
+}
+
+int
+oncall_local_ms(const struct oncall_schedule *s, const char *text,
+    int64_t *ms)
+{
+	int64_t	wall;
+
+	if (oncall_wall_parse(text, &wall) == -1)
+		return -1;
+	*ms = zone_utc(&s->zone, wall) * 1000;
+	return 0;
+}
+
+const char *
+oncall_local_time(const struct oncall_schedule *s, int64_t at_ms, char *buf,
+    size_t len)
+{
+	int64_t	t = civil_floor_div(at_ms, 1000), wall, days, rest;
+	int64_t	year;
+	int32_t	off = zone_offset(&s->zone, t);
+	int	month = 1, sign = off < 0 ? '-' : '+', aoff = off < 0 ? -off : off;
+
+	wall = t + off;
+	days = civil_floor_div(wall, 86400);
+	rest = wall - days * 86400;
+	year = civil_year_from_days(days);
+	days -= civil_days_from_date(year, 1, 1);
+	while (month < 12 && days >= civil_days_in_month(year, month))
+		days -= civil_days_in_month(year, month++);
+	snprintf(buf, len, "%04lld-%02d-%02lld %02lld:%02lld %c%02d:%02d",
+	    (long long)year, month, (long long)days + 1,
+	    (long long)(rest / 3600), (long long)(rest % 3600 / 60), sign,
+	    aoff / 3600, aoff % 3600 / 60);
+	return buf;
 }

@@ -46,6 +46,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "now.h"
+#include "oncall.h"
 #include "redis.h"
 #include "rules.h"
 #include "script.h"
@@ -59,27 +60,43 @@
 /*
  * KEYS: sla set, alerts stream.  ARGV: key prefix, now, then per member:
  *   member ticket metric step gen kind notify raise lowers reassign
+ *   oncall oncall_name
  * kind '' means the step is not in the rules any more: just drop it.
+ * oncall is who the notify target pages at now ('' for nobody); the alert
+ * carries it, and the ticket's subject cut to ALERT_SUBJECT_MAX bytes at a
+ * UTF-8 boundary so that a page reads whole on a phone.
  * lowers is a comma list of the urgency levels below `raise`.
  * Returns one character per member: F fired, s clock stopped (or step
  * already fired), x ticket gone, - another process took it.
  * The script makes ticket and queue keys itself, from the prefix and the
  * infixes of keys.h written into its text.
  */
+#define ALERT_SUBJECT_MAX	"200"
+
 static const char fire_script[] =
 "local sla, alerts, prefix, now = KEYS[1], KEYS[2], ARGV[1], ARGV[2]\n"
 "local out, i = {}, 3\n"
+"local function cut(s, max)\n"
+"  if #s <= max then return s end\n"
+"  local n = max\n"
+"  while n > 0 do\n"
+"    local b = string.byte(s, n + 1)\n"
+"    if b < 128 or b >= 192 then break end\n"
+"    n = n - 1\n"
+"  end\n"
+"  return string.sub(s, 1, n)\n"
+"end\n"
 "while i <= #ARGV do\n"
 "  local member, id, metric, step, gen, kind, notify, raise, lowers,\n"
-"    reassign = unpack(ARGV, i, i + 9)\n"
-"  i = i + 10\n"
+"    reassign, oncall, oncall_name = unpack(ARGV, i, i + 11)\n"
+"  i = i + 12\n"
 "  local r = '-'\n"
 "  if redis.call('ZREM', sla, member) == 1 then\n"
 "    local tkey = prefix .. '" KEYS_TICKET "' .. id\n"
 "    local fired = 'fired:' .. metric .. ':' .. step\n"
 "    local t = redis.call('HMGET', tkey, 'status', 'team', 'tier',\n"
 "      'urgency', 'policy', metric .. '_due', metric .. '_gen',\n"
-"      'first_response_at', 'paused_at', fired)\n"
+"      'first_response_at', 'paused_at', fired, 'subject')\n"
 "    local running = t[1] and t[1] ~= 'resolved' and not t[10] and\n"
 "      (t[7] or '0') == gen and kind ~= ''\n"
 "    if metric == 'first_response' then running = running and not t[8]\n"
@@ -90,6 +107,16 @@ static const char fire_script[] =
 "        'urgency', t[4] or '', 'policy', t[5] or '', 'metric', metric,\n"
 "        'step', step, 'kind', kind, 'notify', notify, 'due', t[6] or '',\n"
 "        'fired_at', now}\n"
+"      if oncall ~= '' then\n"
+"        a[#a + 1] = 'oncall'\n"
+"        a[#a + 1] = oncall\n"
+"        a[#a + 1] = 'oncall_name'\n"
+"        a[#a + 1] = oncall_name\n"
+"      end\n"
+"      if t[11] then\n"
+"        a[#a + 1] = 'subject'\n"
+"        a[#a + 1] = cut(t[11], " ALERT_SUBJECT_MAX ")\n"
+"      end\n"
 "      redis.call('HSET', tkey, fired, now)\n"
 "      redis.call('HSET', tkey, 'rev',\n"
 "        (tonumber(redis.call('HGET', tkey, 'rev')) or 0) + 1)\n"
@@ -124,6 +151,8 @@ struct fired {
 	char	 kind[8];
 	char	*member;
 	char	*notify;	/* the step's target, "" if gone */
+	char	*oncall;	/* who it pages, "" if nobody */
+	char	*oncall_name;
 	int64_t	 at;		/* when it was due to fire */
 };
 
@@ -158,6 +187,8 @@ call_reset(struct sla *s)
 	for (size_t i = 0; i < s->nfired; i++) {
 		free(s->fired[i].member);
 		free(s->fired[i].notify);
+		free(s->fired[i].oncall);
+		free(s->fired[i].oncall_name);
 	}
 	s->nfired = 0;
 	free(s->cmd);
@@ -169,10 +200,12 @@ static void
 add_member(struct sla *s, const struct rules *rules, const char *m,
     size_t len, int64_t at)
 {
-	struct argv		*a = s->call;
-	struct clock_step	 cs;
-	struct fired		*f;
-	const char		*kind = "", *notify = "";
+	const struct config		*cf = s->live->cfg;
+	const struct oncall_person	*who = NULL;
+	struct argv			*a = s->call;
+	struct clock_step		 cs;
+	struct fired			*f;
+	const char			*kind = "", *notify = "";
 
 	if (clock_step(rules, m, len, &cs) == -1) {
 		log_warnx("sla: dropping malformed schedule entry '%.*s'",
@@ -183,7 +216,7 @@ add_member(struct sla *s, const struct rules *rules, const char *m,
 		argv_push_str(a, "first_response");
 		argv_push_str(a, "0");
 		argv_push_str(a, "0");
-		for (int i = 0; i < 5; i++)
+		for (int i = 0; i < 7; i++)
 			argv_push_str(a, "");
 		goto out;
 	}
@@ -206,6 +239,12 @@ add_member(struct sla *s, const struct rules *rules, const char *m,
 	argv_push_str(a, cs.raise);
 	argv_push_str(a, cs.lowers);
 	argv_push_str(a, cs.reassign);
+	/* Who is on call when the step fires: the tick's now is fired_at. */
+	if (cs.kind != NULL)
+		who = oncall_resolve(cf->oncall,
+		    config_notify_target(cf, notify), s->now);
+	argv_push_str(a, who != NULL ? who->key : "");
+	argv_push_str(a, who != NULL ? who->name : "");
 out:
 	if (s->nfired == s->fired_cap) {
 		s->fired_cap = s->fired_cap ? s->fired_cap * 2 : 64;
@@ -216,7 +255,9 @@ out:
 	f = &s->fired[s->nfired++];
 	snprintf(f->kind, sizeof f->kind, "%s", kind);
 	if ((f->member = strndup(m, len)) == NULL ||
-	    (f->notify = strdup(notify)) == NULL)
+	    (f->notify = strdup(notify)) == NULL ||
+	    (f->oncall = strdup(who != NULL ? who->key : "")) == NULL ||
+	    (f->oncall_name = strdup(who != NULL ? who->name : "")) == NULL)
 		fatal("sla member");
 	f->at = at;
 }
@@ -252,11 +293,19 @@ log_fired(const struct fired *f, int64_t now)
 
 	if (deadline_member_parse(f->member, strlen(f->member), &dm) == -1)
 		return;
-	log_info("sla: %s for ticket %.*s: %s step %d (policy %.*s), "
-	    "notified %s, %s", f->kind, (int)dm.ticket_len, dm.ticket,
-	    deadline_metric_name(dm.metric), dm.step, (int)dm.policy_len,
-	    dm.policy, *f->notify != '\0' ? f->notify : "nobody",
-	    lateness(now - f->at, late, sizeof late));
+	if (*f->oncall != '\0')
+		log_info("sla: %s for ticket %.*s: %s step %d (policy %.*s), "
+		    "paged %s (%s) via %s, %s", f->kind, (int)dm.ticket_len,
+		    dm.ticket, deadline_metric_name(dm.metric), dm.step,
+		    (int)dm.policy_len, dm.policy, f->oncall, f->oncall_name,
+		    f->notify, lateness(now - f->at, late, sizeof late));
+	else
+		log_info("sla: %s for ticket %.*s: %s step %d (policy %.*s), "
+		    "notified %s, %s", f->kind, (int)dm.ticket_len, dm.ticket,
+		    deadline_metric_name(dm.metric), dm.step,
+		    (int)dm.policy_len, dm.policy,
+		    *f->notify != '\0' ? f->notify : "nobody",
+		    lateness(now - f->at, late, sizeof late));
 	log_debug("sla: fired schedule entry %s, due %lld, %lld ms late",
 	    f->member, (long long)f->at, (long long)(now - f->at));
 }

@@ -11,12 +11,77 @@
 #include <time.h>
 
 #include "config.h"
+#include "deadline.h"
 #include "ctl.h"
 #include "ctl_print.h"
 #include "field.h"
 #include "log.h"
+#include "oncall.h"
 #include "request.h"
 #include "rules.h"
+
+/* When step i of the target fires for a request created at created. */
+static int64_t
+step_ms(const struct rules *rules, int policy, const struct sla_target *tg,
+    size_t i, int64_t created)
+{
+	return deadline_at(rules_policy_calendar(rules, policy), created, 0,
+	    deadline_step_ms(tg->within_ms, tg->steps[i].at_permille));
+}
+
+/*
+ * Who each escalation step would page, at the instant it would fire for
+ * a request created at created: the text after rules_explain()'s.
+ */
+static void
+explain_paged(const struct config *cf, const struct verdict *v,
+    int64_t created)
+{
+	const struct notify_target	*nt;
+	const struct oncall_person	*p;
+	const struct oncall_schedule	*s;
+	const struct sla_target		*tg;
+	char				 t[64];
+	int64_t				 at;
+	int				 header = 0;
+
+	if (v->policy < 0)
+		return;
+	for (int m = 0; m < SLA_NMETRICS; m++) {
+		tg = rules_policy_target(cf->rules, v->policy, m);
+		for (size_t i = 0; tg != NULL && tg->within_ms > 0 &&
+		    i < tg->nsteps; i++) {
+			nt = config_notify_target(cf, tg->steps[i].notify);
+			if (nt == NULL || (nt->schedule == NULL &&
+			    nt->npeople == 0))
+				continue;
+			if (!header++)
+				printf("paged (who is on call when each step "
+				    "would fire):\n");
+			at = step_ms(cf->rules, v->policy, tg, i, created);
+			s = nt->schedule != NULL ?
+			    oncall_schedule(cf->oncall, nt->schedule) : NULL;
+			if (s != NULL)
+				oncall_local_time(s, at, t, sizeof t);
+			else
+				ctl_time(at, t, sizeof t);
+			printf("  %s at %g%% (%s): %s -> ",
+			    deadline_metric_name(m),
+			    tg->steps[i].at_permille / 10.0, t, nt->name);
+			if ((p = oncall_resolve(cf->oncall, nt, at)) == NULL)
+				printf("nobody on call in schedule %s\n",
+				    nt->schedule);
+			else {
+				ctl_print_text(stdout, p->key, strlen(p->key));
+				fputs(" (", stdout);
+				ctl_print_text(stdout, p->name,
+				    strlen(p->name));
+				printf(")%s%s\n", s != NULL ? ", schedule " :
+				    "", s != NULL ? s->name : "");
+			}
+		}
+	}
+}
 
 static void
 json_name(const char *s)
@@ -30,7 +95,7 @@ json_name(const char *s)
 /* The verdict, the deciding rules and the targets, as one JSON object. */
 static void
 explain_json(const struct config *cf, const struct field *req, size_t nreq,
-    const struct field *cust, size_t ncust)
+    const struct field *cust, size_t ncust, int64_t created)
 {
 	static const enum rules_kind	 kinds[] = {
 		RULES_TIER, RULES_OVERRIDE, RULES_ROUTE, RULES_POLICY
@@ -80,6 +145,19 @@ explain_json(const struct config *cf, const struct field *req, size_t nreq,
 			printf("%s{\"at_percent\":%g,\"notify\":", i > 0 ?
 			    "," : "", tg->steps[i].at_permille / 10.0);
 			json_name(tg->steps[i].notify);
+			{
+				int64_t at = step_ms(rules, v.policy, tg, i,
+				    created);
+				const struct oncall_person *p = oncall_resolve(
+				    cf->oncall, config_notify_target(cf,
+				    tg->steps[i].notify), at);
+
+				printf(",\"fires_at\":%lld,\"oncall\":",
+				    (long long)at);
+				json_name(p != NULL ? p->key : NULL);
+				printf(",\"oncall_name\":");
+				json_name(p != NULL ? p->name : NULL);
+			}
 			printf("}");
 		}
 		printf("]}");
@@ -126,8 +204,8 @@ ctl_explain(const struct config *cf, int argc, char **argv)
 		f->value_len = strlen(eq + 1);
 	}
 	/* A request the daemon would dead-letter is never classified. */
+	struct request	rq;
 	{
-		struct request	rq;
 		char		err[REQUEST_ERROR_MAX], id[32];
 		long long	now = (long long)time(NULL) * 1000;
 
@@ -142,13 +220,19 @@ ctl_explain(const struct config *cf, int argc, char **argv)
 		}
 	}
 	if (json) {
-		explain_json(cf, req, nreq, cust, ncust);
+		explain_json(cf, req, nreq, cust, ncust, rq.created_at);
 		free(req);
 		free(cust);
 		return 0;
 	}
 	printf("rules: %s (version %s)\n", cf->path, cf->version);
 	rules_explain(cf->rules, req, nreq, cust, ncust, stdout);
+	{
+		struct verdict	v;
+
+		rules_classify(cf->rules, req, nreq, cust, ncust, &v);
+		explain_paged(cf, &v, rq.created_at);
+	}
 	free(req);
 	free(cust);
 	return 0;

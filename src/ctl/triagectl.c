@@ -5,6 +5,7 @@
  * calls only go down from here:
  *
  *   triagectl.c --> explain.c submit.c queues.c dead.c replay.c
+ *                   oncall_cmd.c
  *                     |  --> ctl_redis.c ctl_print.c
  *                     '----> the pure cores (config, request, rules, ...)
  */
@@ -40,6 +41,12 @@ static const struct {
 	{ "ticket", ctl_ticket, "ticket ID",
 	    "One ticket: its fields, its clocks and what fired.  Control "
 	    "characters in\nwhat a request carried are shown escaped." },
+	{ "oncall", ctl_oncall, "oncall [--at TIME] [--next N] [-o json]",
+	    "Who is on call in each schedule now, or at TIME, and the next N "
+	    "handoffs\n(default 3).  TIME is \"YYYY-MM-DD HH:MM\" in each "
+	    "schedule's own time zone,\nor an instant: ms since the epoch, or "
+	    "ISO 8601 with a zone\n(2026-12-24T10:00:00Z, "
+	    "2026-12-24T18:00+08:00).  No Redis needed." },
 	{ "dead", ctl_dead, "dead [--since DURATION] [--reason TEXT] "
 	    "[-o json]\n      dead redrive (ID ... | --all) [--since DURATION] "
 	    "[--reason TEXT]",
