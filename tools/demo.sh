@@ -81,12 +81,16 @@ R --raw xrange triage:alerts - + | awk '
 	k == "" { k = $0; next }
 	{ f[k] = $0; k = "" }
 	function show() {
-		printf "%-8s %-14s step %s %-8s -> %-15s due %s, fired %s\n",
+		printf "%-8s %-14s step %s %-8s -> %-15s due %s, fired %s%s\n",
 		    f["ticket"], f["metric"], f["step"], f["kind"], f["notify"],
 		    strftime("%H:%M:%S", f["due"] / 1000),
-		    strftime("%H:%M:%S", f["fired_at"] / 1000)
+		    strftime("%H:%M:%S", f["fired_at"] / 1000),
+		    f["oncall"] != "" ? ", paged " f["oncall_name"] : ""
 	}
 	END { if (n) show(); else print "(none)" }'
+echo
+echo "== who is on call (triagectl oncall)"
+CTL oncall --next 2
 echo
 echo "== one escalated ticket (triagectl ticket CH-7007)"
 CTL ticket CH-7007 | sed -n '/^clocks/,$p'

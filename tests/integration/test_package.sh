@@ -135,7 +135,7 @@ fi
 CONF=$SOURCE_DIR/conf/triage.yaml
 for m in $modes; do
 	check "completion ($m): commands" \
-	    "dead event explain queues replay submit ticket" \
+	    "dead event explain oncall queues replay submit ticket" \
 	    "$(complete_line $m 'triagectl ')"
 	check "completion ($m): global options" "--config --help --version -c" \
 	    "$(complete_line $m 'triagectl -')"
@@ -172,4 +172,6 @@ for m in $modes; do
 	    "$(complete_line $m 'triagectl dead re')"
 	check "completion ($m): options of dead redrive" "--all --help --reason --since" \
 	    "$(complete_line $m 'triagectl dead redrive -')"
+	check "completion ($m): options of oncall" "--at --help --next -o" \
+	    "$(complete_line $m 'triagectl oncall -')"
 done
