@@ -40,9 +40,11 @@ struct entry {
 	size_t	error_off;		/* the dead-letter sentence, in arena */
 	int	team, tier, urgency;
 	int	lookup_sent;		/* its CRM HGETALL is in the pipeline */
+	int	counted;		/* its ticket counts as a contact */
 	int64_t	entry_ms;
 	/* Found by validation, for the write: the ticket ID and clock start. */
 	size_t	ticket_id_off, ticket_id_len;	/* in arena */
+	size_t	customer_off, customer_len;	/* customer_id, in arena */
 	int64_t	created_at;
 };
 
@@ -60,6 +62,7 @@ struct batch {
 	/* The router's progress with this batch (route.c). */
 	int			 pending_lookups;	/* CRM replies awaited */
 	size_t			 lookup_next;	/* entry of the next CRM reply */
+	int			 lookup_sub;	/* replies of that entry so far */
 	int			 looked_up;
 	int			 attempts;	/* script calls sent */
 	char			*cmd;		/* the formatted script call */
@@ -76,9 +79,16 @@ void		 batch_release(struct batch *);	/* frees the buffers */
 /* Append the entries of one stream's XREADGROUP/XCLAIM reply array. */
 int		 batch_add_entries(struct batch *, const struct redisReply *arr,
 		    int deliveries);
-/* Append an HGETALL reply as entry i's customer fields. */
+/*
+ * Append an HGETALL reply, or one field, to entry i's customer fields.
+ * An entry's customer fields are added together, with nothing added to
+ * another entry in between (they must lie side by side).
+ */
 int		 batch_add_customer(struct batch *, size_t i,
 		    const struct redisReply *);
+int		 batch_add_customer_field(struct batch *, size_t i,
+		    const char *name, size_t name_len, const char *value,
+		    size_t value_len);
 const char	*batch_id(const struct batch *, const struct entry *);
 /*
  * Pointers to an entry's request fields and customer fields, valid until

@@ -51,12 +51,25 @@ struct config {
 	struct config_redis	 redis;
 	struct config_intake	 intake;
 	char			*customers_key;	/* "crm:customer:{customer_id}" or NULL */
+	/*
+	 * customers.contacts: windows as written ("24h", "7d"), each the
+	 * fact customer.contacts_24h; contacts_ms the same in milliseconds.
+	 */
+	char			**contacts;
+	size_t			 ncontacts;
+	int64_t			*contacts_ms;
 	int64_t			 retention_ms;	/* tickets.retention, default 30d */
 	char			*http_listen;	/* "127.0.0.1:9464"; NULL or "" = off */
+	char			*http_token_env;	/* push token's variable, or NULL */
 	struct rules		*rules;
 	struct oncall		*oncall;	/* notify targets, people,
 						   schedules, receivers (oncall.h) */
 };
+
+/* The most contact windows (customers.contacts). */
+#define CONFIG_MAX_WINDOWS	8
+/* The fact a window names: "contacts_" + "24h". */
+#define CONFIG_CONTACTS_FACT	"contacts_"
 
 /* Flags for config_load(). */
 #define CONFIG_WARN	0x1	/* also report rules that can never match */

@@ -12,6 +12,8 @@
  *   P + "sla"           the escalation schedule     keys_sla()
  *   P + "ticket:" + ID  one ticket                  keys_ticket()
  *   P + "queue:" + TEAM one team's queue            keys_queue()
+ *   P + "contacts:" + C a customer's recent tickets  keys_contacts()
+ *                       (sorted set: ticket ID scored by created_at)
  *
  * The CRM's customers.key is not ours and not prefixed:
  * request_customer_key() (request.h) expands it.  The escalation script
@@ -33,6 +35,7 @@
 #define KEYS_SLA	"sla"
 #define KEYS_TICKET	"ticket:"
 #define KEYS_QUEUE	"queue:"
+#define KEYS_CONTACTS	"contacts:"
 
 /* A buffer for any key the daemon makes (longer keys are refused). */
 #define KEYS_MAX	512
@@ -46,6 +49,8 @@ int	 keys_ticket(char *buf, size_t len, const char *prefix,
 	    const char *id, size_t id_len);
 int	 keys_queue(char *buf, size_t len, const char *prefix,
 	    const char *team, size_t team_len);
+int	 keys_contacts(char *buf, size_t len, const char *prefix,
+	    const char *customer, size_t customer_len);
 
 /* The SCAN MATCH pattern of every queue key: P + "queue:*". */
 int	 keys_queue_pattern(char *buf, size_t len, const char *prefix);

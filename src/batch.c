@@ -144,15 +144,47 @@ batch_add_entries(struct batch *b, const redisReply *arr, int deliveries)
 	return 0;
 }
 
+/* Fields added at first, after e's others: they lie side by side. */
+static void
+customer_grew(struct entry *e, size_t first, size_t n)
+{
+	if (e->ncust == 0)
+		e->first_cust = first;
+	e->ncust += n;
+}
+
 int
 batch_add_customer(struct batch *b, size_t i, const redisReply *r)
 {
 	struct entry	*e = &b->entries[i];
+	size_t		 first, n;
 
-	if (add_pairs(b, r, &e->first_cust, &e->ncust) == -1) {
-		e->ncust = 0;
+	if (add_pairs(b, r, &first, &n) == -1)
+		return -1;	/* its pairs so far are never read */
+	customer_grew(e, first, n);
+	return 0;
+}
+
+int
+batch_add_customer_field(struct batch *b, size_t i, const char *name,
+    size_t name_len, const char *value, size_t value_len)
+{
+	struct entry		*e = &b->entries[i];
+	struct field_ref	*r;
+	long			 ko, vo;
+
+	if (grow((void **)&b->refs, &b->refs_cap, b->nrefs + 1,
+	    sizeof *b->refs) == -1)
 		return -1;
-	}
+	if ((ko = batch_copy(b, name, name_len)) == -1 ||
+	    (vo = batch_copy(b, value, value_len)) == -1)
+		return -1;
+	r = &b->refs[b->nrefs];
+	r->name_off = ko;
+	r->name_len = name_len;
+	r->value_off = vo;
+	r->value_len = value_len;
+	customer_grew(e, b->nrefs++, 1);
 	return 0;
 }
 

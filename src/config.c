@@ -49,6 +49,7 @@ enum setting_type {
 	SETTING_DURATION,	/* int64_t milliseconds, positive */
 	SETTING_NAMES,		/* char **, and its size_t count at count */
 	SETTING_LISTEN,		/* char *: config_parse_listen(); NULL = off */
+	SETTING_WINDOWS,	/* char ** durations as written, count at count */
 };
 
 /* What a reload does with a changed setting. */
@@ -117,6 +118,9 @@ static const struct setting settings[] = {
 
 	{ "customers.key", SETTING_STRING, 0, 0, NULL,
 	    FIELD(customers_key), 0, NULL, SETTING_RELOAD, NULL },
+	{ "customers.contacts", SETTING_WINDOWS, 0, 0, NULL,
+	    FIELD(contacts), FIELD(ncontacts), "window", SETTING_RELOAD,
+	    "counted from the next batch" },
 
 	{ "tickets.retention", SETTING_DURATION, 0, 0, "30d",
 	    FIELD(retention_ms), 0, NULL, SETTING_RELOAD,
@@ -124,6 +128,10 @@ static const struct setting settings[] = {
 
 	{ "http.listen", SETTING_LISTEN, 0, 0, "127.0.0.1:9464",
 	    FIELD(http_listen), 0, NULL, SETTING_RESTART, NULL },
+	/* The variable is read when a push arrives, by the rules in force. */
+	{ "http.token_env", SETTING_STRING, 0, 0, NULL,
+	    FIELD(http_token_env), 0, NULL, SETTING_RELOAD,
+	    "the push endpoint reads the variable it names from now on" },
 };
 
 /* The most keys of one section. */
@@ -200,6 +208,8 @@ setting_defaults(struct config *cf)
 			*(char ***)setting_field(cf, st) = names;
 			*setting_count(cf, st) = n;
 			break;
+		case SETTING_WINDOWS:
+			break;		/* none by default */
 		}
 	}
 }
@@ -216,6 +226,7 @@ setting_free(struct config *cf)
 			free(*(char **)setting_field(cf, st));
 			break;
 		case SETTING_NAMES:
+		case SETTING_WINDOWS:
 			setting_free_names(*(char ***)setting_field(cf, st),
 			    *setting_count(cf, st));
 			break;
@@ -273,6 +284,52 @@ setting_read_listen(struct load *ld, const struct setting *st,
 	*dst = xstrdup(s);
 }
 
+/*
+ * customers.contacts: a list of windows, each a positive duration, kept as
+ * written (it names the fact customer.contacts_24h) and in milliseconds.
+ * The one setting of its type, so its milliseconds have a field of their
+ * own rather than a column in the table.
+ */
+static void
+setting_read_windows(struct load *ld, const struct setting *st,
+    yaml_node_t *v)
+{
+	char			***names = setting_field(ld->cf, st);
+	size_t			  *n = setting_count(ld->cf, st), i, nitem;
+	yaml_node_item_t	  *items;
+	yaml_node_t		  *item;
+	const char		  *s;
+	int64_t			   ms;
+
+	if (config_yaml_seq(ld, v, st->name, &items, &nitem) == -1)
+		return;
+	if (nitem > CONFIG_MAX_WINDOWS) {
+		config_diag_error(ld, v, "%s has %zu windows (at most %d)",
+		    st->name, nitem, CONFIG_MAX_WINDOWS);
+		return;
+	}
+	free(ld->cf->contacts_ms);
+	ld->cf->contacts_ms = xcalloc(nitem, sizeof *ld->cf->contacts_ms);
+	for (i = 0; i < nitem; i++) {
+		item = config_yaml_node(ld, items[i]);
+		if ((s = config_yaml_scalar(ld, item, "a window")) == NULL)
+			continue;
+		if ((ms = duration_parse(s)) <= 0) {
+			config_diag_error(ld, item, "bad window '%s' in %s "
+			    "(expected a positive duration, e.g. 24h, 7d, "
+			    "90m)", s, st->name);
+			continue;
+		}
+		if (config_yaml_find(*names, *n, s) != -1) {
+			config_diag_error(ld, item, "duplicate window '%s' in "
+			    "%s", s, st->name);
+			continue;
+		}
+		ld->cf->contacts_ms[*n] = ms;
+		config_yaml_push(names, n, s);
+	}
+}
+
 /* The value at v for setting st, replacing the default. */
 static void
 setting_read(struct load *ld, const struct setting *st, yaml_node_t *v)
@@ -300,6 +357,9 @@ setting_read(struct load *ld, const struct setting *st, yaml_node_t *v)
 		break;
 	case SETTING_LISTEN:
 		setting_read_listen(ld, st, v);
+		break;
+	case SETTING_WINDOWS:
+		setting_read_windows(ld, st, v);
 		break;
 	}
 }
@@ -367,6 +427,7 @@ setting_same(const struct config *a, const struct config *b,
 	case SETTING_DURATION:
 		return *(const int64_t *)fa == *(const int64_t *)fb;
 	case SETTING_NAMES:
+	case SETTING_WINDOWS:
 		n = *(const size_t *)(const void *)((const char *)a +
 		    st->count);
 		if (n != *(const size_t *)(const void *)((const char *)b +
@@ -410,6 +471,12 @@ setting_text(const struct config *cf, const struct setting *st, char *buf,
 		duration_format(*(const int64_t *)f, buf, size);
 		break;
 	case SETTING_NAMES:
+	case SETTING_WINDOWS:
+		if (*(const size_t *)(const void *)((const char *)cf +
+		    st->count) == 0) {
+			snprintf(buf, size, "none");
+			break;
+		}
 		config_diag_list(*(char **const *)f,
 		    *(const size_t *)(const void *)((const char *)cf +
 		    st->count), buf, size);
@@ -507,6 +574,7 @@ config_free(struct config *cf)
 		return;
 	free(cf->path);
 	setting_free(cf);
+	free(cf->contacts_ms);
 	rules_free(cf->rules);
 	oncall_free(cf->oncall);
 	free(cf);

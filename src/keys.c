@@ -68,6 +68,13 @@ keys_queue(char *buf, size_t len, const char *prefix, const char *team,
 }
 
 int
+keys_contacts(char *buf, size_t len, const char *prefix, const char *customer,
+    size_t customer_len)
+{
+	return join(buf, len, prefix, KEYS_CONTACTS, customer, customer_len);
+}
+
+int
 keys_queue_pattern(char *buf, size_t len, const char *prefix)
 {
 	return join(buf, len, prefix, KEYS_QUEUE, "*", 1);

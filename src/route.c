@@ -22,6 +22,16 @@
  * the same EXISTS guard as the ticket, so a redelivered request schedules
  * nothing twice.  sla.c fires the steps.
  *
+ * Contact frequency (customers.contacts): each routed ticket is a member
+ * of P+contacts:CUSTOMER scored by its created_at, added inside the same
+ * EXISTS guard (so a resend or redelivery counts once).  A request's
+ * customer.contacts_W is the customer's tickets created within W before
+ * it -- [created_at - W, created_at), so requests of the same millisecond
+ * do not count each other, and a replay counts as the daemon did -- read
+ * by ZCOUNT pipelined with the CRM lookup, plus those earlier in its own
+ * batch.  Batches read their counts one at a time, each behind the
+ * previous batch's script call (see counting).
+ *
  * The script is loaded with SCRIPT LOAD when the writer connects; a
  * NOSCRIPT (Redis restarted or flushed its scripts) loads it again and
  * resends the same call.  A call whose connection died is resent when the
@@ -52,9 +62,10 @@
 
 /*
  * KEYS: requests stream, dead stream, sla set, then ticket and queue key
- * per T.
+ * per T, and its customer's contacts key when it has ncontacts 1.
  * ARGV: group, then records:
  *   T src npairs f v ... queue_score ticket_id nsteps score member ...
+ *     ncontacts [created_at cutoff ttl_ms]
  *   D src npairs f v ...
  *   A src
  * Returns one character per record: R routed, S skipped (ticket existed),
@@ -69,6 +80,17 @@ static const char route_script[] =
 "  if z == nil then z = {} zsets[key] = z end\n"
 "  z[#z + 1] = score\n"
 "  z[#z + 1] = member\n"
+"end\n"
+/*
+ * The customer's contacts (customers.contacts): the ticket scored by its
+ * created_at, those older than the longest window dropped, and the key
+ * left to expire when the customer stays away.  Idempotent, so counted
+ * once however often the entry comes back.
+ */
+"local function contact(ckey, c, id)\n"
+"  redis.call('ZADD', ckey, ARGV[c + 1], id)\n"
+"  redis.call('ZREMRANGEBYSCORE', ckey, '-inf', '(' .. ARGV[c + 2])\n"
+"  redis.call('PEXPIRE', ckey, ARGV[c + 3])\n"
 "end\n"
 /*
  * A ticket this very entry wrote, that nothing has touched since (no rev)
@@ -87,7 +109,10 @@ static const char route_script[] =
 "    local tkey, qkey = KEYS[k], KEYS[k + 1]\n"
 "    local s = i + 6 + 2 * n\n"
 "    local ns = tonumber(ARGV[s - 1])\n"
-"    k = k + 2\n"
+"    local c = s + 2 * ns\n"
+"    local nc = tonumber(ARGV[c])\n"
+"    local ckey = nc == 1 and KEYS[k + 2]\n"
+"    k = k + 2 + nc\n"
 "    local fresh = redis.call('EXISTS', tkey) == 0\n"
 "    if fresh or half_written(tkey, src) then\n"
 "      if fresh then\n"
@@ -95,11 +120,12 @@ static const char route_script[] =
 "      end\n"
 "      zadd(qkey, ARGV[i + 3 + 2 * n], ARGV[i + 4 + 2 * n])\n"
 "      for j = s, s - 1 + 2 * ns, 2 do zadd(sla, ARGV[j], ARGV[j + 1]) end\n"
+"      if ckey then contact(ckey, c, ARGV[i + 4 + 2 * n]) end\n"
 "      out[#out + 1] = 'R'\n"
 "    else\n"
 "      out[#out + 1] = 'S'\n"
 "    end\n"
-"    i = s + 2 * ns\n"
+"    i = c + 1 + 3 * nc\n"
 "  elseif kind == 'D' then\n"
 "    local n = tonumber(ARGV[i + 2])\n"
 "    if #redis.call('XPENDING', stream, group, src, src, 1) > 0 then\n"
@@ -135,6 +161,13 @@ struct router {
 	struct script		 script;
 	size_t		 inflight;		/* batches not yet settled */
 	struct batch	*waiting, *waiting_tail;
+	/*
+	 * The batch whose contact counts are being read.  With
+	 * customers.contacts one batch at a time reads them, and its script
+	 * call is sent before the next batch's reads: on the one writer
+	 * connection Redis then counts every earlier batch's tickets.
+	 */
+	struct batch	*counting;
 	struct argv	*call;			/* the script call being built */
 	struct verdict	*verdicts;		/* the batch's routed entries' */
 	size_t		 verdicts_cap;
@@ -142,6 +175,7 @@ struct router {
 };
 
 static void	dispatch(struct router *, struct batch *);
+static void	flush_waiting(struct router *);
 
 static void
 waiting_push(struct router *r, struct batch *b)
@@ -208,6 +242,8 @@ prepare(struct router *r, struct batch *b)
 			e->outcome = OUTCOME_ROUTE;
 			e->ticket_id_off = rq.id - b->arena;
 			e->ticket_id_len = rq.id_len;
+			e->customer_off = rq.customer_id - b->arena;
+			e->customer_len = rq.customer_id_len;
 			e->created_at = rq.created_at;
 			continue;
 		}
@@ -230,20 +266,91 @@ customer_key(struct batch *b, const struct entry *e, const char *tmpl,
 	return request_customer_key(tmpl, req, nreq, out, outlen);
 }
 
+/*
+ * Entries earlier in this batch from the same customer within ms before e
+ * (a window includes its start, not e's own millisecond):
+ * their tickets are written by the same script call as e's, after the
+ * counts were read, so Redis cannot have counted them.  A duplicate of
+ * e's own ID is not another contact.
+ */
+static long long
+contacts_in_batch(const struct batch *b, size_t i, int64_t ms)
+{
+	const struct entry	*e = &b->entries[i];
+	long long		 n = 0;
+
+	for (size_t j = 0; j < i; j++) {
+		const struct entry	*o = &b->entries[j];
+
+		if (o->outcome != OUTCOME_ROUTE ||
+		    o->customer_len != e->customer_len ||
+		    o->created_at >= e->created_at ||
+		    o->created_at < e->created_at - ms ||
+		    memcmp(b->arena + o->customer_off, b->arena +
+		    e->customer_off, e->customer_len) != 0)
+			continue;
+		if (o->ticket_id_len == e->ticket_id_len &&
+		    memcmp(b->arena + o->ticket_id_off, b->arena +
+		    e->ticket_id_off, e->ticket_id_len) == 0)
+			continue;
+		n++;
+	}
+	return n;
+}
+
+/* A ZCOUNT reply as the fact contacts_W of entry i. */
+static void
+add_contacts(struct batch *b, size_t i, int w, const redisReply *reply)
+{
+	const struct config	*cfg = b->config->cfg;
+	char			 name[64], num[32];
+	int			 nlen, vlen;
+
+	if (reply->type != REDIS_REPLY_INTEGER) {
+		log_warnx("contact count for entry %s failed: %.*s",
+		    batch_id(b, &b->entries[i]), (int)reply->len,
+		    reply->str != NULL ? reply->str : "");
+		metrics_inc(METRIC_REDIS_ERRORS);
+		return;
+	}
+	nlen = snprintf(name, sizeof name, CONFIG_CONTACTS_FACT "%s",
+	    cfg->contacts[w]);
+	vlen = snprintf(num, sizeof num, "%lld", reply->integer +
+	    contacts_in_batch(b, i, cfg->contacts_ms[w]));
+	if (batch_add_customer_field(b, i, name, (size_t)nlen, num,
+	    (size_t)vlen) == -1)
+		fatal("route arena");
+}
+
+/*
+ * Each entry to be routed sent its ZCOUNTs (one per contact window) then
+ * its HGETALL, in that order: its counts lie first among its customer
+ * fields, and the first of a name wins (rules.c), so a CRM field of the
+ * same name cannot stand in for a count.
+ */
 static void
 lookup_reply(struct rconn *rc, redisReply *reply, void *arg)
 {
 	struct batch	*b = arg;
 	struct router	*r = b->router;
+	size_t		 ncontacts = b->config->cfg->ncontacts;
+	int		 per = (int)ncontacts +
+			    (b->config->cfg->customers_key != NULL);
+	int		 sub = b->lookup_sub;
 
-	/* The k-th reply belongs to the k-th entry that is to be routed. */
+	/* The k-th replies belong to the k-th entry that is to be routed. */
 	while (b->lookup_next < b->nentries &&
 	    !b->entries[b->lookup_next].lookup_sent)
 		b->lookup_next++;
 	if (reply == NULL)
 		b->looked_up = -1;	/* connection lost: look up again */
-	else if (reply->type == REDIS_REPLY_ARRAY &&
-	    b->lookup_next < b->nentries)
+	else if (b->lookup_next >= b->nentries)
+		;
+	else if (b->looked_up == -1)
+		;
+	else if ((size_t)sub < ncontacts)
+		add_contacts(b, b->lookup_next, sub, reply);
+	else if (reply->type == REDIS_REPLY_ARRAY)
 		batch_add_customer(b, b->lookup_next, reply);
 	else if (reply->type == REDIS_REPLY_ERROR) {
 		log_warnx("customer lookup for entry %s failed: %.*s",
@@ -251,13 +358,18 @@ lookup_reply(struct rconn *rc, redisReply *reply, void *arg)
 		    reply->str);
 		metrics_inc(METRIC_REDIS_ERRORS);
 	}
-	b->lookup_next++;
+	if (++b->lookup_sub == per) {
+		b->lookup_sub = 0;
+		b->lookup_next++;
+	}
 	if (--b->pending_lookups > 0)
 		return;
 	if (b->looked_up == -1) {
 		b->looked_up = 0;
 		for (size_t i = 0; i < b->nentries; i++)
 			b->entries[i].ncust = 0;
+		if (r->counting == b)
+			r->counting = NULL;
 		waiting_push(r, b);
 		return;
 	}
@@ -265,39 +377,75 @@ lookup_reply(struct rconn *rc, redisReply *reply, void *arg)
 	dispatch(r, b);
 }
 
-/* Send one HGETALL per entry to be routed, all pipelined. */
+/* Send one command, counted first: a lost connection answers at once. */
+static int
+lookup_send(struct router *r, struct batch *b, int argc, const char **argv,
+    const size_t *argvlen)
+{
+	b->pending_lookups++;
+	if (rconn_command_argv(r->writer, lookup_reply, b, argc, argv,
+	    argvlen) == -1) {
+		b->pending_lookups--;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * For each entry to be routed, its customer's contacts in each window
+ * (ZCOUNT) and its CRM record (HGETALL), all pipelined.
+ */
 static int
 lookup_customers(struct router *r, struct batch *b)
 {
-	const char	*tmpl = b->config->cfg->customers_key;
-	char		 key[1024];
-	const char	*argv[2] = { "HGETALL", key };
-	size_t		 argvlen[2] = { 7, 0 };
+	const struct config	*cfg = b->config->cfg;
+	const char		*tmpl = cfg->customers_key;
+	char			 key[1024], ckey[KEYS_MAX], lo[32], hi[32];
+	const char		*hget[2] = { "HGETALL", key };
+	size_t			 hgetlen[2] = { 7, 0 };
+	const char		*zc[4] = { "ZCOUNT", ckey, lo, hi };
+	size_t			 zclen[4] = { 6, 0, 0, 0 };
+	int			 clen = 0;
 
 	b->lookup_next = 0;
+	b->lookup_sub = 0;
 	b->pending_lookups = 0;
 	for (size_t i = 0; i < b->nentries; i++) {
 		struct entry	*e = &b->entries[i];
 
 		e->lookup_sent = 0;
+		e->ncust = 0;
 		if (e->outcome != OUTCOME_ROUTE)
 			continue;
-		if (customer_key(b, e, tmpl, key, sizeof key) == -1) {
+		if (tmpl != NULL &&
+		    customer_key(b, e, tmpl, key, sizeof key) == -1) {
 			log_info("entry %s: its customer key is longer than %zu "
 			    "bytes; routed without a customer record",
 			    batch_id(b, e), sizeof key - 1);
 			continue;
 		}
-		e->lookup_sent = 1;
-		argvlen[1] = strlen(key);
-		/* Counted first: a lost connection answers at once. */
-		b->pending_lookups++;
-		if (rconn_command_argv(r->writer, lookup_reply, b, 2, argv,
-		    argvlen) == -1) {
-			b->pending_lookups--;
-			e->lookup_sent = 0;
-			return -1;
+		if (cfg->ncontacts > 0 && (clen = keys_contacts(ckey,
+		    sizeof ckey, r->boot->redis.prefix, b->arena +
+		    e->customer_off, e->customer_len)) == -1) {
+			log_info("entry %s: its customer_id is too long to "
+			    "count contacts; routed without a customer record",
+			    batch_id(b, e));
+			continue;
 		}
+		e->lookup_sent = 1;
+		hgetlen[1] = strlen(key);
+		zclen[1] = (size_t)clen;
+		for (size_t w = 0; w < cfg->ncontacts; w++) {
+			zclen[2] = (size_t)snprintf(lo, sizeof lo, "%lld",
+			    (long long)(e->created_at - cfg->contacts_ms[w]));
+			/* Before it, not at the same millisecond: see top. */
+			zclen[3] = (size_t)snprintf(hi, sizeof hi, "(%lld",
+			    (long long)e->created_at);
+			if (lookup_send(r, b, 4, zc, zclen) == -1)
+				return -1;
+		}
+		if (tmpl != NULL && lookup_send(r, b, 2, hget, hgetlen) == -1)
+			return -1;
 	}
 	return b->pending_lookups > 0 ? 0 : 1;
 }
@@ -387,6 +535,30 @@ add_clock(struct argv *a, const struct clock_writes *w, const char *id,
 	}
 }
 
+/*
+ * Whether the ticket counts as a contact, and if so its score, the
+ * cutoff below which the customer's older contacts go (the longest window
+ * before it) and how long the key lives on without a new contact.
+ */
+static void
+add_contact(struct argv *a, const struct config *cfg, const struct entry *e)
+{
+	int64_t	longest = 0;
+
+	if (!e->counted) {
+		argv_push_str(a, "0");
+		return;
+	}
+	for (size_t w = 0; w < cfg->ncontacts; w++) {
+		if (cfg->contacts_ms[w] > longest)
+			longest = cfg->contacts_ms[w];
+	}
+	argv_push_str(a, "1");
+	argv_push_num(a, e->created_at);
+	argv_push_num(a, e->created_at - longest);
+	argv_push_num(a, longest);
+}
+
 /* A key for the call, made in place; keys.h refuses one too long. */
 static void
 push_key(struct argv *a, char *key, int len)
@@ -399,7 +571,8 @@ push_key(struct argv *a, char *key, int len)
 /*
  * Classify the batch with the rules it pinned and build the script call:
  *
- *   EVALSHA sha numkeys  requests dead sla  (ticket queue) per T
+ *   EVALSHA sha numkeys  requests dead sla  (ticket queue [contacts])
+ *                        per T
  *                        group  records: T ... | D ... | A src
  *
  * The keys come before every record, so the routed entries are classified
@@ -414,11 +587,21 @@ build_call(struct router *r, struct batch *b)
 	const struct rules	*rules = cfg->rules;
 	struct argv		*a = r->call;
 	int64_t			 now = now_ms();
-	size_t			 nroute = 0, t;
+	size_t			 nroute = 0, ncounted = 0, t;
 	char			 key[KEYS_MAX];
 
-	for (size_t i = 0; i < b->nentries; i++)
-		nroute += b->entries[i].outcome == OUTCOME_ROUTE;
+	for (size_t i = 0; i < b->nentries; i++) {
+		struct entry	*e = &b->entries[i];
+
+		if (e->outcome != OUTCOME_ROUTE)
+			continue;
+		nroute++;
+		/* Counted only if its counts were read: same key, same test. */
+		e->counted = cfg->ncontacts > 0 && e->lookup_sent &&
+		    keys_contacts(key, sizeof key, prefix, b->arena +
+		    e->customer_off, e->customer_len) != -1;
+		ncounted += e->counted;
+	}
 	if (nroute > r->verdicts_cap) {
 		free(r->verdicts);
 		r->verdicts_cap = nroute;
@@ -428,7 +611,7 @@ build_call(struct router *r, struct batch *b)
 	argv_reset(a);
 	argv_push_str(a, "EVALSHA");
 	argv_push_str(a, r->script.sha);
-	argv_push_num(a, (long long)(3 + 2 * nroute));
+	argv_push_num(a, (long long)(3 + 2 * nroute + ncounted));
 	argv_push_str(a, r->fixed.requests);
 	argv_push_str(a, r->fixed.dead);
 	argv_push_str(a, r->fixed.sla);
@@ -452,6 +635,9 @@ build_call(struct router *r, struct batch *b)
 		    b->arena + e->ticket_id_off, e->ticket_id_len));
 		push_key(a, key, keys_queue(key, sizeof key, prefix,
 		    v->team_name, strlen(v->team_name)));
+		if (e->counted)
+			push_key(a, key, keys_contacts(key, sizeof key, prefix,
+			    b->arena + e->customer_off, e->customer_len));
 	}
 
 	argv_push_str(a, boot->intake.group);
@@ -485,6 +671,7 @@ build_call(struct router *r, struct batch *b)
 		add_ticket_fields(a, b, e, id, e->ticket_id_len, e->created_at,
 		    v, cfg->version, now, &r->clock);
 		add_clock(a, &r->clock, id, e->ticket_id_len);
+		add_contact(a, cfg, e);
 	}
 
 	free(b->cmd);
@@ -567,8 +754,15 @@ write_batch(struct router *r, struct batch *b)
 		build_call(r, b);
 	b->attempts++;
 	if (rconn_formatted(r->writer, write_reply, b, b->cmd,
-	    b->cmdlen) == -1)
+	    b->cmdlen) == -1) {
 		waiting_push(r, b);
+		return;
+	}
+	if (r->counting == b) {
+		/* Sent: the next batch may read its counts behind it. */
+		r->counting = NULL;
+		flush_waiting(r);
+	}
 }
 
 /* Move a batch on as far as the writer allows. */
@@ -580,9 +774,24 @@ dispatch(struct router *r, struct batch *b)
 		waiting_push(r, b);
 		return;
 	}
-	if (b->config->cfg->customers_key != NULL && !b->looked_up) {
+	if ((b->config->cfg->customers_key != NULL ||
+	    b->config->cfg->ncontacts > 0) && !b->looked_up) {
+		if (b->config->cfg->ncontacts > 0) {
+			if (r->counting != NULL) {
+				waiting_push(r, b);
+				return;
+			}
+			r->counting = b;
+		}
 		switch (lookup_customers(r, b)) {
 		case -1:
+			if (b->pending_lookups > 0) {
+				/* lookup_reply() puts it back once all answered. */
+				b->looked_up = -1;
+				return;
+			}
+			if (r->counting == b)
+				r->counting = NULL;
 			waiting_push(r, b);
 			return;
 		case 0:

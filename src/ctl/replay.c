@@ -52,6 +52,12 @@ struct rec {
 	size_t		 first, n;	/* its fields: spans[2*first...] */
 	int		 malformed;
 	struct crm	*crm;
+	int		 routed;	/* valid: the daemon would route it */
+	const char	*customer;	/* its customer_id, in the batch */
+	size_t		 customer_len;
+	int64_t		 created_at;
+	int		 counted;	/* contacts[] read */
+	char		 contacts[CONFIG_MAX_WINDOWS][24];
 };
 
 struct batch {
@@ -84,6 +90,9 @@ struct replay_ctx {
 	size_t			 ncached;
 	int64_t			 now;
 	struct batch		 b;
+	char			 facts[CONFIG_MAX_WINDOWS][64];
+	struct field		*cust;		/* one record's, counts first */
+	size_t			 custcap;
 };
 
 static void
@@ -244,8 +253,92 @@ ctx_connect(struct replay_ctx *x)
 }
 
 /*
+ * The customer's contacts before the request in each window, as the daemon
+ * counted them (route.c): tickets in P+contacts:CUSTOMER created in
+ * [created_at - W, created_at).  Contacts older than the longest window
+ * before the customer's latest are gone, so an old request counts fewer.
+ */
+static int
+count_send(struct replay_ctx *x, struct rec *rc)
+{
+	char		 key[KEYS_MAX], lo[32], hi[32];
+	const char	*argv[4] = { "ZCOUNT", key, lo, hi };
+	size_t		 argvlen[4] = { 6, 0, 0, 0 };
+	int		 len;
+
+	if ((len = keys_contacts(key, sizeof key, x->cf->redis.prefix,
+	    rc->customer, rc->customer_len)) == -1)
+		return 0;	/* not counted, as by the daemon */
+	if (ctx_connect(x) == -1)
+		return -1;
+	argvlen[1] = (size_t)len;
+	for (size_t w = 0; w < x->cf->ncontacts; w++) {
+		argvlen[2] = (size_t)snprintf(lo, sizeof lo, "%lld",
+		    (long long)(rc->created_at - x->cf->contacts_ms[w]));
+		argvlen[3] = (size_t)snprintf(hi, sizeof hi, "(%lld",
+		    (long long)rc->created_at);
+		redisAppendCommandArgv(x->redis, 4, argv, argvlen);
+	}
+	rc->counted = 1;
+	return 0;
+}
+
+static int
+count_read(struct replay_ctx *x, struct rec *rc)
+{
+	redisReply	*r;
+
+	for (size_t w = 0; w < x->cf->ncontacts; w++) {
+		if (redisGetReply(x->redis, (void **)&r) != REDIS_OK) {
+			fprintf(stderr, "triagectl: contact count: %s\n",
+			    x->redis->errstr);
+			return -1;
+		}
+		if (r->type != REDIS_REPLY_INTEGER) {
+			fprintf(stderr, "triagectl: ZCOUNT: %s\n",
+			    r->type == REDIS_REPLY_ERROR ? r->str :
+			    "unexpected reply");
+			freeReplyObject(r);
+			return -1;
+		}
+		snprintf(rc->contacts[w], sizeof rc->contacts[w], "%lld",
+		    r->integer);
+		freeReplyObject(r);
+	}
+	return 0;
+}
+
+/* A record's customer fields: its counts first (they win), then its CRM's. */
+static const struct field *
+rec_customer(struct replay_ctx *x, const struct rec *rc, size_t *n)
+{
+	size_t	ncrm = rc->crm != NULL ? rc->crm->n : 0, k = 0;
+
+	if (!rc->counted) {
+		*n = ncrm;
+		return ncrm > 0 ? rc->crm->fields : NULL;
+	}
+	if (x->cf->ncontacts + ncrm > x->custcap) {
+		x->custcap = (x->cf->ncontacts + ncrm) * 2;
+		if ((x->cust = realloc(x->cust, x->custcap *
+		    sizeof *x->cust)) == NULL)
+			fatal("realloc");
+	}
+	for (size_t w = 0; w < x->cf->ncontacts; w++, k++) {
+		x->cust[k].name = x->facts[w];
+		x->cust[k].name_len = strlen(x->facts[w]);
+		x->cust[k].value = rc->contacts[w];
+		x->cust[k].value_len = strlen(rc->contacts[w]);
+	}
+	for (size_t i = 0; i < ncrm; i++)
+		x->cust[k++] = rc->crm->fields[i];
+	*n = k;
+	return x->cust;
+}
+
+/*
  * Give each record of the batch its CRM record: from the cache, or with one
- * pipelined HGETALL per key not seen yet.
+ * pipelined HGETALL per key not seen yet; and its contact counts.
  */
 static int
 lookup(struct replay_ctx *x, struct batch *b)
@@ -267,6 +360,12 @@ lookup(struct replay_ctx *x, struct batch *b)
 		if (rc->malformed || request_validate(&x->cf->intake,
 		    b->arena + rc->id.off, b->req + rc->first, rc->n, x->now,
 		    &rq, err, sizeof err) != REQUEST_OK)
+			continue;
+		rc->routed = 1;
+		rc->customer = rq.customer_id;
+		rc->customer_len = rq.customer_id_len;
+		rc->created_at = rq.created_at;
+		if (x->cf->customers_key == NULL)
 			continue;
 		if (request_customer_key(x->cf->customers_key, b->req + rc->first, rc->n,
 		    key, sizeof key) == -1)
@@ -294,6 +393,11 @@ lookup(struct replay_ctx *x, struct batch *b)
 		}
 		rc->crm = c;
 	}
+	/* Sent after every HGETALL, read after them. */
+	for (i = 0; i < b->nrecs && x->cf->ncontacts > 0; i++) {
+		if (b->recs[i].routed && count_send(x, &b->recs[i]) == -1)
+			return -1;
+	}
 	for (c = pending; c != NULL; c = c->next_pending) {
 		if (redisGetReply(x->redis, (void **)&r) != REDIS_OK) {
 			fprintf(stderr, "triagectl: customer lookup: %s\n",
@@ -308,6 +412,10 @@ lookup(struct replay_ctx *x, struct batch *b)
 		}
 		crm_fill(c, r);
 		freeReplyObject(r);
+	}
+	for (i = 0; i < b->nrecs; i++) {
+		if (b->recs[i].counted && count_read(x, &b->recs[i]) == -1)
+			return -1;
 	}
 	return 0;
 }
@@ -340,7 +448,8 @@ batch_flush(struct replay_ctx *x)
 		f->value = b->arena + b->spans[2 * i + 1].off;
 		f->value_len = b->spans[2 * i + 1].len;
 	}
-	if (x->crm && x->cf->customers_key != NULL && lookup(x, b) == -1)
+	if (x->crm && (x->cf->customers_key != NULL ||
+	    x->cf->ncontacts > 0) && lookup(x, b) == -1)
 		return -1;
 	for (i = 0; i < b->nrecs; i++) {
 		struct rec	*rc = &b->recs[i];
@@ -351,9 +460,11 @@ batch_flush(struct replay_ctx *x)
 			continue;
 		}
 		if (x->crm) {
-			replay_add(x->rp, id, b->req + rc->first, rc->n,
-			    rc->crm ? rc->crm->fields : NULL,
-			    rc->crm ? rc->crm->n : 0);
+			const struct field	*cust;
+
+			cust = rec_customer(x, rc, &ncust);
+			replay_add(x->rp, id, b->req + rc->first, rc->n, cust,
+			    ncust);
 			continue;
 		}
 		/* --no-crm: customer.NAME fields stand for the CRM record. */
@@ -670,6 +781,9 @@ ctl_replay(const struct config *cf, int argc, char **argv)
 		fatal("calloc");
 	x->cf = cf;
 	x->crm = crm;
+	for (size_t w = 0; w < cf->ncontacts; w++)
+		snprintf(x->facts[w], sizeof x->facts[w], CONFIG_CONTACTS_FACT
+		    "%s", cf->contacts[w]);
 	x->now = now_ms();
 	x->rp = replay_new(cf, cand, (size_t)examples, x->now);
 	if (from != NULL) {
@@ -713,6 +827,7 @@ ctl_replay(const struct config *cf, int argc, char **argv)
 	if (x->redis != NULL)
 		redisFree(x->redis);
 	replay_free(x->rp);
+	free(x->cust);
 	free(x);
 	free(diag);
 	config_free(cand);

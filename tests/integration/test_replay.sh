@@ -6,7 +6,9 @@
 . "$(dirname "$0")/lib.sh"
 
 redis_start
-make_config "$T_DIR/triage.yaml"
+# Without contact counting: the --from lines below carry no times to count
+# by (test_crm.sh replays contact counts).
+make_config "$T_DIR/triage.yaml" -e '/contacts/d'
 P=triage:
 CUR=$T_DIR/triage.yaml
 
@@ -60,7 +62,7 @@ echo "# expected: billing=$billing critical=$critical either=$either vip=$vip"
 
 # The candidate.
 CAND=$T_DIR/candidate.yaml
-make_config "$CAND" \
+make_config "$CAND" -e '/contacts/d' \
     -e '/^  - name: billing/,/team: billing/ s/team: billing/team: after_sales/' \
     -e 's/first_response: {within: 15m/first_response: {within: 10m/'
 check "candidate differs in two places" 2 \

@@ -253,7 +253,7 @@ test_summary(void **state)
 	snprintf(want, sizeof want, "version: %s\n", cf->version);
 	assert_non_null(strstr(out, want));
 	assert_non_null(strstr(out, "3 tiers"));
-	assert_non_null(strstr(out, "4 score rules"));
+	assert_non_null(strstr(out, "5 score rules"));
 	assert_non_null(strstr(out, "1 override"));
 	assert_non_null(strstr(out, "5 teams, 3 routes"));
 	assert_non_null(strstr(out, "3 policies, 2 calendars"));
@@ -270,7 +270,7 @@ static void
 test_counts(void **state)
 {
 	static const char	*want[CONFIG_NCOUNTS][2] = {
-		{ "rules", "3 tiers, 4 urgency levels, 4 score rules, "
+		{ "rules", "3 tiers, 4 urgency levels, 5 score rules, "
 		    "1 override" },
 		{ "routing", "5 teams, 3 routes, default team general" },
 		{ "sla", "3 policies, 2 calendars, 3 notify targets" },
@@ -495,6 +495,44 @@ test_error_bad_duration(void **state)
 	    "    resolution: 0s\n",
 	    "14:17: error: bad duration '0s' for resolution (expected a "
 	    "positive number with a unit, e.g. 90s, 15m, 4h, 2d, 1h30m)");
+}
+
+/* customers.contacts: windows as written and in ms; each a duration. */
+static void
+test_contacts(void **state)
+{
+	struct config	*cf;
+	char		*diag;
+
+	diag = load_text(BASE "customers: {contacts: [24h, 7d, 90m]}\n", 0,
+	    &cf);
+	assert_null(diag);
+	assert_non_null(cf);
+	assert_int_equal(cf->ncontacts, 3);
+	assert_string_equal(cf->contacts[0], "24h");
+	assert_string_equal(cf->contacts[2], "90m");
+	assert_int_equal(cf->contacts_ms[0], 24 * 3600 * 1000LL);
+	assert_int_equal(cf->contacts_ms[1], 7 * 24 * 3600 * 1000LL);
+	assert_int_equal(cf->contacts_ms[2], 90 * 60 * 1000LL);
+	config_free(cf);
+
+	diag = load_text(BASE, 0, &cf);
+	assert_non_null(cf);
+	assert_int_equal(cf->ncontacts, 0);
+	free(diag);
+	config_free(cf);
+
+	expect_error(BASE "customers: {contacts: [24h, often]}\n",
+	    "12:29: error: bad window 'often' in customers.contacts "
+	    "(expected a positive duration, e.g. 24h, 7d, 90m)");
+	expect_error(BASE "customers: {contacts: [24h, 0s]}\n",
+	    "12:29: error: bad window '0s' in customers.contacts "
+	    "(expected a positive duration, e.g. 24h, 7d, 90m)");
+	expect_error(BASE "customers: {contacts: [1d, 1d]}\n",
+	    "12:28: error: duplicate window '1d' in customers.contacts");
+	expect_error(BASE "customers: {contacts: 24h}\n",
+	    "12:23: error: expected a list for customers.contacts, found a "
+	    "scalar");
 }
 
 static void
@@ -1308,6 +1346,7 @@ main(void)
 		cmocka_unit_test(test_error_undefined_team),
 		cmocka_unit_test(test_error_bad_duration),
 		cmocka_unit_test(test_error_bad_regex),
+		cmocka_unit_test(test_contacts),
 		cmocka_unit_test(test_error_unknown_timezone),
 		cmocka_unit_test(test_error_fact_not_decided),
 		cmocka_unit_test(test_error_references),

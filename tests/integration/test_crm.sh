@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Customer data: contact frequency counted by the daemon (customers.contacts).
+# A request's score here is made of its contact counts alone, so each
+# ticket's score says what the daemon counted for it.
+. "$(dirname "$0")/lib.sh"
+
+redis_start
+P=triage:
+CFG=$T_DIR/triage.yaml
+# Score = 20 [contacts_24h >= 1] + [>= 2] + [>= 3] + [>= 4]
+#       + 40 [contacts_3s >= 1]; 20 is medium urgency, 50 high.
+make_config "$CFG" -e 's/^  contacts: .*/  contacts: [3s, 24h]/' \
+    -e '/points:/d' -e '/^  score:/a\
+    - {when: {customer.contacts_24h: {gte: 1}}, points: 20}\
+    - {when: {customer.contacts_24h: {gte: 2}}, points: 1}\
+    - {when: {customer.contacts_24h: {gte: 3}}, points: 1}\
+    - {when: {customer.contacts_24h: {gte: 4}}, points: 1}\
+    - {when: {customer.contacts_3s: {gte: 1}}, points: 40}'
+"$TRIAGED" -c "$CFG" --check >"$T_DIR/check.out" 2>&1
+check "the test rules are valid" 0 "$?"
+
+daemon_start "$CFG"
+wait_until 10 curl -sf "http://127.0.0.1:$HTTP_PORT/healthz" ||
+    not_ok "daemon became healthy"
+
+score() { rcli hget "${P}ticket:$1" score; }
+# submit ID CUSTOMER RECEIVED_AT: one request, created at RECEIVED_AT.
+submit() {
+	rcli xadd ${P}requests '*' id "$1" customer_id "$2" channel email \
+	    subject hello received_at "$3" >/dev/null
+}
+routed() { wait_until 20 key_exists "${P}ticket:$1"; }
+
+# --- Counts, a resend and the window boundary, at fixed times.
+T=$(( $(date +%s) * 1000 - 3600000 ))
+submit W1 CW $T; routed W1
+check "first contact: nothing counted" 0 "$(score W1)"
+submit W2 CW $((T + 1000)); routed W2
+check "second within 3s: 24h=1, 3s=1" 60 "$(score W2)"
+# A resend (the same id) is the same ticket: neither routed nor counted.
+submit W2 CW $((T + 1500))
+submit W3 CW $((T + 2000)); routed W3
+check "third: 24h=2, the resend not counted" 61 "$(score W3)"
+check "the customer's contacts hold each ticket once" 3 \
+    "$(rcli zcard ${P}contacts:CW)"
+# Exactly at the window's start: W3 (T+2000) is inside [T+5000-3s, T+5000).
+submit W4 CW $((T + 5000)); routed W4
+check "a contact at the window's start counts" 62 "$(score W4)"
+# 3s after W4 and W5 is outside; so are W1..W3 (24h counts all four).
+submit W5 CW $((T + 8001)); routed W5
+check "past the 3s window: 24h=4 only" 23 "$(score W5)"
+check "the same millisecond does not count" 0 \
+    "$(submit W6 CW6 $T; submit W7 CW6 $T; routed W7; routed W6;
+       echo $(( $(score W6) + $(score W7) )))"
+ttl=$(rcli pttl ${P}contacts:CW)
+check_true "the contacts key expires after the longest window ($ttl ms)" \
+    test "$ttl" -gt 0 -a "$ttl" -le 86400000
+# Old contacts go: those more than 24h before the customer's latest.
+submit OLD CW $((T + 8001 + 86400001)); routed OLD
+check "contacts older than the longest window are trimmed" 1 \
+    "$(rcli zcard ${P}contacts:CW)"
+# A CRM field of the same name does not stand in for the count.
+rcli hset crm:customer:CF contacts_24h 9 >/dev/null
+submit F1 CF $T; routed F1
+check "a CRM field cannot forge the count" 0 "$(score F1)"
+
+# --- Redelivery after kill -9: 4,000 requests of 400 customers, killed
+# part way; after the restart every ticket's count is what its customer's
+# earlier tickets say, and each ticket is counted once.
+python3 - "$P" >"$T_DIR/many.resp" <<'EOF'
+import sys
+p = sys.argv[1]
+out = []
+for i in range(4000):
+    args = ["XADD", p + "requests", "*", "id", "K-%04d" % i,
+            "customer_id", "K%03d" % (i % 400), "channel", "email",
+            "subject", "hello"]
+    out.append("*%d\r\n" % len(args) + "".join(
+        "$%d\r\n%s\r\n" % (len(a), a) for a in args))
+sys.stdout.write("".join(out))
+EOF
+kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID"
+rcli --pipe <"$T_DIR/many.resp" >/dev/null
+sed -e "s/^  batch: .*/  batch: 16/" "$CFG" >"$T_DIR/small.yaml"
+base=$(rcli dbsize)
+daemon_start "$T_DIR/small.yaml"
+# DBSIZE is O(1): poll it closely and kill once some tickets exist.
+for _ in $(seq 3000); do
+	[ "$(rcli dbsize)" -ge $((base + 300)) ] && break
+	sleep 0.01
+done
+kill -9 "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null
+before=$(count_keys "${P}ticket:K-*")
+check_true "killed part way ($before of 4000 routed)" test "$before" -lt 4000
+daemon_start "$T_DIR/small.yaml"
+wait_until 60 eval '[ "$(count_keys "${P}ticket:K-*")" -eq 4000 ]'
+check "every request routed after the restart" 4000 \
+    "$(count_keys "${P}ticket:K-*")"
+# Each ticket's score against its customer's earlier tickets (all within
+# 24h), recounted from the tickets.
+bad=$(rcli eval "
+local by = {}
+for _, k in ipairs(redis.call('KEYS', ARGV[1])) do
+	local t = redis.call('HMGET', k, 'customer_id', 'created_at', 'score')
+	by[t[1]] = by[t[1]] or {}
+	table.insert(by[t[1]], {tonumber(t[2]), tonumber(t[3])})
+end
+local bad, total = 0, 0
+for c, ts in pairs(by) do
+	if redis.call('ZCARD', ARGV[2] .. c) ~= #ts then bad = bad + 1 end
+	for _, a in ipairs(ts) do
+		local n, n3 = 0, 0
+		for _, b in ipairs(ts) do
+			if b[1] < a[1] then n = n + 1 end
+			if b[1] < a[1] and b[1] >= a[1] - 3000 then n3 = n3 + 1 end
+		end
+		local want = (n > 0 and 19 or 0) + math.min(n, 4) +
+		    (n3 > 0 and 40 or 0)
+		if want ~= a[2] then bad = bad + 1 end
+	end
+end
+return bad" 0 "${P}ticket:K-*" "${P}contacts:")
+check "after kill -9 every count is exact and every ticket counted once" \
+    0 "$bad"
+
+# --- replay reads the counts as the daemon did: without the counting
+# rules, the newest 4,000 (the K- requests) change urgency where they
+# were counted.
+make_config "$T_DIR/plain.yaml" -e 's/^  contacts: .*/  contacts: [3s, 24h]/' \
+    -e '/points:/d' -e 's/^  score:.*/  score: []/'
+"$TRIAGECTL" -c "$T_DIR/small.yaml" replay --rules "$T_DIR/plain.yaml" \
+    --last 4000 --format json >"$T_DIR/replay.json" 2>"$T_DIR/replay.err"
+check "replay: exit 3, changes found" 3 "$?"
+check "replay: nothing on stderr" "" "$(cat "$T_DIR/replay.err")"
+counted=$(rcli eval "local n = 0
+for _, k in ipairs(redis.call('KEYS', ARGV[1])) do
+	if tonumber(redis.call('HGET', k, 'score')) >= 20 then n = n + 1 end
+end return n" 0 "${P}ticket:K-*")
+check_true "some K- tickets were counted ($counted)" test "$counted" -gt 0
+check "replay: the urgency changes are the counted tickets" "$counted" \
+    "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["changed_by"]["urgency"])' "$T_DIR/replay.json")"
