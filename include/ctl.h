@@ -16,6 +16,8 @@ int	ctl_queues(const struct config *, int argc, char **argv);
 int	ctl_ticket(const struct config *, int argc, char **argv);
 int	ctl_oncall(const struct config *, int argc, char **argv);
 int	ctl_dead(const struct config *, int argc, char **argv);
+/* crm import: exit 1 if a row was rejected or the import failed. */
+int	ctl_crm(const struct config *, int argc, char **argv);
 /* Exit status 0: no change, 3: changes, 1: bad candidate or failure. */
 int	ctl_replay(const struct config *, int argc, char **argv);
 

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Routing throughput: N requests (default 100,000) are written to the stream
 # first, then triaged is started and timed until every one has its ticket.
-# Prints requests/s, the daemon's peak memory, and Redis' memory.
+# Prints requests/s, the daemon's peak memory, and Redis' memory, and what
+# counting contacts (customers.contacts in the sample rules) costs Redis per
+# request, from its own per-command figures.  CONTACTS=0 runs without
+# counting, for comparison.
 #
 #   tools/bench_routing.sh [N] [BATCH]
 set -eu
@@ -13,6 +16,9 @@ build_binaries triaged
 private_redis bench
 sed -e "s/^  port: 6379/  port: $PORT/" -e "s/^  listen: .*/  listen: \"\"/" \
     -e "s/^  batch: .*/  batch: $BATCH/" conf/triage.yaml > "$DIR/triage.yaml"
+if [ "${CONTACTS:-1}" = 0 ]; then
+	sed -i -e '/contacts/d' "$DIR/triage.yaml"
+fi
 
 python3 tools/gen_requests.py --count "$N" --id-prefix B- | R --pipe >/dev/null
 echo "requests: $(R xlen triage:requests) in the stream, batch $BATCH"
@@ -30,7 +36,19 @@ while :; do
 	sleep 0.5
 done
 echo "cpu:      triaged $(cpu $DAEMON_PID) s, redis-server $(awk -v a="$(cpu $REDIS_PID)" -v b="$redis_before" 'BEGIN { printf "%.2f", a - b }') s while routing"
-R info commandstats | grep -E "evalsha|xreadgroup|cmdstat_hset|cmdstat_zadd|cmdstat_exists" | tr -d '\r' | sed 's/^/          /'
+R info commandstats | grep -E "evalsha|xreadgroup|cmdstat_hset|cmdstat_zadd|cmdstat_exists|cmdstat_zcount|cmdstat_zremrangebyscore|cmdstat_pexpire" | tr -d '\r' | sed 's/^/          /'
+# Contact counting: the ZCOUNTs read with the CRM lookup, and in the script
+# one ZADD (one member: counted at ZADD's cost per member), ZREMRANGEBYSCORE
+# and PEXPIRE per ticket.
+R info commandstats | tr -d '\r' | awk -F'[:,=]' -v n="$N" '
+	/^cmdstat_(zcount|zremrangebyscore|pexpire):/ { us += $5 }
+	/^cmdstat_zadd:/ { zadd_calls = $3; zadd_us = $5 }
+	END {
+		if (us == 0) { print "contacts: not counted"; exit }
+		# The contacts ZADDs are n of the calls, each of one member.
+		us += zadd_us / zadd_calls * n
+		printf "contacts: %.2f us of Redis time per request (ZCOUNT x2, ZADD, ZREMRANGEBYSCORE, PEXPIRE)\n", us / n
+	}'
 # From the first ticket written to the last.
 span=$(R eval "local lo, hi = math.huge, 0
 for _, k in ipairs(redis.call('KEYS', 'triage:ticket:*')) do

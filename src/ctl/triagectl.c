@@ -5,7 +5,7 @@
  * calls only go down from here:
  *
  *   triagectl.c --> explain.c submit.c queues.c dead.c replay.c
- *                   oncall_cmd.c
+ *                   oncall_cmd.c crm_import.c
  *                     |  --> ctl_redis.c ctl_print.c
  *                     '----> the pure cores (config, request, rules, ...)
  */
@@ -61,6 +61,17 @@ static const struct {
 	    "[--examples K] [--no-crm]",
 	    "What a rules change would do to recent traffic: exit 0 no change, "
 	    "3 changes,\n1 invalid candidate or nothing to compare." },
+	{ "crm", ctl_crm, "crm import EXPORT [--key COLUMN] [--map "
+	    "COLUMN=field ...]\n      [--encoding E] [--delimiter C] "
+	    "[--format csv|jsonl]",
+	    "Load a CRM export into the customer hashes (customers.key): CSV "
+	    "as Excel writes\nit (a header row, quoted fields, commas or tabs, "
+	    "UTF-8 with or without BOM,\nor --encoding gbk, gb18030, ...), or "
+	    "JSON lines (- reads standard input).\n--key names the customer ID "
+	    "column (default customer_id); --map renames a\ncolumn (=- leaves "
+	    "it out); other columns keep their header, lower-cased,\nblanks as "
+	    "_.  Empty cells are not written; re-importing updates.  Every "
+	    "rejected\nrow is reported as EXPORT:LINE: why; exit 1 if any was." },
 };
 
 static void

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Customer data: contact frequency counted by the daemon (customers.contacts).
-# A request's score here is made of its contact counts alone, so each
-# ticket's score says what the daemon counted for it.
+# Customer data: CRM exports imported with `triagectl crm import`, then
+# requests whose tiers come from them; contact frequency counted by the
+# daemon (customers.contacts).  A request's score here is made of its
+# contact counts alone, so each ticket's score says what was counted.
 . "$(dirname "$0")/lib.sh"
 
 redis_start
@@ -24,12 +25,75 @@ wait_until 10 curl -sf "http://127.0.0.1:$HTTP_PORT/healthz" ||
     not_ok "daemon became healthy"
 
 score() { rcli hget "${P}ticket:$1" score; }
+tier() { rcli hget "${P}ticket:$1" tier; }
 # submit ID CUSTOMER RECEIVED_AT: one request, created at RECEIVED_AT.
 submit() {
 	rcli xadd ${P}requests '*' id "$1" customer_id "$2" channel email \
 	    subject hello received_at "$3" >/dev/null
 }
 routed() { wait_until 20 key_exists "${P}ticket:$1"; }
+
+# --- Import: a Zoho CRM accounts export (BOM, CRLF, quoted commas and a
+# quoted line break) and a 纷享销客 export in GBK with Chinese headers.
+printf '\xef\xbb\xbfRecord Id,Account Name,Account Owner,Level,Annual Revenue\r\n%s\r\n%s\r\n%s\r\n%s\r\n%s\r\n' \
+    'Z-VIP,"Acme, Inc.",Li Wei,vip,1200' \
+    'Z-KEY,"Big ""Key"" Co",Wang Fang,standard,750000' \
+    'Z-STD,"Two' \
+    'lines Ltd",Zhao Min,standard,100' \
+    ',No Id,Li Wei,vip,1' >"$T_DIR/zoho.csv"
+printf '%s,Extra,x,vip,1,surplus\r\n' Z-BAD >>"$T_DIR/zoho.csv"
+"$TRIAGECTL" -c "$CFG" crm import "$T_DIR/zoho.csv" \
+    --map "Record Id=customer_id" --map "Annual Revenue=annual_value" \
+    >"$T_DIR/imp.out" 2>"$T_DIR/imp.err"
+check "import with rejected rows exits 1" 1 "$?"
+check "import says how many it wrote" \
+    "imported 3 records (15 fields) into crm:customer:{customer_id}" \
+    "$(sed 's/ in [0-9.]* s.*//' "$T_DIR/imp.out")"
+check "each rejected row with its line and why" \
+"$T_DIR/zoho.csv:6: rejected: no customer ID: column 'Record Id' is empty
+$T_DIR/zoho.csv:7: rejected: 6 columns, the header has 5 (an unquoted comma or tab?)" \
+    "$(cat "$T_DIR/imp.err")"
+check "a quoted comma and quotes kept" 'Big "Key" Co' \
+    "$(rcli hget crm:customer:Z-KEY account_name)"
+check "a quoted line break kept" "$(printf 'Two\r\nlines Ltd')" \
+    "$(rcli hget crm:customer:Z-STD account_name)"
+check "columns renamed, the rest lower-cased with blanks as _" \
+    "account_name account_owner annual_value customer_id level" \
+    "$(rcli hkeys crm:customer:Z-VIP | LC_ALL=C sort | paste -sd' ')"
+# Idempotent: again, the same hashes; an update keeps fields it lacks.
+rcli hset crm:customer:Z-VIP phone 123 >/dev/null
+"$TRIAGECTL" -c "$CFG" crm import "$T_DIR/zoho.csv" \
+    --map "Record Id=customer_id" --map "Annual Revenue=annual_value" \
+    >/dev/null 2>&1
+check "re-import: same records, other fields kept" "6 vip" \
+    "$(rcli hlen crm:customer:Z-VIP) $(rcli hget crm:customer:Z-VIP level)"
+
+printf '客户编号\t客户名称\t客户级别\t负责人\t成交金额\n%s\n%s\n' \
+    'FX-1	北京星辰科技有限公司	vip	张伟	1' \
+    'FX-2	上海海鸥贸易	普通	李娜	900000' |
+    iconv -f UTF-8 -t GBK >"$T_DIR/fx.tsv"
+"$TRIAGECTL" -c "$CFG" crm import "$T_DIR/fx.tsv" --encoding gbk \
+    --key 客户编号 --map 客户级别=level --map 成交金额=annual_value \
+    >"$T_DIR/fx.out" 2>&1
+check "GBK tab-separated export: exit 0" 0 "$?"
+check "GBK converted to UTF-8" "北京星辰科技有限公司" \
+    "$(rcli hget crm:customer:FX-1 客户名称)"
+printf '{"customer_id": "J-1", "level": "vip"}\n{"customer_id": "J-2", "level": ["x"]}\n' |
+    "$TRIAGECTL" -c "$CFG" crm import - >/dev/null 2>"$T_DIR/jl.err"
+check "JSON lines from standard input; a nested value refused" \
+    "vip -:2: rejected: field 'level' is an array (expected a string or a number)" \
+    "$(rcli hget crm:customer:J-1 level) $(cat "$T_DIR/jl.err")"
+
+# Requests whose tiers come from the imported records.
+n=0
+for c in Z-VIP Z-KEY Z-STD FX-1 FX-2 J-1; do
+	n=$((n + 1))
+	rcli xadd ${P}requests '*' id "IMP-$n" customer_id "$c" channel web \
+	    subject hi >/dev/null
+done
+routed IMP-6
+check "tiers from the imported data" "vip key standard vip key vip" \
+    "$(for i in 1 2 3 4 5 6; do routed IMP-$i; tier IMP-$i; done | paste -sd' ')"
 
 # --- Counts, a resend and the window boundary, at fixed times.
 T=$(( $(date +%s) * 1000 - 3600000 ))
