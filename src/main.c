@@ -15,6 +15,7 @@
 
 #include <event2/buffer.h>
 #include <event2/event.h>
+#include <event2/http.h>
 
 #ifdef HAVE_SYSTEMD
 #include <systemd/sd-daemon.h>
@@ -22,6 +23,7 @@
 
 #include "batch.h"
 #include "config.h"
+#include "crm_push.h"
 #include "depth.h"
 #include "events.h"
 #include "http.h"
@@ -69,6 +71,7 @@ struct daemon {
 	struct events		*events;	/* lifecycle events */
 	struct sla		*sla;		/* the escalation timer */
 	struct depth		*depth;		/* gauges read from Redis */
+	struct crm_push		*crm_push;	/* POST /api/customers/ID */
 	char			*consumer;	/* our name in the group */
 	int			 stopping;	/* SIGTERM: 1 finishing, 2 done */
 	int			 ready_notified;
@@ -204,6 +207,7 @@ push_config(struct daemon *d)
 	events_set_config(d->events, d->live);
 	sla_set_config(d->sla, d->live);
 	depth_set_config(d->depth, d->live);
+	crm_push_set_config(d->crm_push, d->live);
 }
 
 static void
@@ -531,8 +535,9 @@ main(int argc, char **argv)
 	    &(struct intake_sink){ submit_batch, can_read, progress, d });
 	d->depth = depth_new(d->base, d->writer, cfg, d->live,
 	    DEPTH_INTERVAL_MS);
+	d->crm_push = crm_push_new(d->writer, d->live);
 	if (d->router == NULL || d->intake == NULL || d->events == NULL ||
-	    d->sla == NULL || d->depth == NULL)
+	    d->sla == NULL || d->depth == NULL || d->crm_push == NULL)
 		fatalx("out of memory at start-up");
 	rconn_set_state_cb(d->reader, intake_reader_state, d->intake);
 	rconn_set_state_cb(d->writer, router_writer_state, d->router);
@@ -541,6 +546,9 @@ main(int argc, char **argv)
 	    (http = http_new(d->base, cfg->http_listen, &(struct http_probe){
 	    health, liveness, refresh_gauges, d })) == NULL)
 		fatalx("cannot serve http.listen %s", cfg->http_listen);
+	if (http != NULL && http_route(http, CRM_PUSH_PATH, EVHTTP_REQ_POST,
+	    crm_push_handle, d->crm_push) == -1)
+		fatalx("cannot serve %s", CRM_PUSH_PATH);
 
 	sighup = evsignal_new(d->base, SIGHUP, signal_cb, d);
 	sigterm = evsignal_new(d->base, SIGTERM, signal_cb, d);
@@ -566,6 +574,7 @@ main(int argc, char **argv)
 	rconn_free(d->reader);
 	rconn_free(d->writer);
 	depth_free(d->depth);	/* after the writer: its replies are in */
+	crm_push_free(d->crm_push);
 	intake_free(d->intake);
 	router_free(d->router);
 	events_free(d->events);

@@ -95,6 +95,63 @@ routed IMP-6
 check "tiers from the imported data" "vip key standard vip key vip" \
     "$(for i in 1 2 3 4 5 6; do routed IMP-$i; tier IMP-$i; done | paste -sd' ')"
 
+# --- The push: POST /api/customers/ID, as a CRM's webhook sends it.
+URL=http://127.0.0.1:$HTTP_PORT/api/customers
+post() {	# post ID BODY [curl args]: prints the status and the body
+	local id=$1 body=$2; shift 2
+	curl -s -o "$T_DIR/post.out" -w '%{http_code}' -X POST \
+	    -H 'Content-Type: application/json' --data-binary "$body" "$@" \
+	    "$URL/$id"
+	echo " $(cat "$T_DIR/post.out")"
+}
+check "no token in the environment: the push is off (404)" \
+    '404 {"error": "the customer push is off: http.token_env names no environment variable that is set"}' \
+    "$(post P-1 '{"level": "vip"}' -H 'Authorization: Bearer x')"
+check "the push wrote nothing" 0 "$(rcli exists crm:customer:P-1)"
+kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID"
+TOKEN=s3cret-$RANDOM$RANDOM
+TRIAGED_CRM_TOKEN=$TOKEN daemon_start "$CFG"
+wait_until 10 curl -sf "http://127.0.0.1:$HTTP_PORT/healthz" ||
+    not_ok "daemon became healthy again"
+check "without a token: 401" 401 \
+    "$(post P-1 '{"level": "vip"}' | cut -d' ' -f1)"
+check "with a wrong token: 401" 401 \
+    "$(post P-1 '{"level": "vip"}' -H "Authorization: Bearer ${TOKEN}x" | cut -d' ' -f1)"
+check "with a token of the right length but wrong: 401" 401 \
+    "$(post P-1 '{"level": "vip"}' -H "Authorization: Bearer ${TOKEN%?}y" | cut -d' ' -f1)"
+check "nothing written without the token" 0 "$(rcli exists crm:customer:P-1)"
+AUTH=(-H "Authorization: Bearer $TOKEN")
+check "with the token: 200 and what was written" \
+    '200 {"customer": "P-1", "fields": 3}' \
+    "$(post P-1 '{"level": "vip", "annual_value": 10, "name": "張三"}' "${AUTH[@]}")"
+check "the fields are in the customer's hash" "vip 10 張三" \
+    "$(rcli hget crm:customer:P-1 level) $(rcli hget crm:customer:P-1 annual_value) $(rcli hget crm:customer:P-1 name)"
+check "an upsert keeps the fields it does not name" \
+    '200 {"customer": "P-1", "fields": 2} 3 張三' \
+    "$(post P-1 '{"level": "standard", "annual_value": 600000}' "${AUTH[@]}") $(rcli hlen crm:customer:P-1) $(rcli hget crm:customer:P-1 name)"
+check "a nested value: 400 saying what" \
+    '400 {"error": "field '\''tags'\'' is an array (expected a string or a number)"}' \
+    "$(post P-2 '{"tags": ["a"]}' "${AUTH[@]}")"
+check "not JSON: 400" 400 "$(post P-2 'level=vip' "${AUTH[@]}" | cut -d' ' -f1)"
+check "a bad customer ID: 400" 400 \
+    "$(post 'P%202' '{"level": "vip"}' "${AUTH[@]}" | cut -d' ' -f1)"
+big=$(python3 -c 'print("{\"x\": \"" + "a" * 70000 + "\"}")')
+check "over 64 KiB: 413" 413 "$(post P-2 "$big" "${AUTH[@]}" | head -1 | cut -d' ' -f1)"
+check "GET is not allowed: 405" 405 \
+    "$(curl -s -o /dev/null -w '%{http_code}' "${AUTH[@]}" "$URL/P-1")"
+check "nothing written by the refused pushes" 0 "$(rcli exists crm:customer:P-2)"
+wait_until 10 grep -q "crm: customer P-1 updated (3 fields)" "$T_DIR/triaged.log"
+check_true "logged by customer and field count" \
+    grep -q "crm: customer P-1 updated (3 fields)" "$T_DIR/triaged.log"
+check_true "no customer data in the log" \
+    bash -c "! grep -q '張三' '$T_DIR/triaged.log'"
+check_true "the token is not logged" \
+    bash -c "! grep -q '$TOKEN' '$T_DIR/triaged.log'"
+# The pushed record routes: P-1 is now a key account (annual_value).
+rcli xadd ${P}requests '*' id PUSH-1 customer_id P-1 channel web subject hi >/dev/null
+routed PUSH-1
+check "a request of the pushed customer takes its tier" key "$(tier PUSH-1)"
+
 # --- Counts, a resend and the window boundary, at fixed times.
 T=$(( $(date +%s) * 1000 - 3600000 ))
 submit W1 CW $T; routed W1
