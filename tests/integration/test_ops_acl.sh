@@ -30,8 +30,9 @@ check_true "the rule denies CONFIG" grep -q NOPERM <<<"$(as_triaged config get '
 check_true "the rule denies KEYS" grep -q NOPERM <<<"$(as_triaged keys '*')"
 check_true "the rule denies keys outside the prefix" \
     grep -q NOPERM <<<"$(as_triaged hgetall session:1)"
-check_true "the rule denies writing CRM records" \
-    grep -q NOPERM <<<"$(as_triaged hset crm:customer:X level vip)"
+# The CRM push writes customer records (HSET); nothing deletes them.
+check_true "the rule denies deleting CRM records" \
+    grep -q NOPERM <<<"$(as_triaged del crm:customer:X)"
 rcli acl log reset >/dev/null
 
 make_config "$T_DIR/triage.yaml"

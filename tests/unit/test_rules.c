@@ -558,17 +558,17 @@ test_explain(void **state)
 	rules_explain(cf->rules, req, 3, cust, 1, f);
 	fclose(f);
 	assert_non_null(strstr(out, "tier: vip\n"));
-	assert_non_null(strstr(out, "level 'vip' (line 23): "
+	assert_non_null(strstr(out, "level 'vip' (line 25): "
 	    "customer.level = \"vip\"\n"));
-	assert_non_null(strstr(out, "+30  score rule 'score[1]' (line 36)"));
+	assert_non_null(strstr(out, "+30  score rule 'score[1]' (line 38)"));
 	assert_non_null(strstr(out, "+20  score rule 'score[2]'"));
 	assert_non_null(strstr(out, "+10  score rule 'score[3]'"));
 	assert_null(strstr(out, "score[0]"));
 	assert_non_null(strstr(out, "= 60 -> high (threshold 50)\n"));
-	assert_non_null(strstr(out, "override 'overrides[0]' (line 41)"));
+	assert_non_null(strstr(out, "override 'overrides[0]' (line 44)"));
 	assert_non_null(strstr(out, "urgency: critical\n"));
 	assert_non_null(strstr(out, "team: key_accounts\n"));
-	assert_non_null(strstr(out, "route 'vip-critical' (line 46)"));
+	assert_non_null(strstr(out, "route 'vip-critical' (line 49)"));
 	assert_non_null(strstr(out, "sla: vip\n"));
 	assert_non_null(strstr(out, "calendar always"));
 	assert_non_null(strstr(out, "first_response: within 1h\n"));
