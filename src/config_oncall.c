@@ -20,6 +20,7 @@
  * no second error; a load with errors is thrown away whole anyway.
  */
 #include <ctype.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,21 +45,24 @@ grow(void *p, size_t n, size_t size)
 	return p;
 }
 
-/* The names of a list of things, for "expected one of". */
+/*
+ * The names of a list of things, for "expected one of": n elements of
+ * stride bytes from base, each with its name at offset off.
+ */
 static const char *
-names_of(const char *const *first, size_t n, size_t stride, char *buf,
+names_of(const void *base, size_t n, size_t stride, size_t off, char *buf,
     size_t size)
 {
 	char	*names[32];
 	size_t	 i;
 
-	for (i = 0; i < n && i < nitems(names); i++)
-		names[i] = *(char *const *)(const void *)((const char *)first +
-		    i * stride);
 	if (n == 0) {
 		snprintf(buf, size, "none defined");
 		return buf;
 	}
+	for (i = 0; i < n && i < nitems(names); i++)
+		names[i] = *(char *const *)(const void *)((const char *)base +
+		    i * stride + off);
 	return config_diag_list(names, i, buf, size);
 }
 
@@ -166,8 +170,8 @@ person_ref(struct load *ld, struct oncall *oc, yaml_node_t *n,
 	if ((i = oncall_person_index(oc, key)) == -1)
 		config_diag_error(ld, n, "undefined person '%s' in %s "
 		    "(expected one of oncall.people: %s)", key, where,
-		    names_of((const char *const *)&oc->people[0].key,
-		    oc->npeople, sizeof *oc->people, expected,
+		    names_of(oc->people, oc->npeople, sizeof *oc->people,
+		    offsetof(struct oncall_person, key), expected,
 		    sizeof expected));
 	return i;
 }
@@ -654,9 +658,10 @@ read_deliver(struct load *ld, struct oncall *oc, struct notify_target *nt,
 		if ((rc = config_receiver(ld->cf, s)) == NULL) {
 			config_diag_error(ld, item, "undefined receiver '%s' in "
 			    "notify target '%s' (expected one of receivers: "
-			    "%s)", s, nt->name, names_of((const char *const *)
-			    &oc->receivers[0].name, oc->nreceivers,
-			    sizeof *oc->receivers, expected, sizeof expected));
+			    "%s)", s, nt->name, names_of(oc->receivers,
+			    oc->nreceivers, sizeof *oc->receivers,
+			    offsetof(struct receiver, name), expected,
+			    sizeof expected));
 			continue;
 		}
 		nt->deliver[nt->ndeliver++] = rc;
@@ -700,9 +705,10 @@ read_target(struct load *ld, struct oncall *oc, struct notify_target *nt,
 			config_diag_error(ld, ck[1].value, "undefined schedule "
 			    "'%s' in notify target '%s' (expected one of "
 			    "oncall.schedules: %s)", s, nt->name,
-			    names_of((const char *const *)
-			    &oc->schedules[0].name, oc->nschedules,
-			    sizeof *oc->schedules, expected, sizeof expected));
+			    names_of(oc->schedules, oc->nschedules,
+			    sizeof *oc->schedules,
+			    offsetof(struct oncall_schedule, name), expected,
+			    sizeof expected));
 		else
 			nt->schedule = xstrdup(s);
 	}
