@@ -23,9 +23,16 @@ build/triaged -c "$DIR/triage.yaml" --consumer demo 2> >(sed 's/^/   | /' >&2) &
 DAEMON_PID=$!
 until curl -sf "http://127.0.0.1:$HTTP/healthz" >/dev/null; do sleep 0.1; done
 
-# Two customers known to the CRM (customers.key in the rules).
-R hset crm:customer:C-VIP-7 level vip annual_value 800000 >/dev/null
-R hset crm:customer:C-KEY-2 level gold annual_value 650000 >/dev/null
+# The customers, from a CRM export (Zoho CRM's Accounts, as Excel saves
+# CSV): loaded into the hashes customers.key names.
+printf '\xef\xbb\xbfRecord Id,Account Name,Account Owner,Level,Annual Revenue\r\n%s\r\n%s\r\n%s\r\n' \
+    'C-VIP-7,"Star Tech Co., Ltd.",Li Na,vip,800000' \
+    'C-KEY-2,Gull Trading,Wang Fang,gold,650000' \
+    'C-1042,"Corner ""Best"" Shop",Wang Fang,standard,12000' >"$DIR/accounts.csv"
+echo
+echo "== a CRM export loaded (triagectl crm import)"
+CTL crm import "$DIR/accounts.csv" --map "Record Id=customer_id" \
+    --map "Annual Revenue=annual_value" --map "Account Owner=-"
 
 now=$(( $(date +%s) * 1000 ))
 ago() { echo $(( now - $1 * 60000 )); }
@@ -67,6 +74,27 @@ for id in PH-1001 EM-2002 CH-3003 WB-4004 EM-5005 EM-6006 CH-7007; do
 	R --raw hmget "triage:ticket:$id" tier urgency score team route policy |
 	    paste -sd' ' | awk -v id="$id" '{ printf "%-9s %-10s %-9s %-5s %-14s %-13s %s\n", id, $1, $2, $3, $4, $5, $6 }'
 done
+echo
+echo "== a repeat caller rises in the queue"
+# C-3300 asked about opening hours (EM-5005, low); 10 minutes later a
+# first-time customer wrote (EM-9009).  Then C-3300 writes again: its
+# second contact within 24h (customer.contacts_24h = 1) raises its urgency
+# and gives it the 4h policy `repeat`, ahead of both in the general queue.
+CTL submit id=EM-9009 customer_id=C-5150 channel=email \
+    subject="Do you ship to Hangzhou?" >/dev/null
+sleep 0.5
+CTL submit id=EM-8008 customer_id=C-3300 channel=email \
+    subject="Still no answer about opening hours" >/dev/null
+for _ in $(seq 50); do
+	R exists triage:ticket:EM-8008 | grep -q 1 && break
+	sleep 0.1
+done
+printf '%-9s %-9s %-8s %-5s %s\n' TICKET CUSTOMER URGENCY SCORE POLICY
+for id in EM-5005 EM-9009 EM-8008; do
+	R --raw hmget "triage:ticket:$id" customer_id urgency score policy |
+	    paste -sd' ' | awk -v id="$id" '{ printf "%-9s %-9s %-8s %-5s %s\n", id, $1, $2, $3, $4 }'
+done
+echo "general queue, most pressing first: $(R zrange triage:queue:general 0 -1 | paste -sd' ')"
 echo
 echo "== why PH-1001 went where it did (triagectl explain)"
 CTL explain customer_id=C-VIP-7 customer.level=vip channel=phone \

@@ -142,7 +142,10 @@ test_sample_loads_clean(void **state)
 	assert_string_equal(cf->http_listen, "127.0.0.1:9464");
 	assert_int_equal(rules_tier_count(cf->rules), 3);
 	assert_int_equal(rules_team_count(cf->rules), 5);
-	assert_int_equal(rules_policy_count(cf->rules), 3);
+	assert_int_equal(rules_policy_count(cf->rules), 4);
+	assert_int_equal(cf->ncontacts, 2);
+	assert_string_equal(cf->contacts[0], "24h");
+	assert_string_equal(cf->http_token_env, "TRIAGED_CRM_TOKEN");
 	config_free(cf);
 }
 
@@ -256,7 +259,7 @@ test_summary(void **state)
 	assert_non_null(strstr(out, "5 score rules"));
 	assert_non_null(strstr(out, "1 override"));
 	assert_non_null(strstr(out, "5 teams, 3 routes"));
-	assert_non_null(strstr(out, "3 policies, 2 calendars"));
+	assert_non_null(strstr(out, "4 policies, 2 calendars"));
 	assert_non_null(strstr(out, "redis: 127.0.0.1:6379"));
 	assert_non_null(strstr(out, "password from $TRIAGED_REDIS_PASSWORD"));
 	assert_null(strstr(out, "hunter2"));
@@ -273,7 +276,7 @@ test_counts(void **state)
 		{ "rules", "3 tiers, 4 urgency levels, 5 score rules, "
 		    "1 override" },
 		{ "routing", "5 teams, 3 routes, default team general" },
-		{ "sla", "3 policies, 2 calendars, 3 notify targets" },
+		{ "sla", "4 policies, 2 calendars, 3 notify targets" },
 		{ "oncall", "3 people, 1 schedule, 2 receivers" },
 	};
 	char		*diag = NULL, *out = NULL, *text, line[256];

@@ -468,17 +468,18 @@ test_accessors(void **state)
 	assert_string_equal(rules_tier_name(r, 1), "key");
 	assert_null(rules_tier_name(r, 3));
 
-	assert_int_equal(rules_policy_count(r), 3);
+	assert_int_equal(rules_policy_count(r), 4);
 	assert_string_equal(rules_policy_name(r, 0), "vip");
-	assert_string_equal(rules_policy_name(r, 2), "standard");
+	assert_string_equal(rules_policy_name(r, 2), "repeat");
+	assert_string_equal(rules_policy_name(r, 3), "standard");
 	assert_null(rules_policy_name(r, -1));
 	assert_string_equal(calendar_name(rules_policy_calendar(r, 0)),
 	    "always");
-	assert_string_equal(calendar_name(rules_policy_calendar(r, 2)),
+	assert_string_equal(calendar_name(rules_policy_calendar(r, 3)),
 	    "cn_office");
-	assert_string_equal(calendar_timezone(rules_policy_calendar(r, 2)),
+	assert_string_equal(calendar_timezone(rules_policy_calendar(r, 3)),
 	    "Asia/Shanghai");
-	assert_null(rules_policy_calendar(r, 3));
+	assert_null(rules_policy_calendar(r, 4));
 
 	t = rules_policy_target(r, 0, SLA_FIRST_RESPONSE);
 	assert_int_equal(t->within_ms, 3600 * 1000);
@@ -500,11 +501,13 @@ test_accessors(void **state)
 	assert_int_equal(t->within_ms, 0);	/* no target */
 	assert_int_equal(t->nsteps, 0);
 	t = rules_policy_target(r, 2, SLA_FIRST_RESPONSE);
+	assert_int_equal(t->within_ms, 4 * 3600 * 1000);	/* repeat */
+	t = rules_policy_target(r, 3, SLA_FIRST_RESPONSE);
 	assert_int_equal(t->within_ms, 24 * 3600 * 1000);
 	assert_int_equal(t->nsteps, 0);
-	t = rules_policy_target(r, 2, SLA_RESOLUTION);
+	t = rules_policy_target(r, 3, SLA_RESOLUTION);
 	assert_int_equal(t->within_ms, 72LL * 3600 * 1000);
-	assert_null(rules_policy_target(r, 3, SLA_RESOLUTION));
+	assert_null(rules_policy_target(r, 4, SLA_RESOLUTION));
 	config_free(cf);
 }
 
