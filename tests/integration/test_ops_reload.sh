@@ -40,7 +40,7 @@ cp "$T_DIR/v2.yaml" "$CFG.new" && mv "$CFG.new" "$CFG"
 kill -HUP "$DAEMON_PID"
 wait_until 10 grep -q "reload: rules $v1 -> $v2" "$T_DIR/triaged.log"
 check_true "the reload is logged with old and new version" \
-    grep -q "reload: rules $v1 -> $v2 (tiers 3 -> 3, teams 5 -> 5, policies 3 -> 3)" \
+    grep -q "reload: rules $v1 -> $v2 (tiers 3 -> 3, teams 5 -> 5, policies 4 -> 4)" \
     "$T_DIR/triaged.log"
 wait "$gateway"
 

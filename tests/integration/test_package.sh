@@ -135,7 +135,7 @@ fi
 CONF=$SOURCE_DIR/conf/triage.yaml
 for m in $modes; do
 	check "completion ($m): commands" \
-	    "dead event explain oncall queues replay submit ticket" \
+	    "crm dead event explain oncall queues replay submit ticket" \
 	    "$(complete_line $m 'triagectl ')"
 	check "completion ($m): global options" "--config --help --version -c" \
 	    "$(complete_line $m 'triagectl -')"
