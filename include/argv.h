@@ -5,7 +5,7 @@
  * stream entries, the rules, the clock's decisions and numbers.  Each
  * argument is copied into the builder's one buffer and kept as an offset,
  * so the buffer may move as it grows; argv_format() makes the whole
- * command in the Redis protocol (redisFormatCommandArgv).
+ * command in the Redis protocol, byte for byte what hiredis would write.
  *
  *   argv_push*() ...  ──>  argv_format()  ──> rconn_formatted()
  *   argv_reset()      keeps the memory for the next call, unless the call

@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "decimal.h"
 #include "deadline.h"
 #include "log.h"
 
@@ -125,10 +126,9 @@ arg_str(struct clock_writes *w, struct clock_write *cw, const char *s)
 static void
 arg_num(struct clock_writes *w, struct clock_write *cw, int64_t v)
 {
-	char	buf[24];
-	int	n = snprintf(buf, sizeof buf, "%lld", (long long)v);
+	char	buf[DECIMAL_MAX];
 
-	arg(w, cw, buf, (size_t)n);
+	arg(w, cw, buf, decimal_format(v, buf));
 }
 
 static void

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "calendar.h"
+#include "decimal.h"
 #include "duration.h"
 #include "rules_impl.h"
 #include "rules_index.h"
@@ -119,27 +120,6 @@ rules_set_fact(struct cond_value *v, const char *s)
 	v->numstate = -1;		/* a name, never a number */
 }
 
-/* Decimal digits of a long, into buf; returns the length. */
-static size_t
-rules_ltoa(long n, char *buf)
-{
-	char		 tmp[24];
-	size_t		 len = 0, i = 0;
-	unsigned long	 u;
-
-	u = n < 0 ? 0UL - (unsigned long)n : (unsigned long)n;
-	do {
-		tmp[i++] = '0' + (u % 10);
-		u /= 10;
-	} while (u != 0);
-	if (n < 0)
-		buf[len++] = '-';
-	while (i > 0)
-		buf[len++] = tmp[--i];
-	buf[len] = '\0';
-	return len;
-}
-
 static void
 rules_trace_rule(FILE *f, const char *what, const char *name, int line,
     const struct cond *when, const struct cond_names *cn)
@@ -201,7 +181,7 @@ rules_run(const struct rules *r, struct cond_value *slots, int trusted,
 {
 	const struct cond_names	*cn = r->names;
 	struct rules_cursor	 cur;
-	char			 score[24];
+	char			 score[DECIMAL_MAX];
 	size_t			 i, len;
 	long			 k;
 	int			 level, tier_rule;
@@ -292,7 +272,7 @@ rules_run(const struct rules *r, struct cond_value *slots, int trusted,
 	v->urgency = level;
 	v->urgency_name = r->urgencies[level];
 	rules_set_fact(&slots[COND_SLOT_URGENCY], v->urgency_name);
-	len = rules_ltoa(v->score, score);
+	len = decimal_format(v->score, score);
 	cond_value_set(&slots[COND_SLOT_SCORE], score, len);
 	slots[COND_SLOT_SCORE].num = (double)v->score;
 	slots[COND_SLOT_SCORE].numstate = 1;
