@@ -35,7 +35,8 @@ void		 http_free(struct http *);		/* accepts NULL */
  * A further endpoint, served by another module that main.c wires in (the
  * wallboard, the CRM push): http.c stays ignorant of what it serves.
  * path is exact ("/api/state"), or a prefix when it ends in '/'
- * ("/api/customers/" takes "/api/customers/C1").  methods is a mask of
+ * ("/api/customers/" takes "/api/customers/C1"); "/" alone is exact,
+ * the root page.  methods is a mask of
  * libevent's EVHTTP_REQ_* bits; any other method gets 405.  handler
  * answers the request itself (evhttp_send_reply()), now or later.
  * Returns 0, or -1 if the table is full or the path taken.

@@ -30,7 +30,13 @@ struct rules;
 	X(RELOADS_FAILED, "triaged_reloads_failed_total",		\
 	    "Rules reloads refused because the file was invalid.")	\
 	X(BATCHES, "triaged_batches_total",				\
-	    "Batches written to Redis.")
+	    "Batches written to Redis.")					\
+	X(BOARD_REFRESHES, "triaged_board_refreshes_total",		\
+	    "Wallboard states read from Redis (one call each, at most one a second).") \
+	X(BOARD_REFRESH_MS, "triaged_board_refresh_milliseconds_total",	\
+	    "Time from sending a wallboard refresh to its state rendered, summed.") \
+	X(BOARD_REQUESTS, "triaged_board_requests_total",		\
+	    "GET /api/state answered (from the cached state).")
 
 enum metric {
 #define X(id, name, help) METRIC_##id,
@@ -42,6 +48,10 @@ enum metric {
 void	metrics_inc(enum metric);
 void	metrics_add(enum metric, uint64_t);
 uint64_t metrics_get(enum metric);
+
+/* Requests routed, and rejected, over every label: for the wallboard. */
+uint64_t metrics_routed_total(void);
+uint64_t metrics_rejected_total(void);
 
 /* Labeled series. */
 void	metrics_routed(const char *team, const char *tier, const char *urgency);

@@ -59,6 +59,10 @@
 #define HTTP_FD_SPARE		64
 #define HTTP_WARN_EVERY_MS	60000
 #define HTTP_MAX_ROUTES		16
+#define HTTP_METHODS_ALL	(EVHTTP_REQ_GET | EVHTTP_REQ_POST |	\
+	EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |		\
+	EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |	\
+	EVHTTP_REQ_PATCH)
 
 struct http_conn {
 	struct http			*h;
@@ -93,8 +97,8 @@ struct http {
 
 /*
  * The built-in endpoints are GET and HEAD only; a method they do not take
- * gets 405 from here rather than evhttp's server-wide mask, which must let
- * through what the added routes take.
+ * gets 405 from here rather than from evhttp's server-wide mask, which
+ * lets every method through (see http_new()).
  */
 static int
 http_get_only(struct evhttp_request *req)
@@ -219,13 +223,12 @@ http_route(struct http *h, const char *path, int methods,
 	if ((r->path = strdup(path)) == NULL)
 		return -1;
 	r->len = strlen(path);
-	r->prefix = r->len > 0 && path[r->len - 1] == '/';
+	/* "/" alone is the root page, not a prefix of every path. */
+	r->prefix = r->len > 1 && path[r->len - 1] == '/';
 	r->methods = methods;
 	r->handler = handler;
 	r->arg = arg;
 	h->nroutes++;
-	evhttp_set_allowed_methods(h->evh, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
-	    (ev_uint16_t)methods);
 	return 0;
 }
 
@@ -444,7 +447,12 @@ http_new(struct event_base *base, const char *listen,
 	evhttp_set_timeout(h->evh, HTTP_TIMEOUT_SEC);
 	evhttp_set_max_headers_size(h->evh, HTTP_MAX_HEADERS);
 	evhttp_set_max_body_size(h->evh, HTTP_MAX_BODY);
-	evhttp_set_allowed_methods(h->evh, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
+	/*
+	 * evhttp lets every method through to us, so that a known path
+	 * answers a method it does not take with 405, as HTTP asks, rather
+	 * than evhttp's 501: each endpoint checks its own.
+	 */
+	evhttp_set_allowed_methods(h->evh, HTTP_METHODS_ALL);
 	evhttp_set_cb(h->evh, "/metrics", handle_metrics, h);
 	evhttp_set_cb(h->evh, "/healthz", handle_healthz, h);
 	evhttp_set_cb(h->evh, "/readyz", handle_healthz, h);

@@ -21,7 +21,10 @@
 #include <systemd/sd-daemon.h>
 #endif
 
+#include <event2/http.h>
+
 #include "batch.h"
+#include "board.h"
 #include "config.h"
 #include "crm_push.h"
 #include "depth.h"
@@ -72,6 +75,7 @@ struct daemon {
 	struct sla		*sla;		/* the escalation timer */
 	struct depth		*depth;		/* gauges read from Redis */
 	struct crm_push		*crm_push;	/* POST /api/customers/ID */
+	struct board		*board;		/* the wallboard's state */
 	char			*consumer;	/* our name in the group */
 	int			 stopping;	/* SIGTERM: 1 finishing, 2 done */
 	int			 ready_notified;
@@ -208,6 +212,8 @@ push_config(struct daemon *d)
 	sla_set_config(d->sla, d->live);
 	depth_set_config(d->depth, d->live);
 	crm_push_set_config(d->crm_push, d->live);
+	if (d->board != NULL)
+		board_set_config(d->board, d->live);
 }
 
 static void
@@ -417,6 +423,29 @@ script_loaded(void *arg)
 	progress(d);
 }
 
+/*
+ * The wallboard on http.listen: the page, its JSON, its script and style,
+ * read-only.  Made only where there is HTTP to serve it.
+ */
+static void
+wire_board(struct daemon *d, const struct config *cfg)
+{
+	static const char	*assets[] = { "/board.js", "/board.css" };
+	int			 get = EVHTTP_REQ_GET | EVHTTP_REQ_HEAD;
+
+	if ((d->board = board_new(d->base, d->writer, cfg, d->live,
+	    &(struct board_probe){ health, d })) == NULL)
+		fatalx("out of memory at start-up");
+	if (http_route(http, "/", get, board_serve_page, d->board) == -1 ||
+	    http_route(http, "/api/state", get, board_serve_state,
+	    d->board) == -1)
+		fatalx("cannot add the wallboard's endpoints");
+	for (size_t i = 0; i < sizeof assets / sizeof *assets; i++)
+		if (http_route(http, assets[i], get, board_serve_asset,
+		    d->board) == -1)
+			fatalx("cannot add the wallboard's endpoints");
+}
+
 static char *
 default_consumer(void)
 {
@@ -549,6 +578,8 @@ main(int argc, char **argv)
 	if (http != NULL && http_route(http, CRM_PUSH_PATH, EVHTTP_REQ_POST,
 	    crm_push_handle, d->crm_push) == -1)
 		fatalx("cannot serve %s", CRM_PUSH_PATH);
+	if (http != NULL)
+		wire_board(d, cfg);
 
 	sighup = evsignal_new(d->base, SIGHUP, signal_cb, d);
 	sigterm = evsignal_new(d->base, SIGTERM, signal_cb, d);
@@ -575,6 +606,7 @@ main(int argc, char **argv)
 	rconn_free(d->writer);
 	depth_free(d->depth);	/* after the writer: its replies are in */
 	crm_push_free(d->crm_push);
+	board_free(d->board);	/* after the writer, as depth */
 	intake_free(d->intake);
 	router_free(d->router);
 	events_free(d->events);

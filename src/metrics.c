@@ -149,6 +149,31 @@ series_get(const char *metric, const char *labels)
 	return s;
 }
 
+/* The sum of a labeled series over its labels. */
+static uint64_t
+series_sum(const char *metric)
+{
+	uint64_t	sum = 0;
+
+	for (int b = 0; b < SERIES_BUCKETS; b++)
+		for (struct series *s = series_table[b]; s != NULL; s = s->next)
+			if (s->metric == metric)
+				sum += (uint64_t)s->value;
+	return sum;
+}
+
+uint64_t
+metrics_routed_total(void)
+{
+	return series_sum(series_help[SERIES_ROUTED][0]);
+}
+
+uint64_t
+metrics_rejected_total(void)
+{
+	return series_sum(series_help[SERIES_REJECTED][0]);
+}
+
 /*
  * Every routed request counts in one series: formatting its labels each
  * time was a tenth of the daemon's CPU.  The series for a triple of names
