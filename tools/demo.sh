@@ -130,3 +130,19 @@ echo "== metrics (excerpt)"
 curl -s "http://127.0.0.1:$HTTP/metrics" |
     grep -E '^triaged_(requests_routed|requests_rejected|alerts_fired)' |
     grep -v ' 0$' || true
+echo
+echo "== the wallboard (GET / and GET /api/state)"
+echo "wallboard: http://127.0.0.1:$HTTP/"
+curl -s "http://127.0.0.1:$HTTP/api/state" | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+for t in s["teams"]:
+    n = t["next"]
+    print("%-13s depth %-3d next %-8s due in %s" % (t["name"], t["depth"],
+        n["ticket"] if n else "-",
+        "%+d min" % ((n["due"] - s["now"]) // 60000) if n else "-"))'
+# On a terminal, the page stays up until Enter: open it in a browser.
+if [ -t 0 ]; then
+	echo
+	read -r -p "Open the wallboard above in a browser; press Enter to stop the demo. " _
+fi
