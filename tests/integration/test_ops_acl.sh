@@ -121,6 +121,10 @@ op dead redrive --all >/dev/null 2>&1
 check_true "operator: dead redrive runs (the bad request is re-driven)" \
     test "$(rcli xlen ${P}dead)" -le 1
 
+# The wallboard's script reads queues, tickets and alerts under the user.
+wait_until 10 eval '[ "$(curl -s -o /dev/null -w "%{http_code}" "http://127.0.0.1:$HTTP_PORT/api/state")" = 200 ]'
+check "the wallboard's state read as the ACL user" ACL-VIP \
+    "$(curl -s "http://127.0.0.1:$HTTP_PORT/api/state" | python3 -c 'import json,sys; s=json.load(sys.stdin); print([t["next"]["ticket"] for t in s["teams"] if t["name"]=="key_accounts"][0])')"
 check "Redis logged no ACL denial" "" "$(rcli acl log)"
 check_true "the daemon met no NOPERM" \
     bash -c "! grep -q NOPERM '$T_DIR/triaged.log'"
