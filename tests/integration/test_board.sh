@@ -69,8 +69,14 @@ check "/api/state names the rules in force" \
     "$(echo "$json" | jq_py "print(s['rules_version'])")"
 check_true "/api/state now is the server's clock" \
     test "$(echo "$json" | jq_py "print(abs(s['now'] - $(date +%s%3N)) < 10000)")" = True
-check "/api/state tier x urgency split of billing" "standard/low=2" \
-    "$(echo "$json" | jq_py "print(' '.join('%s/%s=%d' % (x['tier'], x['urgency'], x['count']) for t in s['teams'] if t['name']=='billing' for x in t['split']))")"
+split_of() { # TEAM: "tier/urgency=N ..." sorted, from the tickets in Redis
+	for id in $(rcli zrange ${P}queue:$1 0 -1); do
+		rcli --raw hmget ${P}ticket:$id tier urgency | paste -sd/
+	done | LC_ALL=C sort | uniq -c | awk '{ printf "%s=%d ", $2, $1 }'
+}
+check "/api/state tier x urgency split of billing is the tickets'" \
+    "$(split_of billing)" \
+    "$(echo "$json" | jq_py "print(''.join('%s/%s=%d ' % (x['tier'], x['urgency'], x['count']) for x in sorted([x for t in s['teams'] if t['name']=='billing' for x in t['split']], key=lambda x: (x['tier'], x['urgency']))))")"
 check "/api/state redis health" ok "$(echo "$json" | jq_py "print(s['totals']['redis'])")"
 
 # Headers, content types, read-only.
