@@ -22,7 +22,8 @@ daemon_start "$T_DIR/triage.yaml"
 wait_until 10 curl -sf "$URL/healthz" || not_ok "daemon became healthy"
 
 now=$(( $(date +%s) * 1000 ))
-# One request per team, and hostile subjects at the head of two queues
+# One request per team (no customer twice: a repeat caller is answered
+# sooner), and hostile subjects at the head of two queues
 # (received earlier than the rest: the most pressing of their teams).
 rcli hset crm:customer:VIP1 level vip annual_value 900000 >/dev/null
 rcli xadd ${P}requests '*' id KA-1 customer_id VIP1 channel phone \
@@ -32,7 +33,7 @@ rcli xadd ${P}requests '*' id TS-1 customer_id C2 channel chat \
 rcli xadd ${P}requests '*' id BI-1 customer_id C3 channel email \
     category billing subject "<img src=x onerror=alert(1)>" \
     received_at $((now - 600000)) >/dev/null
-rcli xadd ${P}requests '*' id BI-2 customer_id C3 channel email \
+rcli xadd ${P}requests '*' id BI-2 customer_id C8 channel email \
     category billing subject "second invoice" >/dev/null
 rcli xadd ${P}requests '*' id AS-1 customer_id C4 channel web \
     category after_sales subject "Return of a chair" >/dev/null
