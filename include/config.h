@@ -30,6 +30,9 @@ struct config_redis {
 	char		*username;	/* NULL unless set */
 	char		*password_env;	/* name of the variable, NULL unless set */
 	char		*prefix;	/* default "triage:" */
+	int		 cluster;	/* Redis Cluster: follow the prefix's slot */
+	char		**nodes;	/* cluster seeds "host:port"; none: host/port */
+	size_t		 nnodes;
 };
 
 struct config_intake {

@@ -32,6 +32,7 @@
 #include <yaml.h>
 
 #include "calendar.h"
+#include "cluster.h"
 #include "config_impl.h"
 #include "duration.h"
 #include "log.h"
@@ -50,6 +51,7 @@ enum setting_type {
 	SETTING_NAMES,		/* char **, and its size_t count at count */
 	SETTING_LISTEN,		/* char *: config_parse_listen(); NULL = off */
 	SETTING_WINDOWS,	/* char ** durations as written, count at count */
+	SETTING_BOOL,		/* int, 0 or 1, written true or false */
 };
 
 /* What a reload does with a changed setting. */
@@ -92,6 +94,11 @@ static const struct setting settings[] = {
 	    FIELD(redis.password_env), 0, NULL, SETTING_RESTART, NULL },
 	{ "redis.prefix", SETTING_STRING, 0, 0, "triage:",
 	    FIELD(redis.prefix), 0, NULL, SETTING_RESTART, NULL },
+	{ "redis.cluster", SETTING_BOOL, 0, 0, "false",
+	    FIELD(redis.cluster), 0, NULL, SETTING_RESTART, NULL },
+	{ "redis.nodes", SETTING_NAMES, 0, 0, NULL,
+	    FIELD(redis.nodes), FIELD(redis.nnodes), "node", SETTING_RESTART,
+	    NULL },
 
 	{ "intake.group", SETTING_STRING, 0, 0, "routers",
 	    FIELD(intake.group), 0, NULL, SETTING_RESTART, NULL },
@@ -185,6 +192,10 @@ setting_defaults(struct config *cf)
 			break;
 		case SETTING_INT:
 			*(int *)setting_field(cf, st) = atoi(st->def);
+			break;
+		case SETTING_BOOL:
+			*(int *)setting_field(cf, st) =
+			    strcmp(st->def, "true") == 0;
 			break;
 		case SETTING_BYTES:
 			*(size_t *)setting_field(cf, st) =
@@ -344,6 +355,9 @@ setting_read(struct load *ld, const struct setting *st, yaml_node_t *v)
 	case SETTING_INT:
 		config_yaml_int(ld, v, st->name, st->min, st->max, dst);
 		break;
+	case SETTING_BOOL:
+		config_yaml_bool(ld, v, st->name, dst);
+		break;
 	case SETTING_BYTES:
 		if (config_yaml_long(ld, v, st->name, st->min, st->max,
 		    &n) == 0)
@@ -379,6 +393,72 @@ setting_is_section(const char *section)
 	return 0;
 }
 
+/* The value of key name among the k[nk] of a section, or NULL. */
+static yaml_node_t *
+setting_value(struct config_key *k, size_t nk, const char *name)
+{
+	for (size_t i = 0; i < nk; i++) {
+		if (strcmp(k[i].name, name) == 0)
+			return k[i].value;
+	}
+	return NULL;
+}
+
+/*
+ * Redis Cluster: a list of nodes implies it.  Every key of the deployment
+ * must hash to one slot, the prefix's, so the prefix needs a hash tag; a
+ * cluster has only db 0 and announces TCP addresses, not sockets.
+ */
+static void
+setting_redis_cluster(struct load *ld, struct config_key *k, size_t nk)
+{
+	struct config_redis	*rc = &ld->cf->redis;
+	yaml_node_t		*nodes = setting_value(k, nk, "nodes");
+	yaml_node_t		*at, *item;
+	yaml_node_item_t	*items;
+	const char		*s;
+	char			 host[CLUSTER_HOST_MAX];
+	size_t			 taglen, i, nitem;
+	int			 port;
+
+	if (nodes != NULL && rc->nnodes > 0) {
+		rc->cluster = 1;
+		items = nodes->data.sequence.items.start;
+		nitem = (size_t)(nodes->data.sequence.items.top - items);
+		for (i = 0; i < nitem; i++) {
+			item = config_yaml_node(ld, items[i]);
+			if (item->type != YAML_SCALAR_NODE)
+				continue;
+			s = (const char *)item->data.scalar.value;
+			if (cluster_parse_node(s, strlen(s), host, sizeof host,
+			    &port) == -1 || *host == '\0')
+				config_diag_error(ld, item, "bad node '%s' in "
+				    "redis.nodes (expected HOST:PORT, e.g. "
+				    "10.0.0.1:6379)", s);
+		}
+	}
+	if (!rc->cluster)
+		return;
+	if ((at = setting_value(k, nk, "cluster")) == NULL)
+		at = nodes;
+	if (cluster_hashtag(rc->prefix, strlen(rc->prefix), &taglen) == NULL) {
+		yaml_node_t	*p = setting_value(k, nk, "prefix");
+
+		config_diag_error(ld, p != NULL ? p : at, "redis.prefix '%s' "
+		    "has no hash tag, which Redis Cluster needs to keep a "
+		    "deployment's keys in one slot (e.g. \"triage:{eu1}:\")",
+		    rc->prefix);
+	}
+	if (rc->socket != NULL)
+		config_diag_error(ld, setting_value(k, nk, "socket"),
+		    "redis.socket cannot be used with Redis Cluster, whose "
+		    "nodes are reached over TCP (set redis.host and redis.port "
+		    "or redis.nodes)");
+	if (rc->db != 0)
+		config_diag_error(ld, setting_value(k, nk, "db"), "redis.db "
+		    "must be 0 with Redis Cluster, which has only database 0");
+}
+
 /* One operational section: a mapping of its settings' keys. */
 static void
 setting_section(struct load *ld, const char *section, yaml_node_t *n)
@@ -400,6 +480,8 @@ setting_section(struct load *ld, const char *section, yaml_node_t *n)
 		if (k[i].value != NULL)
 			setting_read(ld, rows[i], k[i].value);
 	}
+	if (strcmp(section, "redis") == 0)
+		setting_redis_cluster(ld, k, nk);
 }
 
 /* Whether setting st is the same in a and b. */
@@ -421,6 +503,7 @@ setting_same(const struct config *a, const struct config *b,
 		return (sa == NULL && sb == NULL) ||
 		    (sa != NULL && sb != NULL && strcmp(sa, sb) == 0);
 	case SETTING_INT:
+	case SETTING_BOOL:
 		return *(const int *)fa == *(const int *)fb;
 	case SETTING_BYTES:
 		return *(const size_t *)fa == *(const size_t *)fb;
@@ -463,6 +546,9 @@ setting_text(const struct config *cf, const struct setting *st, char *buf,
 		break;
 	case SETTING_INT:
 		snprintf(buf, size, "%d", *(const int *)f);
+		break;
+	case SETTING_BOOL:
+		snprintf(buf, size, "%s", *(const int *)f ? "true" : "false");
 		break;
 	case SETTING_BYTES:
 		snprintf(buf, size, "%zu", *(const size_t *)f);
@@ -853,11 +939,20 @@ config_summary(const struct config *cf, FILE *f)
 		config_counts_print(cf, which, f);
 		fputc('\n', f);
 	}
-	if (rc->socket != NULL)
+	if (rc->cluster && rc->nnodes > 0) {
+		fputs("redis: cluster, seeds", f);
+		for (size_t i = 0; i < rc->nnodes; i++)
+			fprintf(f, "%s %s", i > 0 ? "," : "", rc->nodes[i]);
+	} else if (rc->cluster)
+		fprintf(f, "redis: cluster, seed %s:%d", rc->host, rc->port);
+	else if (rc->socket != NULL)
 		fprintf(f, "redis: unix:%s", rc->socket);
 	else
 		fprintf(f, "redis: %s:%d", rc->host, rc->port);
 	fprintf(f, " db %d prefix \"%s\"", rc->db, rc->prefix);
+	if (rc->cluster)
+		fprintf(f, " (slot %d)", cluster_keyslot(rc->prefix,
+		    strlen(rc->prefix)));
 	if (rc->username != NULL)
 		fprintf(f, " user %s", rc->username);
 	if (rc->password_env != NULL)
