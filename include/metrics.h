@@ -25,6 +25,8 @@ struct rules;
 	    "Pending entries trimmed from the stream before they were routed.") \
 	X(REDIS_ERRORS, "triaged_redis_errors_total",			\
 	    "Error replies from Redis.")				\
+	X(REDIS_REDIRECTS, "triaged_redis_redirects_total",		\
+	    "Commands Redis Cluster redirected (MOVED, ASK, TRYAGAIN, CLUSTERDOWN): not run, sent again once the slot's node answers.") \
 	X(RELOADS_OK, "triaged_reloads_ok_total",			\
 	    "Rules reloads that took effect.")				\
 	X(RELOADS_FAILED, "triaged_reloads_failed_total",		\

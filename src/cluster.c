@@ -104,6 +104,8 @@ word(const char **s, const char *end, size_t *len)
 	return w;
 }
 
+#define NONLOCAL	"ERR Script attempted to access a non local key"
+
 static int
 starts(const char *err, size_t len, const char *what)
 {
@@ -123,6 +125,14 @@ cluster_redirect(const char *err, size_t len, int *slot, char *host,
 	char			 num[8];
 
 	if (starts(err, len, "TRYAGAIN"))
+		return CLUSTER_TRYAGAIN;
+	/*
+	 * A script reached a key of its slot that was migrated already.  The
+	 * scripts read every key before their first write, so nothing was
+	 * written: like TRYAGAIN, wait for the slot to settle.
+	 */
+	if (len >= sizeof NONLOCAL - 1 &&
+	    memcmp(err, NONLOCAL, sizeof NONLOCAL - 1) == 0)
 		return CLUSTER_TRYAGAIN;
 	if (starts(err, len, "CLUSTERDOWN"))
 		return CLUSTER_DOWN;

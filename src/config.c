@@ -759,6 +759,12 @@ config_root(struct load *ld, yaml_node_t *root)
 	/* Notify targets name people, schedules and receivers. */
 	config_oncall_load(ld, k[13].value, k[14].value);
 	config_rules_load(ld, root, &s);
+	/* The CRM's keys are not the shard's: they hash to other slots. */
+	if (ld->cf->redis.cluster && ld->cf->customers_key != NULL)
+		config_diag_error(ld, k[2].value, "customers.key cannot be "
+		    "used with Redis Cluster: the CRM's hashes are not in the "
+		    "prefix's slot, and the daemon talks only to the node "
+		    "that serves it");
 
 	if (ld->nerrors == 0 && (ld->flags & CONFIG_WARN))
 		config_analyse(ld);

@@ -78,6 +78,24 @@ static const char apply_script[] =
 "     (redis.call('HGET', tkey, 'rev') or '0') ~= rev then\n"
 "    return 'R'\n"
 "  end\n"
+/*
+ * Redis Cluster: touch every queue key before the first write, so that one
+ * already migrated out of a migrating slot fails the call here with nothing
+ * written.  The walk steps over the operations as the loop below reads them.
+ */
+"  local j = 5\n"
+"  while j <= #ARGV do\n"
+"    local op = ARGV[j]\n"
+"    if op == 'Q+' or op == 'QM' then\n"
+"      redis.call('EXISTS', ARGV[j + 1])\n"
+"      if op == 'QM' then redis.call('EXISTS', ARGV[j + 2]) end\n"
+"      j = j + 4\n"
+"    elseif op == 'Q-' then\n"
+"      redis.call('EXISTS', ARGV[j + 1]); j = j + 3\n"
+"    elseif op == 'H' or op == 'S+' then j = j + 3\n"
+"    elseif op == 'P' then j = j + 1\n"
+"    else j = j + 2 end\n"
+"  end\n"
 "  local i = 5\n"
 "  while i <= #ARGV do\n"
 "    local op = ARGV[i]\n"

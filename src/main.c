@@ -592,11 +592,17 @@ main(int argc, char **argv)
 	evsignal_add(sigint, NULL);
 	event_add(heartbeat, &second);
 
-	log_info("starting: rules %s from %s, redis %s%s%d, prefix %s, "
-	    "consumer %s", cfg->version, path, cfg->redis.socket ?
-	    cfg->redis.socket : cfg->redis.host, cfg->redis.socket ? "" : ":",
-	    cfg->redis.socket ? 0 : cfg->redis.port, cfg->redis.prefix,
-	    d->consumer);
+	if (cfg->redis.cluster)
+		log_info("starting: rules %s from %s, redis cluster from %s, "
+		    "prefix %s, consumer %s", cfg->version, path,
+		    cfg->redis.nnodes > 0 ? cfg->redis.nodes[0] :
+		    cfg->redis.host, cfg->redis.prefix, d->consumer);
+	else
+		log_info("starting: rules %s from %s, redis %s%s%d, prefix %s, "
+		    "consumer %s", cfg->version, path, cfg->redis.socket ?
+		    cfg->redis.socket : cfg->redis.host, cfg->redis.socket ?
+		    "" : ":", cfg->redis.socket ? 0 : cfg->redis.port,
+		    cfg->redis.prefix, d->consumer);
 	rconn_start(d->writer);
 	rconn_start(d->reader);
 	event_base_dispatch(d->base);

@@ -9,6 +9,17 @@
  *
  *   send:   ring [ c1 c2 c3 ]  <- c4      (tail)
  *   reply:  c1 -> caller                  (head)
+ *
+ * On Redis Cluster (redis.cluster) the connection goes to the master that
+ * serves the prefix's slot: the handshake asks the node it reached for
+ * CLUSTER SLOTS and moves on if another node serves the slot, so READY
+ * means "connected to the slot's master".  A redirect (MOVED, ASK, TRYAGAIN,
+ * CLUSTERDOWN) means the command was not run: the caller gets the NULL of
+ * a lost connection, whose outcome it already treats as unknown and safe to
+ * send again, and the connection starts over towards the node named (MOVED)
+ * or, after a backoff, the same node (a migration or failover in progress).
+ * A caller never sees a redirect, so nothing is acknowledged or dead-lettered
+ * because of one.
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -20,14 +31,18 @@
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
+#include "cluster.h"
 #include "config.h"
 #include "log.h"
 #include "handshake.h"
+#include "metrics.h"
 #include "now.h"
 #include "redis.h"
+#include "slotmap.h"
 
 #define BACKOFF_MIN_MS	100
 #define BACKOFF_MAX_MS	5000
+#define KNOWN_MAX	64	/* cluster nodes remembered to start from */
 
 struct pending {
 	rconn_reply_cb	*cb;
@@ -51,6 +66,14 @@ struct rconn {
 	struct event			*retry;		/* reconnect after backoff */
 	rconn_state_cb			*state_cb;
 	void				*arg;
+
+	/* Redis Cluster: the node to reach, and the ones to try if it fails. */
+	int				 cluster;
+	int				 slot;		/* the prefix's */
+	struct slotmap_node		 node;
+	struct slotmap_node		 known[KNOWN_MAX];
+	size_t				 nknown, next;
+	int				 moving;	/* to the slot's node */
 
 	struct pending			*ring;
 	size_t				 ring_cap;	/* a power of two */
@@ -105,7 +128,10 @@ rconn_set_state(struct rconn *rc, enum rconn_state s, const char *reason)
 	} else if (s == RCONN_BACKOFF) {
 		if (rc->down_since == 0)
 			rc->down_since = now;
-		if (same && old == RCONN_CONNECTING)
+		if (rc->moving)		/* following the slot: no fault */
+			log_info("redis %s: %s -> backoff: %s", rc->name,
+			    state_names[old], rc->reason);
+		else if (same && old == RCONN_CONNECTING)
 			log_debug("redis %s: %s -> backoff: %s", rc->name,
 			    state_names[old], rc->reason);
 		else
@@ -139,11 +165,79 @@ ring_push(struct rconn *rc, rconn_reply_cb *cb, void *arg)
 	rc->count++;
 }
 
+/* Try the next node we know of: the one we had did not answer. */
+static void
+rconn_next_node(struct rconn *rc)
+{
+	if (!rc->cluster || rc->nknown == 0)
+		return;
+	rc->next = (rc->next + 1) % rc->nknown;
+	rc->node = rc->known[rc->next];
+}
+
+static void
+rconn_learn(struct rconn *rc, const struct slotmap_node *n)
+{
+	for (size_t i = 0; i < rc->nknown; i++) {
+		if (rc->known[i].port == n->port &&
+		    strcmp(rc->known[i].host, n->host) == 0)
+			return;
+	}
+	if (rc->nknown < KNOWN_MAX)
+		rc->known[rc->nknown++] = *n;
+}
+
+/*
+ * A redirect for a command of ours: it was not run.  Start over towards
+ * the node that serves the slot now and return 1; 0 if err is not one.
+ */
+static int
+rconn_redirected(struct rconn *rc, const redisReply *err)
+{
+	struct slotmap_node	 to;
+	enum cluster_redirect	 kind;
+	char			 why[1024];
+	int			 slot = -1;
+
+	kind = cluster_redirect(err->str, err->len, &slot, to.host,
+	    sizeof to.host, &to.port);
+	if (kind == CLUSTER_NONE)
+		return 0;
+	metrics_inc(METRIC_REDIS_REDIRECTS);
+	if (kind == CLUSTER_MOVED && to.host[0] == '\0')
+		snprintf(to.host, sizeof to.host, "%s", rc->node.host);
+	switch (kind) {
+	case CLUSTER_MOVED:
+		snprintf(why, sizeof why, "slot %d moved to %s:%d; following "
+		    "it", slot, to.host, to.port);
+		rconn_learn(rc, &to);
+		rc->node = to;
+		rc->moving = 1;
+		break;
+	case CLUSTER_ASK:
+		snprintf(why, sizeof why, "slot %d is migrating to %s:%d; "
+		    "waiting for it to settle", slot, to.host, to.port);
+		break;
+	case CLUSTER_TRYAGAIN:
+		snprintf(why, sizeof why, "slot %d is mid-migration "
+		    "(TRYAGAIN); waiting for it to settle", rc->slot);
+		break;
+	default:
+		snprintf(why, sizeof why, "the cluster cannot serve slot %d "
+		    "now: %.*s", rc->slot, (int)err->len, err->str);
+		break;
+	}
+	rconn_drop(rc, why);
+	rc->moving = 0;
+	return 1;
+}
+
 /* Every reply, and every NULL on disconnect, passes here in send order. */
 static void
 trampoline(redisAsyncContext *ac, void *r, void *privdata)
 {
 	struct rconn	*rc = privdata;
+	redisReply	*reply = r;
 	struct pending	 p;
 
 	if (rc->count == 0) {
@@ -153,8 +247,12 @@ trampoline(redisAsyncContext *ac, void *r, void *privdata)
 	p = rc->ring[rc->head];
 	rc->head = (rc->head + 1) & (rc->ring_cap - 1);
 	rc->count--;
+	/* Not run: the caller hears "outcome unknown" and sends it again. */
+	if (rc->cluster && reply != NULL && reply->type == REDIS_REPLY_ERROR &&
+	    rc->ac != NULL && rconn_redirected(rc, reply))
+		reply = NULL;
 	if (p.cb != NULL)
-		p.cb(rc, r, p.arg);
+		p.cb(rc, reply, p.arg);
 }
 
 static int
@@ -227,6 +325,49 @@ handshake_reply(struct rconn *rc, redisReply *r, void *arg)
 		rconn_set_state(rc, RCONN_READY, NULL);
 }
 
+/* Is the node we reached the master of our slot?  If not, go there. */
+static void
+slots_reply(struct rconn *rc, redisReply *r, void *arg)
+{
+	struct slotmap_node	 nodes[KNOWN_MAX], owner;
+	size_t			 n;
+	char			 why[1024];
+
+	if (r == NULL)
+		return;
+	if (r->type == REDIS_REPLY_ERROR) {
+		snprintf(why, sizeof why, "CLUSTER SLOTS on %s:%d failed: %.*s",
+		    rc->node.host, rc->node.port, (int)r->len, r->str);
+		rconn_next_node(rc);
+		rconn_drop(rc, why);
+		return;
+	}
+	n = slotmap_nodes(r, nodes, KNOWN_MAX);
+	for (size_t i = 0; i < n; i++)
+		rconn_learn(rc, &nodes[i]);
+	if (slotmap_owner(r, rc->slot, &owner) == -1) {
+		snprintf(why, sizeof why, "no node serves slot %d of prefix "
+		    "%s (asked %s:%d)", rc->slot, rc->cfg->prefix,
+		    rc->node.host, rc->node.port);
+		rconn_next_node(rc);
+		rconn_drop(rc, why);
+		return;
+	}
+	if (owner.host[0] == '\0')
+		snprintf(owner.host, sizeof owner.host, "%s", rc->node.host);
+	if (owner.port == rc->node.port &&
+	    strcmp(owner.host, rc->node.host) == 0)
+		return;		/* the PING that follows makes us READY */
+	snprintf(why, sizeof why, "slot %d is served by %s:%d, not %s:%d; "
+	    "connecting there", rc->slot, owner.host, owner.port,
+	    rc->node.host, rc->node.port);
+	rconn_learn(rc, &owner);
+	rc->node = owner;
+	rc->moving = 1;
+	rconn_drop(rc, why);
+	rc->moving = 0;
+}
+
 static void
 on_connect(const redisAsyncContext *ac, int status)
 {
@@ -240,6 +381,7 @@ on_connect(const redisAsyncContext *ac, int status)
 
 		snprintf(why, sizeof why, "cannot connect: %s", ac->errstr);
 		rc->ac = NULL;
+		rconn_next_node(rc);
 		rconn_set_state(rc, RCONN_BACKOFF, why);
 		rconn_drop(rc, why);
 		return;
@@ -249,6 +391,8 @@ on_connect(const redisAsyncContext *ac, int status)
 	for (size_t i = 0; i < n; i++)
 		rconn_command_argv(rc, handshake_reply, (void *)cmds[i].name,
 		    cmds[i].argc, cmds[i].argv, cmds[i].argvlen);
+	if (rc->cluster)
+		rconn_command(rc, slots_reply, NULL, "CLUSTER SLOTS");
 	rconn_command(rc, handshake_reply, "PING", "PING");
 }
 
@@ -305,7 +449,9 @@ rconn_connect(struct rconn *rc)
 	redisAsyncContext	*ac;
 	char			 why[256];
 
-	if (rc->cfg->socket != NULL)
+	if (rc->cluster)
+		ac = redisAsyncConnect(rc->node.host, rc->node.port);
+	else if (rc->cfg->socket != NULL)
 		ac = redisAsyncConnectUnix(rc->cfg->socket);
 	else
 		ac = redisAsyncConnect(rc->cfg->host, rc->cfg->port);
@@ -314,6 +460,7 @@ rconn_connect(struct rconn *rc)
 		    ac ? ac->errstr : "out of memory");
 		if (ac != NULL)
 			redisAsyncFree(ac);
+		rconn_next_node(rc);
 		rconn_drop(rc, why);
 		return;
 	}
@@ -337,6 +484,7 @@ tick_cb(evutil_socket_t fd, short ev, void *arg)
 	    rc->timeout_ms) {
 		snprintf(why, sizeof why, "no answer to connect within %lld ms",
 		    (long long)rc->timeout_ms);
+		rconn_next_node(rc);
 		rconn_drop(rc, why);
 		return;
 	}
@@ -351,6 +499,29 @@ tick_cb(evutil_socket_t fd, short ev, void *arg)
 		    rc->slack_ms));
 		rconn_drop(rc, why);
 	}
+}
+
+/* The nodes to start from: redis.nodes, or redis.host and redis.port. */
+static void
+rconn_seeds(struct rconn *rc)
+{
+	const struct config_redis	*cfg = rc->cfg;
+	struct slotmap_node		 n;
+
+	rc->cluster = 1;
+	rc->slot = cluster_keyslot(cfg->prefix, strlen(cfg->prefix));
+	for (size_t i = 0; i < cfg->nnodes; i++) {
+		/* --check refused a bad one. */
+		if (cluster_parse_node(cfg->nodes[i], strlen(cfg->nodes[i]),
+		    n.host, sizeof n.host, &n.port) == 0)
+			rconn_learn(rc, &n);
+	}
+	if (rc->nknown == 0) {
+		snprintf(n.host, sizeof n.host, "%s", cfg->host);
+		n.port = cfg->port;
+		rconn_learn(rc, &n);
+	}
+	rc->node = rc->known[0];
 }
 
 struct rconn *
@@ -379,6 +550,8 @@ rconn_new(struct event_base *base, const struct config_redis *cfg,
 		return NULL;
 	}
 	event_add(rc->tick, &second);
+	if (cfg->cluster)
+		rconn_seeds(rc);
 	return rc;
 }
 

@@ -86,6 +86,20 @@ static const char fire_script[] =
 "  end\n"
 "  return string.sub(s, 1, n)\n"
 "end\n"
+/*
+ * Redis Cluster: read every key the call may write before the first write.
+ * A key already migrated out of a migrating slot fails the call here, with
+ * nothing written, instead of after the ZREM that takes the step.  Members
+ * are the 12 arguments each that the loop below reads.
+ */
+"for j = 3, #ARGV, 12 do\n"
+"  local team = redis.call('HGET', prefix .. '" KEYS_TICKET "' .. ARGV[j + 1],"
+" 'team')\n"
+"  if ARGV[j + 9] ~= '' then\n"
+"    redis.call('EXISTS', prefix .. '" KEYS_QUEUE "' .. (team or ''))\n"
+"    redis.call('EXISTS', prefix .. '" KEYS_QUEUE "' .. ARGV[j + 9])\n"
+"  end\n"
+"end\n"
 "while i <= #ARGV do\n"
 "  local member, id, metric, step, gen, kind, notify, raise, lowers,\n"
 "    reassign, oncall, oncall_name = unpack(ARGV, i, i + 11)\n"

@@ -70,7 +70,7 @@ xadd(const struct config *cfg, const char *stream, int npairs,
 	}
 	if ((c = ctl_redis_connect(cfg)) == NULL)
 		goto out;
-	r = redisCommandArgv(c, argc, argv, argvlen);
+	r = ctl_redis_argv(&c, cfg, argc, argv, argvlen);
 	if (r == NULL || r->type != REDIS_REPLY_STRING)
 		fprintf(stderr, "triagectl: XADD %s failed: %s\n", key,
 		    r ? (r->str ? r->str : "unexpected reply") : c->errstr);

@@ -113,6 +113,11 @@ test_redirect_other(void **state)
 		{ "TRYAGAIN Multiple keys request during rehashing of slot",
 		    CLUSTER_TRYAGAIN },
 		{ "CLUSTERDOWN The cluster is down", CLUSTER_DOWN },
+		{ "ERR Script attempted to access a non local key in a "
+		    "cluster node script: 0b5db2, on @user_script:1.",
+		    CLUSTER_TRYAGAIN },
+		{ "ERR Script attempted to access keys that do not hash to "
+		    "the same slot", CLUSTER_NONE },
 		{ "CLUSTERDOWN Hash slot not served", CLUSTER_DOWN },
 		{ "NOSCRIPT No matching script", CLUSTER_NONE },
 		{ "ERR unknown command", CLUSTER_NONE },

@@ -215,6 +215,64 @@ test_settings(void **state)
 	config_free(cf);
 }
 
+/* Redis Cluster: a list of nodes implies it; --check's refusals. */
+static void
+test_cluster_settings(void **state)
+{
+	struct config	*cf;
+	char		*diag;
+
+	diag = load_text(BASE "redis:\n"
+	    "  prefix: \"triage:{eu1}:\"\n"
+	    "  nodes: [10.0.0.1:7000, \"[::1]:7001\", redis-c:7002]\n", 0,
+	    &cf);
+	assert_null(diag);
+	assert_non_null(cf);
+	assert_int_equal(cf->redis.cluster, 1);
+	assert_int_equal(cf->redis.nnodes, 3);
+	assert_string_equal(cf->redis.nodes[2], "redis-c:7002");
+	config_free(cf);
+
+	diag = load_text(BASE "redis: {cluster: true, prefix: \"a{b}:\"}\n",
+	    0, &cf);
+	assert_null(diag);
+	assert_int_equal(cf->redis.cluster, 1);
+	assert_int_equal(cf->redis.nnodes, 0);
+	config_free(cf);
+
+	diag = load_text(BASE, 0, &cf);
+	assert_null(diag);
+	assert_int_equal(cf->redis.cluster, 0);
+	config_free(cf);
+}
+
+static void
+test_error_cluster(void **state)
+{
+	expect_error(BASE "redis: {cluster: true}\n",
+	    "12:18: error: redis.prefix 'triage:' has no hash tag, which "
+	    "Redis Cluster needs to keep a deployment's keys in one slot (e.g. "
+	    "\"triage:{eu1}:\")");
+	expect_error(BASE "redis: {cluster: true, prefix: \"t:{}:\"}\n",
+	    "12:32: error: redis.prefix 't:{}:' has no hash tag, which "
+	    "Redis Cluster needs to keep a deployment's keys in one slot (e.g. "
+	    "\"triage:{eu1}:\")");
+	expect_error(BASE "redis: {cluster: yes, prefix: \"t:{a}:\"}\n",
+	    "12:18: error: expected true or false for redis.cluster, found "
+	    "'yes'");
+	expect_error(BASE "redis: {prefix: \"t:{a}:\", nodes: [a:1, b]}\n",
+	    "12:41: error: bad node 'b' in redis.nodes (expected HOST:PORT, "
+	    "e.g. 10.0.0.1:6379)");
+	expect_error(BASE "redis: {cluster: true, prefix: \"t:{a}:\", db: 2}\n",
+	    "12:46: error: redis.db must be 0 with Redis Cluster, which has "
+	    "only database 0");
+	expect_error(BASE "redis: {cluster: true, prefix: \"t:{a}:\"}\n"
+	    "customers: {key: \"crm:{customer_id}\"}\n",
+	    "13:12: error: customers.key cannot be used with Redis Cluster: "
+	    "the CRM's hashes are not in the prefix's slot, and the daemon "
+	    "talks only to the node that serves it");
+}
+
 static void
 test_version(void **state)
 {
@@ -1346,6 +1404,8 @@ main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_empty_file),
 		cmocka_unit_test(test_error_unknown_key),
+		cmocka_unit_test(test_cluster_settings),
+		cmocka_unit_test(test_error_cluster),
 		cmocka_unit_test(test_error_undefined_team),
 		cmocka_unit_test(test_error_bad_duration),
 		cmocka_unit_test(test_error_bad_regex),
