@@ -8,6 +8,7 @@
 #       is stopped by its PID when the test exits.
 #   owner_port SLOT      the port of the master serving SLOT now
 #   ncli PORT ARGS...    redis-cli to one node
+#   replica_of PORT      the port of a replica of the master at PORT
 #   migrate_slot SLOT TO_PORT [KEYS_PER_MIGRATE [PAUSE]]
 #       moves SLOT to the master at TO_PORT by hand, as redis-cli --cluster
 #       reshard does: IMPORTING/MIGRATING, MIGRATE in batches, SETSLOT NODE
@@ -104,6 +105,14 @@ master_ports() {
 	local p
 	for p in "${NODE_PORTS[@]}"; do
 		ncli "$p" role 2>/dev/null | head -1 | grep -q master && echo "$p"
+	done
+}
+
+replica_of() {
+	local p
+	for p in "${NODE_PORTS[@]}"; do
+		[ "$(ncli "$p" role | sed -n '1p;3p' | tr '\n' ' ')" = "slave $1 " ] &&
+		    { echo "$p"; return; }
 	done
 }
 

@@ -261,7 +261,7 @@ test_error_cluster(void **state)
 	    "12:18: error: expected true or false for redis.cluster, found "
 	    "'yes'");
 	expect_error(BASE "redis: {prefix: \"t:{a}:\", nodes: [a:1, b]}\n",
-	    "12:41: error: bad node 'b' in redis.nodes (expected HOST:PORT, "
+	    "12:40: error: bad node 'b' in redis.nodes (expected HOST:PORT, "
 	    "e.g. 10.0.0.1:6379)");
 	expect_error(BASE "redis: {cluster: true, prefix: \"t:{a}:\", db: 2}\n",
 	    "12:46: error: redis.db must be 0 with Redis Cluster, which has "
