@@ -59,7 +59,8 @@ int	 crm_parse(const char *buf, size_t len, const struct crm_options *,
 	    const struct crm_sink *, char *err, size_t errlen);
 
 /*
- * A column's name as the import writes it: trimmed, ASCII lower-cased,
+ * A column's name as the import writes it: trimmed, control characters
+ * dropped, ASCII lower-cased,
  * each run of blanks one '_'.  Writes at most size bytes with the NUL;
  * returns the length.
  */

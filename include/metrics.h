@@ -38,7 +38,11 @@ struct rules;
 	X(BOARD_REFRESH_MS, "triaged_board_refresh_milliseconds_total",	\
 	    "Time from sending a wallboard refresh to its state rendered, summed.") \
 	X(BOARD_REQUESTS, "triaged_board_requests_total",		\
-	    "GET /api/state answered (from the cached state).")
+	    "GET /api/state answered (from the cached state).")	\
+	X(CRM_PUSHED, "triaged_crm_pushes_total",			\
+	    "Customer records written by POST /api/customers/ID.")	\
+	X(CRM_REFUSED, "triaged_crm_pushes_refused_total",		\
+	    "Customer pushes refused (no or wrong token, bad body or ID).")
 
 enum metric {
 #define X(id, name, help) METRIC_##id,

@@ -95,6 +95,8 @@ crm_parse_name(const char *s, size_t len, char *out, size_t size)
 			blank = 1;
 			continue;
 		}
+		if (c < 0x20 || c == 0x7f)
+			continue;	/* a name is text; NUL would cut it */
 		if (blank && o + 2 < size)
 			out[o++] = '_';
 		blank = 0;

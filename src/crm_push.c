@@ -103,6 +103,9 @@ reply_error(struct evhttp_request *req, int code, const char *reason,
 	char	json[512], esc[400];
 	size_t	o = 0;
 
+	if (code == 401 || code == 400)
+		metrics_inc(METRIC_CRM_REFUSED);
+
 	/* Our own sentences, but a JSON string all the same. */
 	for (const char *s = why; *s != '\0' && o + 7 < sizeof esc; s++) {
 		unsigned char	c = (unsigned char)*s;
@@ -162,9 +165,11 @@ written(struct rconn *rc, redisReply *r, void *arg)
 		log_warnx("crm: customer %s not updated: %.*s", pu->id,
 		    (int)r->len, r->str);
 		metrics_inc(METRIC_REDIS_ERRORS);
-	} else
+	} else {
 		log_info("crm: customer %s updated (%zu fields)", pu->id,
 		    pu->nfields);
+		metrics_inc(METRIC_CRM_PUSHED);
+	}
 	free(pu);
 }
 

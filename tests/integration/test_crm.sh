@@ -147,6 +147,10 @@ check_true "no customer data in the log" \
     bash -c "! grep -q '張三' '$T_DIR/triaged.log'"
 check_true "the token is not logged" \
     bash -c "! grep -q '$TOKEN' '$T_DIR/triaged.log'"
+metric() { curl -s "http://127.0.0.1:$HTTP_PORT/metrics" |
+    awk -v m="$1" '$1 == m { print $2 }'; }
+check "pushes written and refused (3 x 401, 3 x 400) are counted" "2 6" \
+    "$(metric triaged_crm_pushes_total) $(metric triaged_crm_pushes_refused_total)"
 # The pushed record routes: P-1 is now a key account (annual_value).
 rcli xadd ${P}requests '*' id PUSH-1 customer_id P-1 channel web subject hi >/dev/null
 routed PUSH-1

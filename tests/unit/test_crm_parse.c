@@ -199,6 +199,9 @@ test_names(void **state)
 	assert_string_equal(out, "account_name");
 	crm_parse_name("客户 编号", strlen("客户 编号"), out, sizeof out);
 	assert_string_equal(out, "客户_编号");
+	/* A NUL would cut the name short: dropped (found by fuzz_crm). */
+	assert_int_equal(crm_parse_name("Le\0vel\x01", 7, out, sizeof out), 5);
+	assert_string_equal(out, "level");
 	assert_int_equal(parse(csv, sizeof csv - 1, &o, &s, err), 0);
 	assert_string_equal(s.rec[0], "2 C9: customer_id=C9 annual_value=5");
 	o.key = "Nope";
