@@ -133,6 +133,7 @@ check "a nested value: 400 saying what" \
     '400 {"error": "field '\''tags'\'' is an array (expected a string or a number)"}' \
     "$(post P-2 '{"tags": ["a"]}' "${AUTH[@]}")"
 check "not JSON: 400" 400 "$(post P-2 'level=vip' "${AUTH[@]}" | cut -d' ' -f1)"
+check "an empty body: 400" 400 "$(post P-2 '' "${AUTH[@]}" | cut -d' ' -f1)"
 check "a bad customer ID: 400" 400 \
     "$(post 'P%202' '{"level": "vip"}' "${AUTH[@]}" | cut -d' ' -f1)"
 big=$(python3 -c 'print("{\"x\": \"" + "a" * 70000 + "\"}")')
@@ -149,7 +150,7 @@ check_true "the token is not logged" \
     bash -c "! grep -q '$TOKEN' '$T_DIR/triaged.log'"
 metric() { curl -s "http://127.0.0.1:$HTTP_PORT/metrics" |
     awk -v m="$1" '$1 == m { print $2 }'; }
-check "pushes written and refused (3 x 401, 3 x 400) are counted" "2 6" \
+check "pushes written and refused (3 x 401, 4 x 400) are counted" "2 7" \
     "$(metric triaged_crm_pushes_total) $(metric triaged_crm_pushes_refused_total)"
 # The pushed record routes: P-1 is now a key account (annual_value).
 rcli xadd ${P}requests '*' id PUSH-1 customer_id P-1 channel web subject hi >/dev/null
