@@ -148,9 +148,25 @@ check_true "no customer data in the log" \
     bash -c "! grep -q '張三' '$T_DIR/triaged.log'"
 check_true "the token is not logged" \
     bash -c "! grep -q '$TOKEN' '$T_DIR/triaged.log'"
+# 简道云's data push, through contrib/crm/jiandaoyun-relay.py: its envelope
+# (fields keyed by widget) posted flat to the push.
+RELAY_PORT=$(free_port)
+TRIAGED_CRM_TOKEN=$TOKEN python3 "$SOURCE_DIR/contrib/crm/jiandaoyun-relay.py" \
+    --listen 127.0.0.1:$RELAY_PORT --triaged "http://127.0.0.1:$HTTP_PORT" \
+    --id _widget_1 --map _widget_2=level --map _widget_3=owner \
+    2>"$T_DIR/relay.log" &
+T_DAEMONS+=($!)
+wait_until 10 curl -s -o /dev/null "http://127.0.0.1:$RELAY_PORT/" ||
+    not_ok "the relay started"
+check "a 简道云 push relayed" '{"customer": "JDY-1", "fields": 2}' \
+    "$(curl -s -X POST "http://127.0.0.1:$RELAY_PORT/" \
+    --data-binary '{"op": "data_update", "data": {"_id": "x", "_widget_1": "JDY-1", "_widget_2": "vip", "_widget_3": {"name": "王芳", "username": "wf"}, "_widget_9": [1]}}')"
+check "its widgets land as named fields" "vip 王芳" \
+    "$(rcli hget crm:customer:JDY-1 level) $(rcli hget crm:customer:JDY-1 owner)"
+
 metric() { curl -s "http://127.0.0.1:$HTTP_PORT/metrics" |
     awk -v m="$1" '$1 == m { print $2 }'; }
-check "pushes written and refused (3 x 401, 4 x 400) are counted" "2 7" \
+check "pushes written and refused (3 x 401, 4 x 400) are counted" "3 7" \
     "$(metric triaged_crm_pushes_total) $(metric triaged_crm_pushes_refused_total)"
 # The pushed record routes: P-1 is now a key account (annual_value).
 rcli xadd ${P}requests '*' id PUSH-1 customer_id P-1 channel web subject hi >/dev/null
