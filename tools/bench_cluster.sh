@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Drain rate on Redis Cluster, one shard against two, in the same run: a
-# two-master cluster on loopback; first one shard (triage:{s1}:) on one node
+# three-master cluster on loopback (the least redis-cli --cluster create
+# makes; the third stays idle); first one shard (triage:{s1}:) on one node
 # with one triaged, then two shards (triage:{s1}: and triage:{s2}:, whose
 # slots are on the two nodes) with a triaged each, started together.  N
 # requests per shard are written before the daemons start; each rate is
@@ -37,7 +38,7 @@ cleanup() {
 }
 trap cleanup EXIT
 PORTS=()
-for i in 1 2; do
+for i in 1 2 3; do
 	p=$(cluster_port)
 	mkdir -p "$DIR/$p"
 	redis-server --port "$p" --bind 127.0.0.1 --save '' --appendonly no \
@@ -51,7 +52,7 @@ for p in "${PORTS[@]}"; do
 	until redis-cli -p "$p" ping >/dev/null 2>&1; do sleep 0.05; done
 done
 redis-cli --cluster create "127.0.0.1:${PORTS[0]}" "127.0.0.1:${PORTS[1]}" \
-    --cluster-yes >/dev/null
+    "127.0.0.1:${PORTS[2]}" --cluster-yes >/dev/null
 for p in "${PORTS[@]}"; do
 	until redis-cli -p "$p" cluster info | grep -q '^cluster_state:ok'; do
 		sleep 0.1
@@ -72,7 +73,7 @@ config() {
 	    -e "s/^  prefix: .*/  prefix: \"$1\"\n  cluster: true/" \
 	    -e "s/^  listen: .*/  listen: \"\"/" \
 	    -e "s/^  batch: .*/  batch: $BATCH/" \
-	    -e '/^customers:/d' -e '/^  key: "crm:/d' \
+	    -e '/^  key: "crm:/d' \
 	    conf/triage.yaml > "$DIR/$2.yaml"
 }
 write() {
@@ -83,7 +84,8 @@ drained() {
 	local p o
 	p=$1 o=$(owner "$1")
 	[ "$(redis-cli -p "$o" xinfo groups "${p}requests" 2>/dev/null |
-	    awk 'f { print; exit } /^entries-read$/ { f = 1 }')" -ge "$N" ] &&
+	    awk 'f { print; exit } /^entries-read$/ { f = 1 }')" -ge "$N" ] \
+	    2>/dev/null &&
 	    [ "$(redis-cli -p "$o" xpending "${p}requests" routers | head -1)" = 0 ]
 }
 # First and last routed_at of PREFIX's tickets, in ms.
@@ -106,21 +108,36 @@ run() {	# run PREFIX...: one daemon per prefix, started together
 		PIDS+=($!)
 	done
 	for p in "$@"; do
-		until drained "$p"; do sleep 0.5; done
+		until drained "$p"; do
+			for d in "${pids[@]}"; do
+				kill -0 "$d" 2>/dev/null && continue
+				echo "triaged exited:"; cat "$DIR/daemons.log"
+				exit 1
+			done
+			sleep 0.5
+		done
 	done
 	for p in "${pids[@]}"; do kill "$p"; wait "$p" 2>/dev/null || true; done
 }
 rate() { echo $(( $1 * 1000 / ($2 > 0 ? $2 : 1) )); }
 
 S1='triage:{s1}:' S2='triage:{s2}:'
-echo "cluster:  2 masters on 127.0.0.1:${PORTS[0]} and :${PORTS[1]}; $S1 on :$(owner "$S1"), $S2 on :$(owner "$S2")"
+echo "cluster:  3 masters on 127.0.0.1:${PORTS[0]}, :${PORTS[1]}, :${PORTS[2]}; $S1 on :$(owner "$S1"), $S2 on :$(owner "$S2")"
 echo "requests: $N per shard, batch $BATCH"
 
+used() { redis-cli -p "$1" info memory | tr -d '\r' | awk -F: '/^used_memory:/ { print $2 }'; }
+cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }	# in ticks
+pid_of() { for i in 0 1 2; do [ "${PORTS[$i]}" = "$1" ] && echo "${PIDS[$i]}"; done; }
+O1=$(owner "$S1")
+mem0=$(used "$O1")
 write "$S1"
+cpu0=$(cpu "$(pid_of "$O1")")
 run "$S1"
+cpu1=$(cpu "$(pid_of "$O1")")
 set -- $(span "$S1")
 one=$(( $2 - $1 ))
 echo "one shard, one node:    $N requests in $one ms = $(rate "$N" "$one") requests/s"
+echo "          redis-server: $(awk -v t=$((cpu1 - cpu0)) -v h="$(getconf CLK_TCK)" -v n="$N" 'BEGIN { printf "%.1f", t / h * 1e6 / n }') us of CPU and $(( ($(used "$O1") - mem0) / N )) bytes per request (ticket, queue entry, stream entry)"
 
 for p in "${PORTS[@]}"; do redis-cli -p "$p" flushall >/dev/null; done
 write "$S1"
