@@ -14,6 +14,10 @@
  *   P + "queue:" + TEAM one team's queue            keys_queue()
  *   P + "contacts:" + C a customer's recent tickets  keys_contacts()
  *                       (sorted set: ticket ID scored by created_at)
+ *   P + "delivery:" + ID  an alert's delivery progress  keys_delivery()
+ *   P + "firing"        alerts firing at receivers    struct keys
+ *   P + "firing:alerts" what each of them holds       struct keys
+ *   P + "resolving"     resolutions to post           struct keys
  *
  * The CRM's customers.key is not ours and not prefixed:
  * request_customer_key() (request.h) expands it.  The escalation script
@@ -36,6 +40,10 @@
 #define KEYS_TICKET	"ticket:"
 #define KEYS_QUEUE	"queue:"
 #define KEYS_CONTACTS	"contacts:"
+#define KEYS_DELIVERY	"delivery:"
+#define KEYS_FIRING	"firing"
+#define KEYS_FIRING_ALERTS "firing:alerts"
+#define KEYS_RESOLVING	"resolving"
 
 /* A buffer for any key the daemon makes (longer keys are refused). */
 #define KEYS_MAX	512
@@ -51,6 +59,9 @@ int	 keys_queue(char *buf, size_t len, const char *prefix,
 	    const char *team, size_t team_len);
 int	 keys_contacts(char *buf, size_t len, const char *prefix,
 	    const char *customer, size_t customer_len);
+/* One alert's delivery progress, by its P+alerts entry ID. */
+int	 keys_delivery(char *buf, size_t len, const char *prefix,
+	    const char *id);
 
 /* The SCAN MATCH pattern of every queue key: P + "queue:*". */
 int	 keys_queue_pattern(char *buf, size_t len, const char *prefix);
@@ -68,6 +79,9 @@ struct keys {
 	char	*dead;
 	char	*alerts;
 	char	*sla;
+	char	*firing;	/* alerts firing at receivers */
+	char	*firing_alerts;	/* their stored alerts */
+	char	*resolving;	/* resolutions still to post */
 };
 
 void	 keys_init(struct keys *, const char *prefix, const char *stream,

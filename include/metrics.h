@@ -71,6 +71,15 @@ void	metrics_set_stream(const char *stream, int64_t lag, int64_t pending);
 /* Every series the rules can produce, at zero (start and reload). */
 void	metrics_declare(const struct rules *);
 void	metrics_alert(const char *kind);
+/* A delivery to a receiver: delivered, retried, gave_up, rejected, resolved. */
+void	metrics_delivery(const char *receiver, const char *outcome);
+/* A receiver's series at zero (start and reload). */
+void	metrics_declare_receiver(const char *receiver);
+/* From an alert's fired_at to a receiver's 2xx. */
+void	metrics_delivery_latency(int64_t ms);
+/* Alerts not yet delivered everywhere; alerts firing at receivers. */
+void	metrics_set_undelivered(int64_t n);
+void	metrics_set_firing(int64_t n);
 /* Routing latency, from stream entry ID time to ticket written. */
 void	metrics_latency(int64_t ms);
 /* Gauges refreshed from Redis. */

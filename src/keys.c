@@ -61,6 +61,12 @@ keys_ticket(char *buf, size_t len, const char *prefix, const char *id,
 }
 
 int
+keys_delivery(char *buf, size_t len, const char *prefix, const char *id)
+{
+	return join(buf, len, prefix, KEYS_DELIVERY, id, strlen(id));
+}
+
+int
 keys_queue(char *buf, size_t len, const char *prefix, const char *team,
     size_t team_len)
 {
@@ -113,6 +119,9 @@ keys_init(struct keys *k, const char *prefix, const char *stream,
 	k->dead = join_new(prefix, KEYS_DEAD, "");
 	k->alerts = join_new(prefix, KEYS_ALERTS, "");
 	k->sla = join_new(prefix, KEYS_SLA, "");
+	k->firing = join_new(prefix, KEYS_FIRING, "");
+	k->firing_alerts = join_new(prefix, KEYS_FIRING_ALERTS, "");
+	k->resolving = join_new(prefix, KEYS_RESOLVING, "");
 }
 
 void
@@ -123,5 +132,8 @@ keys_clear(struct keys *k)
 	free(k->dead);
 	free(k->alerts);
 	free(k->sla);
+	free(k->firing);
+	free(k->firing_alerts);
+	free(k->resolving);
 	*k = (struct keys){ 0 };
 }

@@ -27,8 +27,11 @@
 #include "board.h"
 #include "config.h"
 #include "crm_push.h"
+#include "curlev.h"
+#include "deliver.h"
 #include "depth.h"
 #include "events.h"
+#include "firing.h"
 #include "http.h"
 #include "intake.h"
 #include "live.h"
@@ -52,6 +55,8 @@
 #define DEPTH_INTERVAL_MS	2000
 #define STOP_GRACE_SEC		20
 #define STOP_POLL_MS		100
+/* HTTP posts to receivers at once, every receiver together. */
+#define DELIVER_MAX_TRANSFERS	64
 
 /*
  * The daemon's parts.  Only this file sees them all: each module is handed
@@ -76,6 +81,14 @@ struct daemon {
 	struct depth		*depth;		/* gauges read from Redis */
 	struct crm_push		*crm_push;	/* POST /api/customers/ID */
 	struct board		*board;		/* the wallboard's state */
+	/*
+	 * Alert delivery: its own connection for the alerts stream (its
+	 * reads block), posts through curl on this loop.
+	 */
+	struct rconn		*alerts_reader;
+	struct curlev		*http_client;
+	struct deliver		*deliver;
+	struct firing		*firing;
 	char			*consumer;	/* our name in the group */
 	int			 stopping;	/* SIGTERM: 1 finishing, 2 done */
 	int			 ready_notified;
@@ -132,7 +145,8 @@ progress(void *arg)
 		notify("READY=1");
 	}
 	if (d->stopping == 1 && intake_idle(d->intake) &&
-	    router_inflight(d->router) == 0) {
+	    router_inflight(d->router) == 0 && deliver_idle(d->deliver) &&
+	    firing_idle(d->firing)) {
 		log_info("stopped: every batch in flight is settled");
 		d->stopping = 2;	/* once */
 		event_base_loopexit(d->base, NULL);
@@ -214,6 +228,8 @@ push_config(struct daemon *d)
 	crm_push_set_config(d->crm_push, d->live);
 	if (d->board != NULL)
 		board_set_config(d->board, d->live);
+	deliver_set_config(d->deliver, d->live);
+	firing_set_config(d->firing, d->live);
 }
 
 static void
@@ -286,6 +302,8 @@ signal_cb(evutil_socket_t sig, short ev, void *arg)
 		notify("STOPPING=1");
 		d->stopping = 1;
 		intake_stop(d->intake);
+		deliver_stop(d->deliver);
+		firing_stop(d->firing);
 		event_add(stop_deadline, &grace);
 		event_add(stop_poll, &poll);
 		progress(d);
@@ -565,10 +583,23 @@ main(int argc, char **argv)
 	d->depth = depth_new(d->base, d->writer, cfg, d->live,
 	    DEPTH_INTERVAL_MS);
 	d->crm_push = crm_push_new(d->writer, d->live);
+	d->alerts_reader = rconn_new(d->base, &cfg->redis, "alerts reader",
+	    REDIS_TIMEOUT_MS, READER_SLACK_MS, NULL, NULL);
+	if ((d->http_client = curlev_new(d->base,
+	    DELIVER_MAX_TRANSFERS)) == NULL)
+		fatalx("cannot set up libcurl");
+	if (d->alerts_reader != NULL)
+		d->deliver = deliver_new(d->base, d->alerts_reader, d->writer,
+		    d->http_client, cfg, d->consumer, d->live);
+	d->firing = firing_new(d->base, d->writer, d->http_client, cfg,
+	    d->live);
 	if (d->router == NULL || d->intake == NULL || d->events == NULL ||
-	    d->sla == NULL || d->depth == NULL || d->crm_push == NULL)
+	    d->sla == NULL || d->depth == NULL || d->crm_push == NULL ||
+	    d->deliver == NULL || d->firing == NULL)
 		fatalx("out of memory at start-up");
 	rconn_set_state_cb(d->reader, intake_reader_state, d->intake);
+	rconn_set_state_cb(d->alerts_reader, deliver_reader_state,
+	    d->deliver);
 	rconn_set_state_cb(d->writer, router_writer_state, d->router);
 
 	if (cfg->http_listen != NULL && *cfg->http_listen != '\0' &&
@@ -605,11 +636,17 @@ main(int argc, char **argv)
 		    cfg->redis.prefix, d->consumer);
 	rconn_start(d->writer);
 	rconn_start(d->reader);
+	rconn_start(d->alerts_reader);
 	event_base_dispatch(d->base);
 
 	http_free(http);
+	/* Posts still running end here, without their callbacks. */
+	curlev_free(d->http_client);
 	rconn_free(d->reader);
+	rconn_free(d->alerts_reader);
 	rconn_free(d->writer);
+	deliver_free(d->deliver);	/* after the connections: replies in */
+	firing_free(d->firing);
 	depth_free(d->depth);	/* after the writer: its replies are in */
 	crm_push_free(d->crm_push);
 	board_free(d->board);	/* after the writer, as depth */

@@ -49,6 +49,19 @@ static uint64_t		latency_counts[NLATENCY + 1];
 static uint64_t		latency_n;
 static int64_t		latency_sum;
 
+/*
+ * Delivery latency buckets in ms: a page is usually accepted within a
+ * second, but one retried through a receiver's outage takes minutes.
+ */
+static const int64_t	delivery_bounds[] = {
+	5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000,
+	300000, 900000, 3600000
+};
+#define NDELIVERY (sizeof delivery_bounds / sizeof delivery_bounds[0])
+static uint64_t		delivery_counts[NDELIVERY + 1];
+static uint64_t		delivery_n;
+static int64_t		delivery_sum;
+
 /* The labeled series, by name; SERIES_* index this table. */
 enum {
 	SERIES_ROUTED, SERIES_REJECTED, SERIES_EVENTS_REJECTED, SERIES_ALERTS,
@@ -56,7 +69,8 @@ enum {
 	SERIES_STREAM_LAG, SERIES_STREAM_PENDING, SERIES_BUILD_INFO,
 	SERIES_ORPHANED, SERIES_OPEN_CLOCKS, SERIES_RELOAD_OK,
 	SERIES_RELOAD_TIME, SERIES_REDIS_CONNECTED, SERIES_HEALTHY,
-	SERIES_IN_FLIGHT, SERIES_RULES_INFO, SERIES_COUNT
+	SERIES_IN_FLIGHT, SERIES_RULES_INFO, SERIES_DELIVERIES,
+	SERIES_UNDELIVERED, SERIES_FIRING, SERIES_COUNT
 };
 
 static const char *series_help[SERIES_COUNT][2] = {
@@ -99,6 +113,15 @@ static const char *series_help[SERIES_COUNT][2] = {
 	    "Batches read and not yet settled." },
 	[SERIES_RULES_INFO] = { "triaged_rules_info",
 	    "The rules in force (value 1; the version is the label)." },
+	[SERIES_DELIVERIES] = { "triaged_deliveries_total",
+	    "Alert deliveries to receivers, by receiver and outcome "
+	    "(delivered, retried, gave_up, rejected, resolved)." },
+	[SERIES_UNDELIVERED] = { "triaged_alerts_undelivered",
+	    "Alerts not yet delivered to every receiver: read and pending in "
+	    "the deliver group, or not read yet." },
+	[SERIES_FIRING] = { "triaged_alerts_firing",
+	    "Alerts delivered and firing at receivers that are told of "
+	    "resolution, until their clock stops." },
 };
 
 void
@@ -347,6 +370,56 @@ metrics_alert(const char *kind)
 }
 
 void
+metrics_delivery(const char *receiver, const char *outcome)
+{
+	char	labels[192];
+
+	snprintf(labels, sizeof labels, "receiver=\"%s\",outcome=\"%s\"",
+	    receiver, outcome);
+	series_get(series_help[SERIES_DELIVERIES][0], labels)->value++;
+}
+
+void
+metrics_declare_receiver(const char *receiver)
+{
+	static const char	*outcomes[] = { "delivered", "retried",
+	    "gave_up", "rejected", "resolved" };
+	char			 labels[192];
+
+	for (size_t i = 0; i < sizeof outcomes / sizeof *outcomes; i++) {
+		snprintf(labels, sizeof labels, "receiver=\"%s\","
+		    "outcome=\"%s\"", receiver, outcomes[i]);
+		series_get(series_help[SERIES_DELIVERIES][0], labels);
+	}
+}
+
+void
+metrics_set_undelivered(int64_t n)
+{
+	series_get(series_help[SERIES_UNDELIVERED][0], "")->value = n;
+}
+
+void
+metrics_set_firing(int64_t n)
+{
+	series_get(series_help[SERIES_FIRING][0], "")->value = n;
+}
+
+void
+metrics_delivery_latency(int64_t ms)
+{
+	size_t	i;
+
+	if (ms < 0)
+		ms = 0;
+	for (i = 0; i < NDELIVERY && ms > delivery_bounds[i]; i++)
+		;
+	delivery_counts[i]++;
+	delivery_n++;
+	delivery_sum += ms;
+}
+
+void
 metrics_set_queue_depth(const char *team, int64_t depth)
 {
 	char	labels[128];
@@ -497,6 +570,23 @@ metrics_render(struct evbuffer *buf)
 	    "triaged_routing_latency_seconds_count %llu\n",
 	    (unsigned long long)cum, latency_sum / 1000.0,
 	    (unsigned long long)latency_n);
+
+	cum = 0;
+	evbuffer_add_printf(buf, "# HELP triaged_delivery_latency_seconds "
+	    "From an alert's fired_at to a receiver accepting it (2xx).\n"
+	    "# TYPE triaged_delivery_latency_seconds histogram\n");
+	for (size_t i = 0; i < NDELIVERY; i++) {
+		cum += delivery_counts[i];
+		evbuffer_add_printf(buf, "triaged_delivery_latency_seconds_bucket"
+		    "{le=\"%g\"} %llu\n", delivery_bounds[i] / 1000.0,
+		    (unsigned long long)cum);
+	}
+	cum += delivery_counts[NDELIVERY];
+	evbuffer_add_printf(buf, "triaged_delivery_latency_seconds_bucket"
+	    "{le=\"+Inf\"} %llu\ntriaged_delivery_latency_seconds_sum %.3f\n"
+	    "triaged_delivery_latency_seconds_count %llu\n",
+	    (unsigned long long)cum, delivery_sum / 1000.0,
+	    (unsigned long long)delivery_n);
 }
 
 void

@@ -1,0 +1,1175 @@
+/*
+ * deliver.c - alerts from P+alerts to their receivers, at least once.
+ *
+ * Reading, on the deliver connection (its reads block), like intake.c:
+ *
+ *   GROUP    XGROUP CREATE P+alerts deliver 0 MKSTREAM (BUSYGROUP is fine)
+ *   RECOVER  XREADGROUP ... STREAMS P+alerts 0: this consumer's own pending
+ *            alerts, left by a crash
+ *   CLAIM    XAUTOCLAIM ... claim_idle: alerts a dead peer held; again
+ *            every claim_idle / 2
+ *   READ     XREADGROUP ... BLOCK 1000 STREAMS P+alerts >
+ *
+ * Each alert read becomes a job: one target per receiver its notify target
+ * lists (config_notify_target()->deliver, from the rules in force).  On the
+ * writer:
+ *
+ *   HGETALL P+delivery:ID     which receivers already have it (a restart,
+ *                             a peer's crash): those are not posted again
+ *   post (curlev.c)           2xx: done; 4xx but 408/429: dead; else retry
+ *                             with backoff, 1 s doubling to 60 s, until
+ *                             give_up_after from fired_at: dead
+ *   EVALSHA record            HSET P+delivery:ID RECEIVER done|dead, the
+ *                             dead letter, and for receivers told of
+ *                             resolution the alert into P+firing (firing.c)
+ *   EVALSHA record (ack)      once every receiver is done or dead: XACK
+ *                             and DEL P+delivery:ID, in one step
+ *
+ * A receiver that was accepted is recorded before the entry is acked, so a
+ * kill -9 anywhere re-posts at most the one post whose answer was not yet
+ * recorded; receivers deduplicate on the key TICKET:METRIC:STEP.  While a
+ * job waits (a receiver down for hours), its entry stays pending in the
+ * group; the lease timer XCLAIMs the jobs held every claim_idle / 3 so
+ * that no peer takes them over while this daemon is alive.
+ *
+ * Bounded: at most DELIVER_MAX_JOBS alerts are held (the rest wait in the
+ * stream, counted in triaged_alerts_undelivered), DELIVER_MAX_POSTS posts
+ * run at once and DELIVER_MAX_PER_RECEIVER per receiver, so one slow
+ * receiver cannot take every slot.  Nothing here waits on a receiver:
+ * routing and firing run on their own connections, untouched.
+ */
+#define _GNU_SOURCE		/* asprintf */
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <hiredis/hiredis.h>
+
+#include "argv.h"
+#include "config.h"
+#include "curlev.h"
+#include "deliver.h"
+#include "field.h"
+#include "keys.h"
+#include "live.h"
+#include "log.h"
+#include "metrics.h"
+#include "now.h"
+#include "oncall.h"
+#include "payload.h"
+#include "script.h"
+
+#define DELIVER_MAX_JOBS	1024
+#define DELIVER_READ_COUNT	64
+#define DELIVER_BLOCK_MS	1000
+#define DELIVER_MAX_POSTS	32
+#define DELIVER_MAX_PER_RECEIVER 8
+#define DELIVER_BACKOFF_MS	1000
+#define DELIVER_BACKOFF_MAX_MS	60000
+#define DELIVER_RETRY_MS	1000	/* Redis down, script loading */
+#define DELIVER_GAUGE_MS	2000
+/* Alertmanager forgets a firing alert not posted again before endsAt. */
+#define DELIVER_AM_HOLD_MS	(4 * 60 * 1000)
+#define DELIVER_REPOST_MS	(60 * 1000)
+
+/*
+ * KEYS: progress hash, alerts stream, dead stream, firing set, firing
+ * alerts hash.  ARGV: group, entry ID, receiver, state, ack, member,
+ * score, stored alert, then a dead letter's field/value pairs if any.
+ */
+static const char record_script[] =
+"local h, alerts, dead, firing, fa = KEYS[1], KEYS[2], KEYS[3], KEYS[4],\n"
+"  KEYS[5]\n"
+"local group, id, recv, state, ack, member, score, data =\n"
+"  ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]\n"
+"if recv ~= '' then redis.call('HSET', h, recv, state) end\n"
+"if member ~= '' then\n"
+"  redis.call('ZADD', firing, score, member)\n"
+"  redis.call('HSET', fa, member, data)\n"
+"end\n"
+"if #ARGV > 8 then redis.call('XADD', dead, '*', unpack(ARGV, 9)) end\n"
+"if ack == '1' then\n"
+"  redis.call('XACK', alerts, group, id)\n"
+"  redis.call('DEL', h)\n"
+"end\n"
+"return 1\n";
+
+enum phase { PHASE_WAIT, PHASE_GROUP, PHASE_RECOVER, PHASE_CLAIM, PHASE_READ };
+
+enum tstate {
+	T_LOADING,	/* progress being read */
+	T_QUEUED,	/* waiting for a post slot */
+	T_POSTING,
+	T_WAITING,	/* backoff before the next attempt */
+	T_RECORDING,	/* outcome being written */
+	T_FINISHED,	/* done or dead, recorded */
+};
+
+enum outcome { OUT_NONE, OUT_DONE, OUT_DEAD };
+
+struct job;
+
+struct target {
+	struct job	*job;
+	char		*receiver;
+	enum tstate	 state;
+	enum outcome	 outcome;
+	int		 attempts;
+	char		*reason;	/* a dead target's, for P+dead */
+	char		*member;	/* P+firing member to add, or NULL */
+	char		*stored;	/* its stored alert */
+	int64_t		 score;
+	struct event	*timer;		/* backoff, or writing again */
+	struct target	*qnext;		/* the post queue */
+};
+
+struct job {
+	struct deliver	*d;
+	char		 id[48];
+	struct alert	 alert;
+	char		*only;		/* `receiver` field: a redriven alert */
+	char		*bad;		/* why the alert cannot be delivered */
+	struct target	*t;
+	size_t		 nt, nfinished;
+	int		 acking;
+	struct event	*timer;		/* reading progress or acking again */
+	struct job	*next, *prev;
+};
+
+struct deliver {
+	struct event_base	*base;
+	struct rconn		*reader, *writer;
+	struct curlev		*cv;
+	struct live_config	*live;
+	const struct config	*boot;
+	char			*consumer;
+	struct keys		 fixed;
+	struct script		 record;
+	enum phase		 phase;
+	int			 in_flight;	/* a reader command */
+	int			 stopping;
+	int			 claim_due;
+	char			 cursor[64];
+	struct job		*jobs;		/* every job held */
+	size_t			 njobs;
+	struct target		*qhead, **qtail;	/* the post queue */
+	struct target		*posting[DELIVER_MAX_POSTS];
+	size_t			 nposting;
+	int			 writes;	/* writer commands in flight */
+	int64_t			 claim_every_ms;
+	struct event		*claim_timer, *lease_timer, *gauge_timer;
+	struct event		*kick_timer;
+};
+
+static void	kick(struct deliver *);
+static void	pump(struct deliver *);
+static void	load(struct job *);
+static void	record(struct target *);
+static void	ack(struct job *);
+
+static const char *
+kind_name(const struct receiver *r)
+{
+	if (r->kind == RECEIVER_ALERTMANAGER)
+		return "alertmanager";
+	return r->format == WEBHOOK_SLACK ? "webhook slack" : "webhook json";
+}
+
+static void
+arm(struct event *ev, int64_t ms)
+{
+	struct timeval	tv;
+
+	if (ms < 0)
+		ms = 0;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(ev, &tv);
+}
+
+/* "ticket VIP-1 first_response breach": the alert in a log line. */
+static const char *
+what(const struct job *j, char *buf, size_t len)
+{
+	snprintf(buf, len, "ticket %s %s %s (step %s)",
+	    alert_get(&j->alert, ALERT_TICKET),
+	    alert_get(&j->alert, ALERT_METRIC),
+	    alert_get(&j->alert, ALERT_KIND),
+	    alert_get(&j->alert, ALERT_STEP));
+	return buf;
+}
+
+static void
+job_free(struct job *j)
+{
+	struct deliver	*d = j->d;
+
+	if (j->prev != NULL)
+		j->prev->next = j->next;
+	else
+		d->jobs = j->next;
+	if (j->next != NULL)
+		j->next->prev = j->prev;
+	d->njobs--;
+	for (size_t i = 0; i < j->nt; i++) {
+		struct target	*t = &j->t[i];
+
+		event_free(t->timer);
+		free(t->receiver);
+		free(t->reason);
+		free(t->member);
+		free(t->stored);
+	}
+	free(j->t);
+	event_free(j->timer);
+	alert_clear(&j->alert);
+	free(j->only);
+	free(j->bad);
+	free(j);
+}
+
+/* A command on the writer, counted so that a stop can wait for it. */
+static int
+write_argv(struct deliver *d, struct argv *a, rconn_reply_cb *cb, void *arg)
+{
+	char	*cmd;
+	size_t	 len;
+	int	 rv;
+
+	cmd = argv_format(a, &len);
+	rv = rconn_formatted(d->writer, cb, arg, cmd, len);
+	free(cmd);
+	if (rv == 0)
+		d->writes++;
+	return rv;
+}
+
+static void
+target_timer_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct target	*t = arg;
+	struct deliver	*d = t->job->d;
+
+	if (t->state == T_RECORDING) {
+		record(t);
+		return;
+	}
+	if (t->state != T_WAITING || d->stopping)
+		return;
+	t->state = T_QUEUED;
+	t->qnext = NULL;
+	*d->qtail = t;
+	d->qtail = &t->qnext;
+	pump(d);
+}
+
+static void
+job_timer_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct job	*j = arg;
+
+	if (j->acking)
+		ack(j);
+	else
+		load(j);
+}
+
+/* Every target finished: ack the entry (or write it again later). */
+static void
+maybe_ack(struct job *j)
+{
+	if (j->nfinished == j->nt && !j->acking)
+		ack(j);
+}
+
+static void
+record_reply(struct rconn *rc, redisReply *r, void *arg)
+{
+	struct target	*t = arg;
+	struct job	*j = t->job;
+	struct deliver	*d = j->d;
+
+	d->writes--;
+	if (r != NULL && script_missing(&d->record, rc, r)) {
+		arm(t->timer, 250);
+		return;
+	}
+	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+		if (r != NULL) {
+			log_warnx("deliver: recording %s of entry %s failed: "
+			    "%.*s", t->receiver, j->id, (int)r->len, r->str);
+			metrics_inc(METRIC_REDIS_ERRORS);
+		}
+		arm(t->timer, DELIVER_RETRY_MS);
+		return;
+	}
+	t->state = T_FINISHED;
+	j->nfinished++;
+	maybe_ack(j);
+}
+
+static void
+push_dead_letter(struct argv *a, const struct job *j, const char *recv,
+    const char *reason)
+{
+	for (int i = 0; i < ALERT_NFIELDS; i++) {
+		static const char *const names[ALERT_NFIELDS] = {
+			"ticket", "team", "tier", "urgency", "policy",
+			"metric", "step", "kind", "notify", "due", "fired_at",
+			"raised", "reassigned", "oncall", "oncall_name",
+			"subject",
+		};
+
+		if (j->alert.f[i] == NULL)
+			continue;
+		argv_push_str(a, names[i]);
+		argv_push_str(a, j->alert.f[i]);
+	}
+	if (recv != NULL) {
+		/* A redrive delivers it to this receiver only. */
+		argv_push_str(a, "receiver");
+		argv_push_str(a, recv);
+	}
+	argv_push_str(a, "error");
+	argv_push_str(a, reason);
+	argv_push_str(a, "source_id");
+	argv_push_str(a, j->id);
+	argv_push_str(a, "failed_at");
+	argv_push_num(a, now_ms());
+	argv_push_str(a, "source_stream");
+	argv_push_str(a, KEYS_ALERTS);
+}
+
+/* The record call's head: KEYS and the fixed ARGV. */
+static struct argv *
+record_call(struct deliver *d, const struct job *j, const char *recv,
+    const char *state, int ack_it)
+{
+	struct argv	*a = argv_new();
+	char		 h[KEYS_MAX];
+
+	(void)keys_delivery(h, sizeof h, d->boot->redis.prefix, j->id);
+	argv_push_str(a, "EVALSHA");
+	argv_push_str(a, d->record.sha);
+	argv_push_str(a, "5");
+	argv_push_str(a, h);
+	argv_push_str(a, d->fixed.alerts);
+	argv_push_str(a, d->fixed.dead);
+	argv_push_str(a, d->fixed.firing);
+	argv_push_str(a, d->fixed.firing_alerts);
+	argv_push_str(a, DELIVER_GROUP);
+	argv_push_str(a, j->id);
+	argv_push_str(a, recv);
+	argv_push_str(a, state);
+	argv_push_str(a, ack_it ? "1" : "0");
+	return a;
+}
+
+/* Write a finished target's outcome; on failure, again later. */
+static void
+record(struct target *t)
+{
+	struct job	*j = t->job;
+	struct deliver	*d = j->d;
+	struct argv	*a;
+
+	t->state = T_RECORDING;
+	if (rconn_state(d->writer) != RCONN_READY ||
+	    !script_ensure(&d->record, d->writer)) {
+		arm(t->timer, DELIVER_RETRY_MS);
+		return;
+	}
+	a = record_call(d, j, t->receiver, t->outcome == OUT_DONE ? "done" :
+	    "dead", 0);
+	argv_push_str(a, t->member != NULL ? t->member : "");
+	argv_push_num(a, t->score);
+	argv_push_str(a, t->stored != NULL ? t->stored : "");
+	if (t->outcome == OUT_DEAD)
+		push_dead_letter(a, j, t->receiver, t->reason);
+	if (write_argv(d, a, record_reply, t) == -1)
+		arm(t->timer, DELIVER_RETRY_MS);
+	argv_free(a);
+}
+
+static void
+ack_reply(struct rconn *rc, redisReply *r, void *arg)
+{
+	struct job	*j = arg;
+	struct deliver	*d = j->d;
+
+	d->writes--;
+	if (r != NULL && script_missing(&d->record, rc, r)) {
+		arm(j->timer, 250);
+		return;
+	}
+	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+		if (r != NULL) {
+			log_warnx("deliver: acknowledging alert %s failed: %.*s",
+			    j->id, (int)r->len, r->str);
+			metrics_inc(METRIC_REDIS_ERRORS);
+		}
+		arm(j->timer, DELIVER_RETRY_MS);
+		return;
+	}
+	job_free(j);
+	kick(d);
+}
+
+/* XACK and forget the progress; a bad alert goes to P+dead with it. */
+static void
+ack(struct job *j)
+{
+	struct deliver	*d = j->d;
+	struct argv	*a;
+
+	j->acking = 1;
+	if (rconn_state(d->writer) != RCONN_READY ||
+	    !script_ensure(&d->record, d->writer)) {
+		arm(j->timer, DELIVER_RETRY_MS);
+		return;
+	}
+	a = record_call(d, j, "", "", 1);
+	argv_push_str(a, "");
+	argv_push_str(a, "0");
+	argv_push_str(a, "");
+	if (j->bad != NULL)
+		push_dead_letter(a, j, NULL, j->bad);
+	if (write_argv(d, a, ack_reply, j) == -1)
+		arm(j->timer, DELIVER_RETRY_MS);
+	argv_free(a);
+}
+
+static void
+finish(struct target *t, enum outcome o, const char *reason)
+{
+	t->outcome = o;
+	if (reason != NULL && (t->reason = strdup(reason)) == NULL)
+		fatal("deliver reason");
+	record(t);
+}
+
+/* The backoff before attempt n + 1: 1 s doubling, at most 60 s. */
+static int64_t
+backoff(int attempts)
+{
+	int64_t	ms = DELIVER_BACKOFF_MS;
+
+	for (int i = 1; i < attempts && ms < DELIVER_BACKOFF_MAX_MS; i++)
+		ms *= 2;
+	return ms < DELIVER_BACKOFF_MAX_MS ? ms : DELIVER_BACKOFF_MAX_MS;
+}
+
+static void
+unpost(struct deliver *d, struct target *t)
+{
+	for (size_t i = 0; i < d->nposting; i++)
+		if (d->posting[i] == t) {
+			d->posting[i] = d->posting[--d->nposting];
+			break;
+		}
+}
+
+/* Failed attempt: retry after the backoff, or give up. */
+static void
+failed(struct target *t, const struct receiver *r, const char *why)
+{
+	struct job	*j = t->job;
+	struct deliver	*d = j->d;
+	int64_t		 now = now_ms(), give_up, wait;
+	char		 w[320], reason[512];
+
+	give_up = alert_fired_at(&j->alert) + r->give_up_after_ms;
+	if (now >= give_up) {
+		snprintf(reason, sizeof reason, "gave up delivering to %s "
+		    "after %d attempts over %llds: %s", t->receiver,
+		    t->attempts, (long long)(now -
+		    alert_fired_at(&j->alert)) / 1000, why);
+		log_warnx("deliver: %s -> %s via %s: %s", what(j, w, sizeof w),
+		    alert_who(&j->alert), t->receiver, reason);
+		metrics_delivery(t->receiver, "gave_up");
+		finish(t, OUT_DEAD, reason);
+		return;
+	}
+	wait = backoff(t->attempts);
+	if (now + wait > give_up)
+		wait = give_up - now;
+	log_warnx("deliver: %s -> %s via %s failed (%s); attempt %d, next in "
+	    "%.1fs", what(j, w, sizeof w), alert_who(&j->alert), t->receiver,
+	    why, t->attempts, wait / 1000.0);
+	metrics_delivery(t->receiver, "retried");
+	t->state = T_WAITING;
+	if (!d->stopping)
+		arm(t->timer, wait);
+	/* Remember the count, so that a restart does not start over. */
+	if (rconn_state(d->writer) == RCONN_READY) {
+		char	h[KEYS_MAX], state[32];
+
+		(void)keys_delivery(h, sizeof h, d->boot->redis.prefix, j->id);
+		snprintf(state, sizeof state, "retry %d", t->attempts);
+		(void)rconn_command(d->writer, NULL, NULL, "HSET %s %s %s", h,
+		    t->receiver, state);
+	}
+}
+
+/* An answer from the receiver (or none). */
+static void
+post_done(long status, const char *error, const char *excerpt,
+    int64_t elapsed_ms, void *arg)
+{
+	struct target		*t = arg;
+	struct job		*j = t->job;
+	struct deliver		*d = j->d;
+	const struct receiver	*r;
+	char			 w[320], why[400];
+
+	unpost(d, t);
+	t->attempts++;
+	r = config_receiver(d->live->cfg, t->receiver);
+	if (status >= 200 && status < 300) {
+		int64_t	latency = now_ms() - alert_fired_at(&j->alert);
+
+		log_info("deliver: %s -> %s via %s (%s, %lld ms)",
+		    what(j, w, sizeof w), alert_who(&j->alert), t->receiver,
+		    r != NULL ? kind_name(r) : "gone", (long long)elapsed_ms);
+		metrics_delivery(t->receiver, "delivered");
+		metrics_delivery_latency(latency);
+		finish(t, OUT_DONE, NULL);
+	} else if (status >= 400 && status < 500 && status != 408 &&
+	    status != 429) {
+		snprintf(why, sizeof why, "%s answered %ld: %.*s", t->receiver,
+		    status, CURLEV_EXCERPT, excerpt);
+		log_warnx("deliver: %s -> %s via %s refused: %ld %s; "
+		    "dead-lettered", what(j, w, sizeof w), alert_who(&j->alert),
+		    t->receiver, status, excerpt);
+		metrics_delivery(t->receiver, "rejected");
+		free(t->member);
+		t->member = NULL;
+		finish(t, OUT_DEAD, why);
+	} else {
+		if (status != 0)
+			snprintf(why, sizeof why, "HTTP %ld", status);
+		else
+			snprintf(why, sizeof why, "%s", error ? error :
+			    "no answer");
+		if (r == NULL) {
+			finish(t, OUT_DEAD, "the receiver is no longer in "
+			    "the rules");
+		} else
+			failed(t, r, why);
+	}
+	pump(d);
+}
+
+/* Post one target, or decide it without a post. */
+static void
+post(struct deliver *d, struct target *t)
+{
+	struct job		*j = t->job;
+	const struct receiver	*r = config_receiver(d->live->cfg,
+				    t->receiver);
+	struct payload		 p;
+	struct curlev_request	 rq;
+	char			 reason[256];
+	int64_t			 now = now_ms();
+
+	if (r == NULL) {
+		snprintf(reason, sizeof reason, "receiver %s is no longer in "
+		    "the rules", t->receiver);
+		log_warnx("deliver: alert %s: %s; dead-lettered", j->id,
+		    reason);
+		finish(t, OUT_DEAD, reason);
+		return;
+	}
+	if (payload_build(r, &j->alert, PAYLOAD_FIRING,
+	    now + DELIVER_AM_HOLD_MS, &p) == -1) {
+		finish(t, OUT_DEAD, "the alert cannot be encoded as JSON "
+		    "(text that is not UTF-8?)");
+		return;
+	}
+	/* Told of resolution later: Alertmanager, json webhooks. */
+	free(t->member);
+	free(t->stored);
+	t->member = t->stored = NULL;
+	if (r->kind == RECEIVER_ALERTMANAGER || r->format == WEBHOOK_JSON) {
+		if (asprintf(&t->member, "%s|%s|%s|%s", t->receiver,
+		    alert_get(&j->alert, ALERT_TICKET),
+		    alert_get(&j->alert, ALERT_METRIC),
+		    alert_get(&j->alert, ALERT_STEP)) == -1 ||
+		    (t->stored = alert_to_json(&j->alert)) == NULL)
+			fatal("deliver member");
+		/* Webhooks are not posted again while firing. */
+		t->score = r->kind == RECEIVER_ALERTMANAGER ?
+		    now + DELIVER_REPOST_MS : INT64_MAX / 2;
+	}
+	rq = (struct curlev_request){ p.url, p.body, p.key_header,
+	    r->timeout_ms, r->ca_file };
+	if (curlev_post(d->cv, &rq, post_done, t) == -1) {
+		t->state = T_WAITING;
+		arm(t->timer, DELIVER_RETRY_MS);
+	} else {
+		t->state = T_POSTING;
+		d->posting[d->nposting++] = t;
+	}
+	payload_clear(&p);
+}
+
+static int
+receiver_busy(const struct deliver *d, const char *name)
+{
+	int	n = 0;
+
+	for (size_t i = 0; i < d->nposting; i++)
+		n += strcmp(d->posting[i]->receiver, name) == 0;
+	return n >= DELIVER_MAX_PER_RECEIVER;
+}
+
+/* Start queued posts while there are slots. */
+static void
+pump(struct deliver *d)
+{
+	struct target	**tp = &d->qhead, *t;
+
+	while ((t = *tp) != NULL && d->nposting < DELIVER_MAX_POSTS) {
+		if (receiver_busy(d, t->receiver)) {
+			tp = &t->qnext;
+			continue;
+		}
+		*tp = t->qnext;
+		if (*tp == NULL)
+			d->qtail = tp;
+		t->qnext = NULL;
+		if (d->stopping)
+			t->state = T_WAITING;	/* left pending */
+		else
+			post(d, t);
+	}
+}
+
+static void
+load_reply(struct rconn *rc, redisReply *r, void *arg)
+{
+	struct job	*j = arg;
+	struct deliver	*d = j->d;
+
+	d->writes--;
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+		arm(j->timer, DELIVER_RETRY_MS);
+		return;
+	}
+	for (size_t i = 0; i + 1 < r->elements; i += 2) {
+		const char	*recv = r->element[i]->str;
+		const char	*st = r->element[i + 1]->str;
+
+		for (size_t k = 0; k < j->nt; k++) {
+			struct target	*t = &j->t[k];
+
+			if (strcmp(t->receiver, recv) != 0 ||
+			    t->state != T_LOADING)
+				continue;
+			if (strcmp(st, "done") == 0 || strcmp(st, "dead") == 0) {
+				log_debug("deliver: alert %s already %s at %s",
+				    j->id, st, recv);
+				t->state = T_FINISHED;
+				j->nfinished++;
+			} else if (strncmp(st, "retry ", 6) == 0)
+				t->attempts = atoi(st + 6);
+		}
+	}
+	for (size_t k = 0; k < j->nt; k++) {
+		struct target	*t = &j->t[k];
+
+		if (t->state != T_LOADING)
+			continue;
+		t->state = T_QUEUED;
+		*d->qtail = t;
+		d->qtail = &t->qnext;
+	}
+	maybe_ack(j);
+	pump(d);
+}
+
+/* Which receivers already have this alert. */
+static void
+load(struct job *j)
+{
+	struct deliver	*d = j->d;
+	char		 h[KEYS_MAX];
+
+	(void)keys_delivery(h, sizeof h, d->boot->redis.prefix, j->id);
+	if (rconn_state(d->writer) != RCONN_READY ||
+	    rconn_command(d->writer, load_reply, j, "HGETALL %s", h) == -1) {
+		arm(j->timer, DELIVER_RETRY_MS);
+		return;
+	}
+	d->writes++;
+}
+
+static struct job *
+job_find(const struct deliver *d, const char *id)
+{
+	for (struct job *j = d->jobs; j != NULL; j = j->next)
+		if (strcmp(j->id, id) == 0)
+			return j;
+	return NULL;
+}
+
+/* One stream entry [id, [field, value, ...] | nil] becomes a job. */
+static void
+add_entry(struct deliver *d, const redisReply *e)
+{
+	const struct notify_target	*nt;
+	const redisReply		*kv;
+	struct field			*f = NULL;
+	struct job			*j;
+	const char			*why = NULL;
+	size_t				 n = 0;
+
+	if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+	    e->element[0]->type != REDIS_REPLY_STRING ||
+	    e->element[0]->len >= sizeof j->id)
+		return;
+	if (job_find(d, e->element[0]->str) != NULL)
+		return;
+	if ((j = calloc(1, sizeof *j)) == NULL)
+		fatal("deliver job");
+	j->d = d;
+	memcpy(j->id, e->element[0]->str, e->element[0]->len + 1);
+	if ((j->timer = evtimer_new(d->base, job_timer_cb, j)) == NULL)
+		fatal("deliver job");
+	j->next = d->jobs;
+	if (d->jobs != NULL)
+		d->jobs->prev = j;
+	d->jobs = j;
+	d->njobs++;
+
+	kv = e->element[1];
+	if (kv->type != REDIS_REPLY_ARRAY) {
+		/* Trimmed or deleted while pending: nothing to deliver. */
+		log_warnx("deliver: alert %s is gone from the stream; "
+		    "acknowledged", j->id);
+		ack(j);
+		return;
+	}
+	if ((f = calloc(kv->elements / 2 + 1, sizeof *f)) == NULL)
+		fatal("deliver fields");
+	for (size_t i = 0; i + 1 < kv->elements; i += 2) {
+		f[n] = (struct field){ kv->element[i]->str,
+		    kv->element[i]->len, kv->element[i + 1]->str,
+		    kv->element[i + 1]->len };
+		if (f[n].name_len == 8 && memcmp(f[n].name, "receiver", 8) == 0)
+			j->only = strndup(f[n].value, f[n].value_len);
+		n++;
+	}
+	if (alert_from_fields(&j->alert, f, n, &why) == -1) {
+		free(f);
+		log_warnx("deliver: alert %s cannot be delivered: %s; "
+		    "dead-lettered", j->id, why);
+		if ((j->bad = strdup(why)) == NULL)
+			fatal("deliver");
+		ack(j);
+		return;
+	}
+	free(f);
+	nt = config_notify_target(d->live->cfg,
+	    alert_get(&j->alert, ALERT_NOTIFY));
+	if ((j->t = calloc(nt != NULL && nt->ndeliver ? nt->ndeliver : 1,
+	    sizeof *j->t)) == NULL)
+		fatal("deliver targets");
+	for (size_t i = 0; nt != NULL && i < nt->ndeliver; i++) {
+		struct target	*t = &j->t[j->nt];
+
+		if (j->only != NULL && strcmp(j->only,
+		    nt->deliver[i]->name) != 0)
+			continue;
+		t->job = j;
+		t->state = T_LOADING;
+		if ((t->receiver = strdup(nt->deliver[i]->name)) == NULL ||
+		    (t->timer = evtimer_new(d->base, target_timer_cb,
+		    t)) == NULL)
+			fatal("deliver target");
+		j->nt++;
+	}
+	if (j->nt == 0) {
+		/* A name only: the alert is in the stream, nothing to post. */
+		ack(j);
+		return;
+	}
+	load(j);
+}
+
+static void
+add_entries(struct deliver *d, const redisReply *arr, char *last,
+    size_t lastlen)
+{
+	for (size_t i = 0; arr->type == REDIS_REPLY_ARRAY &&
+	    i < arr->elements; i++) {
+		const redisReply	*e = arr->element[i];
+
+		add_entry(d, e);
+		if (last != NULL && e->type == REDIS_REPLY_ARRAY &&
+		    e->elements >= 1 && e->element[0]->type ==
+		    REDIS_REPLY_STRING)
+			snprintf(last, lastlen, "%s", e->element[0]->str);
+	}
+}
+
+static int
+reply_failed(struct deliver *d, redisReply *r, const char *cmd)
+{
+	if (r == NULL) {
+		d->phase = PHASE_WAIT;
+		return 1;
+	}
+	if (r->type == REDIS_REPLY_ERROR) {
+		log_warnx("deliver: %s on %s failed: %.*s", cmd,
+		    d->fixed.alerts, (int)r->len, r->str);
+		metrics_inc(METRIC_REDIS_ERRORS);
+		d->phase = PHASE_GROUP;
+		arm(d->kick_timer, DELIVER_RETRY_MS);
+		return 1;
+	}
+	return 0;
+}
+
+static void
+group_reply(struct rconn *rc, redisReply *r, void *arg)
+{
+	struct deliver	*d = arg;
+
+	d->in_flight = 0;
+	if (r == NULL) {
+		d->phase = PHASE_WAIT;
+		return;
+	}
+	if (r->type == REDIS_REPLY_ERROR &&
+	    strncmp(r->str, "BUSYGROUP", 9) != 0) {
+		log_warnx("deliver: cannot create group %s on %s: %.*s",
+		    DELIVER_GROUP, d->fixed.alerts, (int)r->len, r->str);
+		metrics_inc(METRIC_REDIS_ERRORS);
+		arm(d->kick_timer, DELIVER_RETRY_MS);
+		return;
+	}
+	d->phase = PHASE_RECOVER;
+	snprintf(d->cursor, sizeof d->cursor, "0");
+	kick(d);
+}
+
+/* XREADGROUP: [[key, [entry, ...]]] or nil. */
+static void
+read_reply(struct rconn *rc, redisReply *r, void *arg)
+{
+	struct deliver	*d = arg;
+	size_t		 got = 0;
+
+	d->in_flight = 0;
+	if (reply_failed(d, r, "XREADGROUP"))
+		return;
+	/* Stopping: what was read stays pending, for the next start. */
+	if (d->stopping)
+		return;
+	if (r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
+	    r->element[0]->type == REDIS_REPLY_ARRAY &&
+	    r->element[0]->elements == 2) {
+		redisReply	*entries = r->element[0]->element[1];
+
+		got = entries->elements;
+		add_entries(d, entries, d->phase == PHASE_RECOVER ?
+		    d->cursor : NULL, sizeof d->cursor);
+	}
+	if (d->phase == PHASE_RECOVER && got == 0) {
+		d->phase = PHASE_CLAIM;
+		snprintf(d->cursor, sizeof d->cursor, "0-0");
+	}
+	kick(d);
+}
+
+/* XAUTOCLAIM: [next cursor, [entry, ...], [deleted id, ...]]. */
+static void
+claim_reply(struct rconn *rc, redisReply *r, void *arg)
+{
+	struct deliver	*d = arg;
+
+	d->in_flight = 0;
+	if (reply_failed(d, r, "XAUTOCLAIM") || d->stopping)
+		return;
+	if (r->type == REDIS_REPLY_ARRAY && r->elements >= 2 &&
+	    r->element[0]->type == REDIS_REPLY_STRING) {
+		size_t	before = d->njobs;
+
+		add_entries(d, r->element[1], NULL, 0);
+		if (d->njobs > before) {
+			log_info("deliver: took over %zu alerts an idle "
+			    "consumer held", d->njobs - before);
+			metrics_add(METRIC_CLAIMED, d->njobs - before);
+		}
+		snprintf(d->cursor, sizeof d->cursor, "%s",
+		    r->element[0]->str);
+		if (strcmp(d->cursor, "0-0") != 0) {
+			kick(d);
+			return;
+		}
+	}
+	d->phase = PHASE_READ;
+	kick(d);
+}
+
+/* Send the next reader command if there is room for what it reads. */
+static void
+kick(struct deliver *d)
+{
+	int64_t	 idle = d->live->cfg->intake.claim_idle_ms;
+	size_t	 room = DELIVER_MAX_JOBS - d->njobs;
+	char	 count[16];
+	int	 rv = -1;
+
+	if (d->stopping || d->in_flight ||
+	    rconn_state(d->reader) != RCONN_READY)
+		return;
+	if (room > DELIVER_READ_COUNT)
+		room = DELIVER_READ_COUNT;
+	snprintf(count, sizeof count, "%zu", room);
+	if (room == 0 && d->phase != PHASE_GROUP && d->phase != PHASE_WAIT)
+		return;		/* a job finishing kicks again */
+	switch (d->phase) {
+	case PHASE_WAIT:
+	case PHASE_GROUP:
+		d->phase = PHASE_GROUP;
+		rv = rconn_command(d->reader, group_reply, d,
+		    "XGROUP CREATE %s %s 0 MKSTREAM", d->fixed.alerts,
+		    DELIVER_GROUP);
+		break;
+	case PHASE_RECOVER:
+		rv = rconn_command(d->reader, read_reply, d,
+		    "XREADGROUP GROUP %s %s COUNT %s STREAMS %s %s",
+		    DELIVER_GROUP, d->consumer, count, d->fixed.alerts,
+		    d->cursor);
+		break;
+	case PHASE_CLAIM:
+		rv = rconn_command(d->reader, claim_reply, d,
+		    "XAUTOCLAIM %s %s %s %lld %s COUNT %s", d->fixed.alerts,
+		    DELIVER_GROUP, d->consumer, (long long)idle, d->cursor,
+		    count);
+		break;
+	case PHASE_READ:
+		if (d->claim_due) {
+			d->claim_due = 0;
+			d->phase = PHASE_CLAIM;
+			snprintf(d->cursor, sizeof d->cursor, "0-0");
+			kick(d);
+			return;
+		}
+		rv = rconn_command(d->reader, read_reply, d,
+		    "XREADGROUP GROUP %s %s COUNT %s BLOCK %d STREAMS %s >",
+		    DELIVER_GROUP, d->consumer, count, DELIVER_BLOCK_MS,
+		    d->fixed.alerts);
+		break;
+	}
+	if (rv == 0)
+		d->in_flight = 1;
+}
+
+static void
+kick_timer_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	kick(arg);
+}
+
+void
+deliver_reader_state(struct rconn *rc, enum rconn_state s, void *arg)
+{
+	struct deliver	*d = arg;
+
+	d->in_flight = 0;
+	d->phase = s == RCONN_READY ? PHASE_GROUP : PHASE_WAIT;
+	if (s == RCONN_READY)
+		kick(d);
+}
+
+static void
+claim_timer_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct deliver	*d = arg;
+
+	d->claim_due = 1;
+}
+
+/*
+ * Keep the alerts held from looking idle to peers: XCLAIM them to
+ * ourselves again (JUSTID: their delivery counts stay).
+ */
+static void
+lease_timer_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct deliver	*d = arg;
+	struct argv	*a;
+	size_t		 n = 0;
+
+	if (d->njobs == 0 || rconn_state(d->writer) != RCONN_READY)
+		return;
+	a = argv_new();
+	argv_push_str(a, "XCLAIM");
+	argv_push_str(a, d->fixed.alerts);
+	argv_push_str(a, DELIVER_GROUP);
+	argv_push_str(a, d->consumer);
+	argv_push_str(a, "0");
+	for (struct job *j = d->jobs; j != NULL; j = j->next, n++)
+		argv_push_str(a, j->id);
+	argv_push_str(a, "JUSTID");
+	{
+		char	*cmd;
+		size_t	 len;
+
+		cmd = argv_format(a, &len);
+		(void)rconn_formatted(d->writer, NULL, NULL, cmd, len);
+		free(cmd);
+	}
+	argv_free(a);
+}
+
+/* XINFO GROUPS: pending + lag of the deliver group. */
+static void
+gauge_reply(struct rconn *rc, redisReply *r, void *arg)
+{
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
+		return;
+	for (size_t i = 0; i < r->elements; i++) {
+		redisReply	*g = r->element[i];
+		int		 ours = 0;
+		int64_t		 pending = 0, lag = 0;
+
+		if (g->type != REDIS_REPLY_ARRAY)
+			continue;
+		for (size_t k = 0; k + 1 < g->elements; k += 2) {
+			const char	*name = g->element[k]->str;
+			redisReply	*v = g->element[k + 1];
+
+			if (name == NULL)
+				continue;
+			if (strcmp(name, "name") == 0 && v->str != NULL)
+				ours = strcmp(v->str, DELIVER_GROUP) == 0;
+			else if (strcmp(name, "pending") == 0 &&
+			    v->type == REDIS_REPLY_INTEGER)
+				pending = v->integer;
+			else if (strcmp(name, "lag") == 0 &&
+			    v->type == REDIS_REPLY_INTEGER)
+				lag = v->integer;
+		}
+		if (ours)
+			metrics_set_undelivered(pending + lag);
+	}
+}
+
+static void
+gauge_timer_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct deliver	*d = arg;
+
+	if (rconn_state(d->writer) == RCONN_READY)
+		(void)rconn_command(d->writer, gauge_reply, d,
+		    "XINFO GROUPS %s", d->fixed.alerts);
+}
+
+/* Every receiver's series at zero, and the timers at claim_idle's pace. */
+static void
+configure(struct deliver *d)
+{
+	const struct config	*cfg = d->live->cfg;
+	int64_t			 every = cfg->intake.claim_idle_ms / 2;
+	struct timeval		 tv;
+
+	for (size_t i = 0; i < config_nreceivers(cfg); i++)
+		metrics_declare_receiver(config_receiver_at(cfg, i)->name);
+	if (every < 1000)
+		every = 1000;
+	if (every == d->claim_every_ms)
+		return;
+	d->claim_every_ms = every;
+	tv.tv_sec = every / 1000;
+	tv.tv_usec = (every % 1000) * 1000;
+	event_add(d->claim_timer, &tv);
+	every = cfg->intake.claim_idle_ms / 3;
+	tv.tv_sec = every / 1000;
+	tv.tv_usec = (every % 1000) * 1000;
+	event_add(d->lease_timer, &tv);
+}
+
+struct deliver *
+deliver_new(struct event_base *base, struct rconn *reader,
+    struct rconn *writer, struct curlev *cv, const struct config *boot,
+    const char *consumer, struct live_config *live)
+{
+	struct deliver	*d;
+	struct timeval	 tv = { DELIVER_GAUGE_MS / 1000, 0 };
+
+	if ((d = calloc(1, sizeof *d)) == NULL)
+		return NULL;
+	d->base = base;
+	d->reader = reader;
+	d->writer = writer;
+	d->cv = cv;
+	d->boot = boot;
+	d->live = live_acquire(live);
+	d->qtail = &d->qhead;
+	d->phase = PHASE_WAIT;
+	keys_init(&d->fixed, boot->redis.prefix, boot->intake.stream,
+	    boot->intake.events);
+	script_init(&d->record, "delivery record", record_script, NULL, NULL);
+	if ((d->consumer = strdup(consumer)) == NULL ||
+	    (d->claim_timer = event_new(base, -1, EV_PERSIST, claim_timer_cb,
+	    d)) == NULL ||
+	    (d->lease_timer = event_new(base, -1, EV_PERSIST, lease_timer_cb,
+	    d)) == NULL ||
+	    (d->gauge_timer = event_new(base, -1, EV_PERSIST, gauge_timer_cb,
+	    d)) == NULL ||
+	    (d->kick_timer = evtimer_new(base, kick_timer_cb, d)) == NULL) {
+		deliver_free(d);
+		return NULL;
+	}
+	event_add(d->gauge_timer, &tv);
+	configure(d);
+	return d;
+}
+
+void
+deliver_set_config(struct deliver *d, struct live_config *live)
+{
+	live_release(d->live);
+	d->live = live_acquire(live);
+	configure(d);
+}
+
+void
+deliver_stop(struct deliver *d)
+{
+	d->stopping = 1;
+}
+
+int
+deliver_idle(const struct deliver *d)
+{
+	return d->nposting == 0 && d->writes == 0 && !d->in_flight;
+}
+
+void
+deliver_free(struct deliver *d)
+{
+	if (d == NULL)
+		return;
+	while (d->jobs != NULL)
+		job_free(d->jobs);
+	if (d->claim_timer != NULL)
+		event_free(d->claim_timer);
+	if (d->lease_timer != NULL)
+		event_free(d->lease_timer);
+	if (d->gauge_timer != NULL)
+		event_free(d->gauge_timer);
+	if (d->kick_timer != NULL)
+		event_free(d->kick_timer);
+	keys_clear(&d->fixed);
+	free(d->consumer);
+	live_release(d->live);
+	free(d);
+}
