@@ -69,7 +69,8 @@
 #define DELIVER_MAX_PER_RECEIVER 8
 #define DELIVER_BACKOFF_MS	1000
 #define DELIVER_BACKOFF_MAX_MS	60000
-#define DELIVER_RETRY_MS	1000	/* Redis down, script loading */
+#define DELIVER_RETRY_MS	1000	/* Redis down */
+#define DELIVER_LOADING_MS	50	/* the record script loading */
 #define DELIVER_GAUGE_MS	2000
 /* Alertmanager forgets a firing alert not posted again before endsAt. */
 #define DELIVER_AM_HOLD_MS	(4 * 60 * 1000)
@@ -377,9 +378,12 @@ record(struct target *t)
 	struct argv	*a;
 
 	t->state = T_RECORDING;
-	if (rconn_state(d->writer) != RCONN_READY ||
-	    !script_ensure(&d->record, d->writer)) {
+	if (rconn_state(d->writer) != RCONN_READY) {
 		arm(t->timer, DELIVER_RETRY_MS);
+		return;
+	}
+	if (!script_ensure(&d->record, d->writer)) {
+		arm(t->timer, DELIVER_LOADING_MS);
 		return;
 	}
 	a = record_call(d, j, t->receiver, t->outcome == OUT_DONE ? "done" :
@@ -426,9 +430,12 @@ ack(struct job *j)
 	struct argv	*a;
 
 	j->acking = 1;
-	if (rconn_state(d->writer) != RCONN_READY ||
-	    !script_ensure(&d->record, d->writer)) {
+	if (rconn_state(d->writer) != RCONN_READY) {
 		arm(j->timer, DELIVER_RETRY_MS);
+		return;
+	}
+	if (!script_ensure(&d->record, d->writer)) {
+		arm(j->timer, DELIVER_LOADING_MS);
 		return;
 	}
 	a = record_call(d, j, "", "", 1);
@@ -984,8 +991,12 @@ deliver_reader_state(struct rconn *rc, enum rconn_state s, void *arg)
 
 	d->in_flight = 0;
 	d->phase = s == RCONN_READY ? PHASE_GROUP : PHASE_WAIT;
-	if (s == RCONN_READY)
-		kick(d);
+	if (s != RCONN_READY)
+		return;
+	/* Loaded before the first delivery needs it, not after. */
+	if (rconn_state(d->writer) == RCONN_READY)
+		(void)script_ensure(&d->record, d->writer);
+	kick(d);
 }
 
 static void
