@@ -9,10 +9,47 @@ cd "$(dirname "$0")/.."
 build_binaries triaged triagectl
 private_redis demo
 HTTP=$(free_port)
+HOOK_PORT=$(free_port)
+AM_PORT=$(free_port)
+AM_BIN=/usr/bin/prometheus-alertmanager
 
-# The sample rules as they are, pointed at this private Redis.
+# The receivers of the sample rules: `floor`, a json webhook (a small
+# python3 server here that prints what it gets), and `pager`, Alertmanager
+# (started here on a private port when the package is installed, handing
+# its pages to the same webhook).
+PAGER_PIDS=
+python3 tests/integration/webhook.py "$DIR/hook.port" "$DIR/hook.jsonl" \
+    --port "$HOOK_PORT" 2>/dev/null &
+PAGER_PIDS="$PAGER_PIDS $!"
+if [ -x "$AM_BIN" ]; then
+	cat > "$DIR/am.yml" <<YAML
+route:
+  receiver: phone
+  group_by: ['...']
+  group_wait: 0s
+  group_interval: 1s
+receivers:
+  - name: phone
+    webhook_configs: [{url: "http://127.0.0.1:$HOOK_PORT/alertmanager", send_resolved: true}]
+YAML
+	"$AM_BIN" --config.file="$DIR/am.yml" --storage.path="$DIR/am" \
+	    --web.listen-address=127.0.0.1:$AM_PORT --cluster.listen-address= \
+	    >"$DIR/alertmanager.log" 2>&1 &
+	PAGER_PIDS="$PAGER_PIDS $!"
+fi
+trap 'kill $PAGER_PIDS 2>/dev/null; tools_cleanup' EXIT
+
+# The sample rules as they are, pointed at this private Redis and receivers.
 sed -e "s/^  port: 6379/  port: $PORT/" \
-    -e "s/^  listen: .*/  listen: 127.0.0.1:$HTTP/" conf/triage.yaml > "$DIR/triage.yaml"
+    -e "s/^  listen: .*/  listen: 127.0.0.1:$HTTP/" \
+    -e "s|http://127.0.0.1:9093|http://127.0.0.1:$AM_PORT|" \
+    -e "s|http://127.0.0.1:9095|http://127.0.0.1:$HOOK_PORT|" \
+    conf/triage.yaml > "$DIR/triage.yaml"
+if [ -x "$AM_BIN" ]; then
+	until curl -sf "http://127.0.0.1:$AM_PORT/-/ready" >/dev/null; do
+		sleep 0.1
+	done
+fi
 CTL() { build/triagectl -c "$DIR/triage.yaml" "$@"; }
 
 echo "== triaged --check"
@@ -128,8 +165,43 @@ R --raw xrange triage:dead - + | grep -A1 -x error | grep -v -x -e error -e --
 echo
 echo "== metrics (excerpt)"
 curl -s "http://127.0.0.1:$HTTP/metrics" |
-    grep -E '^triaged_(requests_routed|requests_rejected|alerts_fired)' |
+    grep -E '^triaged_(requests_routed|requests_rejected|alerts_fired|deliveries)' |
     grep -v ' 0$' || true
+echo
+echo "== paging: what the receivers of the breach got"
+for _ in $(seq 50); do
+	grep -q '"CH-7007' "$DIR/hook.jsonl" 2>/dev/null && break
+	sleep 0.1
+done
+sleep 1.5
+python3 - "$DIR/hook.jsonl" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    b = r["body"]
+    if r["path"] == "/alertmanager":
+        for a in b["alerts"]:
+            l = a["labels"]
+            print(f"  floor <- Alertmanager: {a['status']} {l['ticket']} "
+                  f"{l['metric']} {l['kind']}, oncall={l.get('oncall')} "
+                  f"({a['annotations'].get('oncall_name')})")
+    elif "ticket" in b:
+        print(f"  floor (json webhook): {b['status']} {b['key']}, paged "
+              f"{b.get('oncall_name', b['notify'])}, Idempotency-Key {r['key']}")
+PY
+if [ -x "$AM_BIN" ]; then
+	echo "  Alertmanager holds (GET /api/v2/alerts):"
+	curl -s "http://127.0.0.1:$AM_PORT/api/v2/alerts" > "$DIR/am.json"
+	python3 - "$DIR/am.json" <<'PY'
+import json, sys
+for a in json.load(open(sys.argv[1])):
+    l = a["labels"]
+    print(f"    {l['alertname']} ticket={l['ticket']} {l['metric']} {l['kind']} "
+          f"oncall={l.get('oncall')} {a['status']['state']} since {a['startsAt']}")
+PY
+else
+	echo "  ($AM_BIN is not installed: the pager receiver is retried in the background)"
+fi
 echo
 echo "== the wallboard (GET / and GET /api/state)"
 echo "wallboard: http://127.0.0.1:$HTTP/"

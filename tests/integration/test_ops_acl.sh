@@ -43,7 +43,7 @@ TRIAGED_REDIS_PASSWORD=$PW daemon_start "$T_DIR/triage.yaml"
 main_pid=$DAEMON_PID
 wait_until 15 healthy
 check "healthy as the ACL user" 200 "$(health_code)"
-check "both connections authenticated as triaged" 2 \
+check "the three connections (reader, writer, alerts reader) authenticated as triaged" 3 \
     "$(rcli client list | grep -c ' user=triaged ')"
 
 # Routing, CRM lookups, dead letters, a repeated id.
