@@ -1140,6 +1140,7 @@ deliver_new(struct event_base *base, struct rconn *reader,
 		return NULL;
 	}
 	event_add(d->gauge_timer, &tv);
+	metrics_set_undelivered(0);	/* a series from the start */
 	configure(d);
 	return d;
 }

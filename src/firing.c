@@ -584,6 +584,7 @@ firing_new(struct event_base *base, struct rconn *writer, struct curlev *cv,
 		firing_free(f);
 		return NULL;
 	}
+	metrics_set_firing(0);		/* a series from the start */
 	tick_done(f);
 	return f;
 }
