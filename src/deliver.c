@@ -23,7 +23,7 @@
  *                             dead letter, and for receivers told of
  *                             resolution the alert into P+firing (firing.c)
  *   EVALSHA record (ack)      once every receiver is done or dead: XACK
- *                             and DEL P+delivery:ID, in one step
+ *                             and drop P+delivery:ID, in one step
  *
  * A receiver that was accepted is recorded before the entry is acked, so a
  * kill -9 anywhere re-posts at most the one post whose answer was not yet
@@ -78,7 +78,9 @@
 
 /*
  * KEYS: progress hash, alerts stream, dead stream, firing set, firing
- * alerts hash.  ARGV: group, entry ID, receiver, state, ack, member,
+ * alerts hash.  The ack drops the progress hash with an expiry of 1 ms:
+ * DEL is not in the ACL rule, where it would let the daemon delete the
+ * CRM's records too.  ARGV: group, entry ID, receiver, state, ack, member,
  * score, stored alert, then a dead letter's field/value pairs if any.
  */
 static const char record_script[] =
@@ -94,7 +96,7 @@ static const char record_script[] =
 "if #ARGV > 8 then redis.call('XADD', dead, '*', unpack(ARGV, 9)) end\n"
 "if ack == '1' then\n"
 "  redis.call('XACK', alerts, group, id)\n"
-"  redis.call('DEL', h)\n"
+"  redis.call('PEXPIRE', h, 1)\n"
 "end\n"
 "return 1\n";
 
