@@ -170,9 +170,6 @@ for t in $TEAMS; do
 	    grep -qE '^-?[0-9]+:[0-9]{2}(:[0-9]{2})?$' <<<"$(cell $t due nojs)"
 done
 
-rm -f "$ARTIFACTS/board.png"
-chrome --virtual-time-budget=3000 --screenshot="$ARTIFACTS/board.png" "$URL/" >/dev/null
-check_true "screenshot kept at $ARTIFACTS/board.png" test -s "$ARTIFACTS/board.png"
 
 # A breach alert counts for today, and the alert shows who was paged.
 rcli xadd ${P}alerts '*' ticket BI-1 team billing tier standard urgency low \
@@ -189,6 +186,11 @@ check "latest alert first, with who was paged" "resolution 李雷 Li Lei" \
     "$(echo "$json" | jq_py "a=s['alerts'][0]; print(a['metric'], a['paged'])")"
 check "an alert without on-call shows no one paged, its target kept" "oncall_primary " \
     "$(echo "$json" | jq_py "a=s['alerts'][1]; print(a['notify'], a['paged'])")"
+
+# The screenshot, with the alerts: kept as the test's artifact.
+rm -f "$ARTIFACTS/board.png"
+chrome --virtual-time-budget=3000 --screenshot="$ARTIFACTS/board.png" "$URL/" >/dev/null
+check_true "screenshot kept at $ARTIFACTS/board.png" test -s "$ARTIFACTS/board.png"
 
 # Fifty screens polling: still at most about one refresh a second.
 metric() { curl -s "$URL/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
@@ -207,3 +209,26 @@ check_true "100 requests in ${secs}s caused $((r1 - r0)) refreshes (at most $((s
     test $((r1 - r0)) -le $((secs + 1))
 check_true "the requests were counted" \
     test "$(metric triaged_board_requests_total)" -ge 100
+
+# A reload that adds a team: the next refresh shows it, and the reload.
+version=$(state | jq_py "print(s['rules_version'])")
+sed -i 's/^teams: \[\(.*\)\]/teams: [\1, night_desk]/' "$T_DIR/triage.yaml"
+kill -HUP "$DAEMON_PID"
+wait_until 10 eval '[ "$(state | jq_py "print(s[\"teams\"][-1][\"name\"])")" = night_desk ]'
+json=$(state)
+check "the new team after a reload" "night_desk 0 None" \
+    "$(echo "$json" | jq_py "t=s['teams'][-1]; print(t['name'], t['depth'], t['next'])")"
+check_true "the new rules version shown" \
+    test "$(echo "$json" | jq_py "print(s['rules_version'])")" != "$version"
+check "the reload counted" 1 "$(echo "$json" | jq_py "print(s['totals']['reloads'])")"
+
+# Redis gone: the page still answers, from the last state, saying why.
+redis_stop
+wait_until 15 eval '[ "$(state | jq_py "print(s[\"totals\"][\"redis\"] != \"ok\")")" = True ]'
+check_true "Redis health shows the reason" \
+    grep -q 'redis .*: ' <<<"$(state | jq_py "print(s['totals']['redis'])")"
+check "the page still answers" 200 "$(curl -s -o /dev/null -w '%{http_code}' "$URL/")"
+check "the last depths are kept" 2 \
+    "$(state | jq_py "print([t['depth'] for t in s['teams'] if t['name']=='billing'][0])")"
+check_true "the page shows Redis in red" \
+    grep -q '<b id="redis" class="red">' <<<"$(curl -s "$URL/")"
