@@ -967,8 +967,21 @@ config_summary(const struct config *cf, FILE *f)
 	fprintf(f, "intake: stream %s%s, events %s%s, group %s\n",
 	    rc->prefix, cf->intake.stream, rc->prefix, cf->intake.events,
 	    cf->intake.group);
+	if (cf->customers_key != NULL || cf->ncontacts > 0) {
+		fprintf(f, "customers: %s", cf->customers_key != NULL ?
+		    cf->customers_key : "no CRM record");
+		for (size_t i = 0; i < cf->ncontacts; i++)
+			fprintf(f, "%s%s", i == 0 ? ", contacts in " : ", ",
+			    cf->contacts[i]);
+		fputc('\n', f);
+	}
 	if (cf->http_listen == NULL || *cf->http_listen == '\0')
 		fputs("http: off\n", f);
 	else
 		fprintf(f, "http: %s\n", cf->http_listen);
+	/* The variable's name only: the token is a secret. */
+	if (cf->http_token_env != NULL && cf->http_listen != NULL &&
+	    *cf->http_listen != '\0')
+		fprintf(f, "push: POST /api/customers/ID, token from $%s\n",
+		    cf->http_token_env);
 }

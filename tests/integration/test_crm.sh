@@ -287,3 +287,12 @@ end return n" 0 "${P}ticket:K-*")
 check_true "some K- tickets were counted ($counted)" test "$counted" -gt 0
 check "replay: the urgency changes are the counted tickets" "$counted" \
     "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["changed_by"]["urgency"])' "$T_DIR/replay.json")"
+
+# --- Contacts without a CRM: counted all the same.
+kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID"
+sed -e '/^  key: "crm:customer/d' "$CFG" >"$T_DIR/nocrm.yaml"
+daemon_start "$T_DIR/nocrm.yaml"
+submit N1 CN $T; routed N1
+submit N2 CN $((T + 1000)); routed N2
+check "without customers.key the contacts are counted all the same" "0 60 standard" \
+    "$(score N1) $(score N2) $(tier N2)"

@@ -322,6 +322,10 @@ test_summary(void **state)
 	assert_non_null(strstr(out, "password from $TRIAGED_REDIS_PASSWORD"));
 	assert_null(strstr(out, "hunter2"));
 	assert_non_null(strstr(out, "http: 127.0.0.1:9464\n"));
+	assert_non_null(strstr(out, "customers: crm:customer:{customer_id}, "
+	    "contacts in 24h, 7d\n"));
+	assert_non_null(strstr(out, "push: POST /api/customers/ID, token from "
+	    "$TRIAGED_CRM_TOKEN\n"));
 	free(out);
 	config_free(cf);
 }
