@@ -41,6 +41,9 @@ struct entry {
 	int	team, tier, urgency;
 	int	lookup_sent;		/* its CRM HGETALL is in the pipeline */
 	int	counted;		/* its ticket counts as a contact */
+	int	repeat;			/* its ID is an earlier entry's */
+	int	ask_exists;		/* its ticket's EXISTS is looked up */
+	int	existed;		/* and it did */
 	int64_t	entry_ms;
 	/* Found by validation, for the write: the ticket ID and clock start. */
 	size_t	ticket_id_off, ticket_id_len;	/* in arena */

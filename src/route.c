@@ -175,6 +175,7 @@ struct router {
 };
 
 static void	dispatch(struct router *, struct batch *);
+static void	mark_repeats(struct batch *);
 static void	flush_waiting(struct router *);
 
 static void
@@ -251,6 +252,57 @@ prepare(struct router *r, struct batch *b)
 			fatal("route arena");
 		e->error_off = off;
 	}
+	if (cfg->ncontacts > 0)
+		mark_repeats(b);
+}
+
+static int
+same_ticket(const struct batch *b, const struct entry *x,
+    const struct entry *y)
+{
+	return x->ticket_id_len == y->ticket_id_len && memcmp(b->arena +
+	    x->ticket_id_off, b->arena + y->ticket_id_off, x->ticket_id_len) == 0;
+}
+
+static int
+same_customer(const struct batch *b, const struct entry *x,
+    const struct entry *y)
+{
+	return x->customer_len == y->customer_len && memcmp(b->arena +
+	    x->customer_off, b->arena + y->customer_off, x->customer_len) == 0;
+}
+
+/*
+ * For contacts_in_batch(): an entry whose ID an earlier entry of the batch
+ * has will not be written (the script skips it), and an entry with a
+ * later one of the same customer has its ticket's existence looked up
+ * (EXISTS, with the counts): a resend of a ticket routed before is no new
+ * contact either.
+ */
+static void
+mark_repeats(struct batch *b)
+{
+	for (size_t i = 0; i < b->nentries; i++) {
+		b->entries[i].repeat = 0;
+		b->entries[i].ask_exists = 0;
+		b->entries[i].existed = 0;
+	}
+	for (size_t i = 0; i < b->nentries; i++) {
+		struct entry	*e = &b->entries[i];
+
+		if (e->outcome != OUTCOME_ROUTE)
+			continue;
+		for (size_t j = i + 1; j < b->nentries; j++) {
+			struct entry	*o = &b->entries[j];
+
+			if (o->outcome != OUTCOME_ROUTE)
+				continue;
+			if (!o->repeat && same_ticket(b, e, o))
+				o->repeat = 1;
+			if (!e->ask_exists && same_customer(b, e, o))
+				e->ask_exists = 1;
+		}
+	}
 }
 
 /* Expand customers.key with the entry's fields. */
@@ -270,8 +322,9 @@ customer_key(struct batch *b, const struct entry *e, const char *tmpl,
  * Entries earlier in this batch from the same customer within ms before e
  * (a window includes its start, not e's own millisecond):
  * their tickets are written by the same script call as e's, after the
- * counts were read, so Redis cannot have counted them.  A duplicate of
- * e's own ID is not another contact.
+ * counts were read, so Redis cannot have counted them.  One the script
+ * will skip is no contact: an ID seen earlier in the batch, a ticket that
+ * exists already (mark_repeats()), a duplicate of e's own ID.
  */
 static long long
 contacts_in_batch(const struct batch *b, size_t i, int64_t ms)
@@ -282,16 +335,10 @@ contacts_in_batch(const struct batch *b, size_t i, int64_t ms)
 	for (size_t j = 0; j < i; j++) {
 		const struct entry	*o = &b->entries[j];
 
-		if (o->outcome != OUTCOME_ROUTE ||
-		    o->customer_len != e->customer_len ||
+		if (o->outcome != OUTCOME_ROUTE || o->repeat || o->existed ||
 		    o->created_at >= e->created_at ||
 		    o->created_at < e->created_at - ms ||
-		    memcmp(b->arena + o->customer_off, b->arena +
-		    e->customer_off, e->customer_len) != 0)
-			continue;
-		if (o->ticket_id_len == e->ticket_id_len &&
-		    memcmp(b->arena + o->ticket_id_off, b->arena +
-		    e->ticket_id_off, e->ticket_id_len) == 0)
+		    !same_customer(b, o, e) || same_ticket(b, o, e))
 			continue;
 		n++;
 	}
@@ -334,34 +381,40 @@ lookup_reply(struct rconn *rc, redisReply *reply, void *arg)
 	struct batch	*b = arg;
 	struct router	*r = b->router;
 	size_t		 ncontacts = b->config->cfg->ncontacts;
-	int		 per = (int)ncontacts +
-			    (b->config->cfg->customers_key != NULL);
-	int		 sub = b->lookup_sub;
+	int		 crm = b->config->cfg->customers_key != NULL;
+	int		 sub = b->lookup_sub, per;
+	struct entry	*e;
 
 	/* The k-th replies belong to the k-th entry that is to be routed. */
 	while (b->lookup_next < b->nentries &&
 	    !b->entries[b->lookup_next].lookup_sent)
 		b->lookup_next++;
+	if (b->lookup_next >= b->nentries)
+		goto done;		/* cannot be: one reply per command */
+	e = &b->entries[b->lookup_next];
+	/* ZCOUNT per window, EXISTS if asked, HGETALL if customers.key. */
+	per = (int)ncontacts + e->ask_exists + crm;
 	if (reply == NULL)
 		b->looked_up = -1;	/* connection lost: look up again */
-	else if (b->lookup_next >= b->nentries)
-		;
 	else if (b->looked_up == -1)
 		;
 	else if ((size_t)sub < ncontacts)
 		add_contacts(b, b->lookup_next, sub, reply);
+	else if ((size_t)sub == ncontacts && e->ask_exists)
+		e->existed = reply->type != REDIS_REPLY_INTEGER ||
+		    reply->integer != 0;
 	else if (reply->type == REDIS_REPLY_ARRAY)
 		batch_add_customer(b, b->lookup_next, reply);
 	else if (reply->type == REDIS_REPLY_ERROR) {
 		log_warnx("customer lookup for entry %s failed: %.*s",
-		    batch_id(b, &b->entries[b->lookup_next]), (int)reply->len,
-		    reply->str);
+		    batch_id(b, e), (int)reply->len, reply->str);
 		metrics_inc(METRIC_REDIS_ERRORS);
 	}
 	if (++b->lookup_sub == per) {
 		b->lookup_sub = 0;
 		b->lookup_next++;
 	}
+done:
 	if (--b->pending_lookups > 0)
 		return;
 	if (b->looked_up == -1) {
@@ -393,7 +446,9 @@ lookup_send(struct router *r, struct batch *b, int argc, const char **argv,
 
 /*
  * For each entry to be routed, its customer's contacts in each window
- * (ZCOUNT) and its CRM record (HGETALL), all pipelined.
+ * (ZCOUNT), whether its ticket exists when another entry of the batch has
+ * the same customer (EXISTS, mark_repeats()), and its CRM record
+ * (HGETALL), all pipelined.
  */
 static int
 lookup_customers(struct router *r, struct batch *b)
@@ -405,6 +460,9 @@ lookup_customers(struct router *r, struct batch *b)
 	size_t			 hgetlen[2] = { 7, 0 };
 	const char		*zc[4] = { "ZCOUNT", ckey, lo, hi };
 	size_t			 zclen[4] = { 6, 0, 0, 0 };
+	char			 tkey[KEYS_MAX];
+	const char		*ex[2] = { "EXISTS", tkey };
+	size_t			 exlen[2] = { 6, 0 };
 	int			 clen = 0;
 
 	b->lookup_next = 0;
@@ -442,6 +500,17 @@ lookup_customers(struct router *r, struct batch *b)
 			zclen[3] = (size_t)snprintf(hi, sizeof hi, "(%lld",
 			    (long long)e->created_at);
 			if (lookup_send(r, b, 4, zc, zclen) == -1)
+				return -1;
+		}
+		if (e->ask_exists) {
+			int	tlen = keys_ticket(tkey, sizeof tkey,
+				    r->boot->redis.prefix, b->arena +
+				    e->ticket_id_off, e->ticket_id_len);
+
+			if (tlen == -1)
+				fatalx("route: ticket key too long");
+			exlen[1] = (size_t)tlen;
+			if (lookup_send(r, b, 2, ex, exlen) == -1)
 				return -1;
 		}
 		if (tmpl != NULL && lookup_send(r, b, 2, hget, hgetlen) == -1)

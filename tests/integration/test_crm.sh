@@ -212,6 +212,21 @@ rcli hset crm:customer:CF contacts_24h 9 >/dev/null
 submit F1 CF $T; routed F1
 check "a CRM field cannot forge the count" 0 "$(score F1)"
 
+# --- In one batch: a resend of a ticket routed before, and an ID twice,
+# are no new contacts for the requests after them.
+T2=$((T + 20000))
+submit D1 CD $T2; routed D1
+kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID"
+submit D1 CD $((T2 + 500))		# the resend
+submit D2 CD $((T2 + 1000))		# counts D1 once: 20 + 40
+submit D3 CD $((T2 + 1100))
+submit D3 CD $((T2 + 1200))		# the same new ID twice
+submit D4 CD $((T2 + 1300))		# counts D1, D2, D3: 20 + 1 + 1 + 40
+daemon_start "$CFG"
+routed D4
+check "one batch: a resend and a repeated ID are counted once" "60 61 62" \
+    "$(score D2) $(score D3) $(score D4)"
+
 # --- Redelivery after kill -9: 4,000 requests of 400 customers, killed
 # part way; after the restart every ticket's count is what its customer's
 # earlier tickets say, and each ticket is counted once.
