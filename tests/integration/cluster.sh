@@ -116,12 +116,22 @@ replica_of() {
 	done
 }
 
+# migrate_begin SLOT TO_PORT [KEY...]: the slot MIGRATING to TO_PORT, and
+# only the keys named moved so far.
+migrate_begin() {
+	local slot=$1 to=$2 from; shift 2
+	from=$(owner_port "$slot")
+	ncli "$to" cluster setslot "$slot" importing "$(node_id "$from")" >/dev/null
+	ncli "$from" cluster setslot "$slot" migrating "$(node_id "$to")" >/dev/null
+	[ $# -eq 0 ] || ncli "$from" migrate 127.0.0.1 "$to" "" 0 10000 keys "$@" \
+	    >/dev/null
+}
+
 migrate_slot() {
 	local slot=$1 to=$2 batch=${3:-20} pause=${4:-0} from keys p
 	from=$(owner_port "$slot")
 	[ "$from" != "$to" ] || return 0
-	ncli "$to" cluster setslot "$slot" importing "$(node_id "$from")" >/dev/null
-	ncli "$from" cluster setslot "$slot" migrating "$(node_id "$to")" >/dev/null
+	migrate_begin "$slot" "$to"
 	while :; do
 		keys=$(ncli "$from" --raw cluster getkeysinslot "$slot" "$batch")
 		[ -n "$keys" ] || break

@@ -4,6 +4,11 @@
 # node while its daemon drains 20,000 requests and escalations come due:
 # every request still gets exactly one ticket and queue entry, nothing is
 # left pending or dead-lettered, and each escalation step fires once.
+# Last, an escalation comes due while its ticket alone has moved out of a
+# migrating slot: the escalation script stops before writing anything, and
+# the step fires once when the migration ends; and a reassignment whose new
+# queue is not on the node mid-migration moves the ticket once it ends,
+# instead of taking it out of one queue without putting it in the other.
 . "$(dirname "$0")/cluster.sh"
 
 N=3000		# per shard, before the move
@@ -52,6 +57,13 @@ sla:
       escalate:
         - {at: 50%, notify: lead}
         - {at: 100%, notify: oncall}
+  - name: slow
+    when: {subject: {contains: [SLOW]}}
+    calendar: always
+    first_response:
+      within: 1h
+      escalate:
+        - {at: 100%, notify: oncall}
 notify: [lead, oncall]
 tickets:
   retention: 1h
@@ -93,6 +105,7 @@ python3 "$SOURCE_DIR/tools/gen_requests.py" --count $N --prefix "$P2" \
 daemon_start "$T_DIR/s1.yaml" s1-a
 PID1=$DAEMON_PID
 daemon_start "$T_DIR/s2.yaml" s2-a
+PID2=$DAEMON_PID
 wait_until 120 eval '[ "$(queued c1 "$P1")" -ge $N ] && [ "$(queued c2 "$P2")" -ge $N ]'
 wait_until 30 eval '[ "$(pending c1 "$P1")" = 0 ] && [ "$(pending c2 "$P2")" = 0 ]'
 check "shard 1: every request has its ticket" $N "$(tickets c1 "$P1")"
@@ -162,5 +175,69 @@ check "nothing left to escalate" 0 "$(c1 zcard "${P1}sla")"
 # Shard 2 carried on untouched.
 check "shard 2 routed nothing twice" $((N + 1)) \
     "$(routed "$H2" triaged_requests_routed_total)"
+
+# --- An escalation due while its ticket alone has left the migrating slot.
+# The alerts stream exists, as in any deployment that has run a day, so the
+# call is not refused up front: only the script's read of the ticket fails.
+c2 xadd "${P2}alerts" '*' note "alerts stream in use" >/dev/null
+c2 xadd "${P2}requests" '*' id LONE customer_id C channel web \
+    subject "ESCALATE lone" >/dev/null
+wait_until 30 eval '[ "$(c2 exists "${P2}ticket:LONE")" = 1 ]'
+kill -STOP "$PID2"
+created=$(c2 hget "${P2}ticket:LONE" created_at)
+migrate_begin "$S2" "$O1" "${P2}ticket:LONE"
+check "only the ticket moved" "ASK 2" \
+    "$(ncli "$O2" exists "${P2}ticket:LONE" | cut -d' ' -f1) $(ncli "$O2" zcard "${P2}sla")"
+# Past its first step (at 4 s), then the daemon wakes.
+while [ $(( $(date +%s%3N) - created )) -lt 5000 ]; do sleep 0.2; done
+kill -CONT "$PID2"
+wait_until 30 grep -q "slot $S2 is mid-migration" "$T_DIR/s2-a.log"
+sleep 2
+check "the due step was not taken while the ticket was away" 2 \
+    "$(ncli "$O2" zcard "${P2}sla")"
+check "  ... and nothing fired" 1 "$(ncli "$O2" xlen "${P2}alerts")"
+migrate_slot "$S2" "$O1" 20 0
+check "shard 2 is served by the node shard 1 left" "$O1" "$(owner_port "$S2")"
+wait_until 60 eval '[ "$(c2 zcard "${P2}sla")" = 0 ] && [ "$(c2 xlen "${P2}alerts")" -ge 3 ]'
+sleep 1
+check "both steps fired once the slot settled, each once" \
+    "LONE 0;LONE 1;" \
+    "$(c2 --raw xrange "${P2}alerts" - + | awk '$0 == "ticket" { getline t } $0 == "step" { getline s; print t, s }' | sort | tr '\n' ';')"
+check "nothing left to escalate" 0 "$(c2 zcard "${P2}sla")"
+check "shard 2's ticket count unchanged" $((N + 2)) "$(tickets c2 "$P2")"
 kill -0 "$PID1"
 check "shard 1's daemon still running" 0 $?
+
+# --- A reassignment to a queue that the migrating node does not have.
+T=C-1
+check "ticket $T waits in general" general "$(c1 hget "${P1}ticket:$T" team)"
+check "shard 1 has no escalations queue yet" 0 "$(c1 exists "${P1}queue:escalations")"
+# A request without a channel is dead-lettered: the dead-letter stream, a
+# key the event script declares, exists, so the call is not refused up front.
+# A ticket due in an hour keeps the schedule in use too, so the escalation
+# timer's reads are served while the event waits.
+c1 xadd "${P1}requests" '*' id BAD customer_id C subject nochannel >/dev/null
+c1 xadd "${P1}requests" '*' id SLOW-1 customer_id C channel web \
+    subject "SLOW one" >/dev/null
+wait_until 30 eval '[ "$(c1 xlen "${P1}dead")" = 1 ] && [ "$(c1 zcard "${P1}sla")" = 1 ]'
+check "a bad request dead-lettered" 1 "$(c1 xlen "${P1}dead")"
+before=$(grep -c "slot $S1 is mid-migration" "$T_DIR/s1-a.log")
+kill -STOP "$PID1"
+migrate_begin "$S1" "$O1"
+c1 xadd "${P1}events" '*' ticket "$T" event reassigned team escalations >/dev/null
+kill -CONT "$PID1"
+wait_until 30 eval '[ "$(grep -c "slot $S1 is mid-migration" "$T_DIR/s1-a.log")" -gt "$before" ]'
+sleep 2
+check "the ticket did not leave its queue while the slot migrated" \
+    "general 1" "$(c1 hget "${P1}ticket:$T" team) $(c1 zscore "${P1}queue:general" "$T" | grep -c .)"
+check "  ... and the event waits" 1 "$(c1 xpending "${P1}events" routers | head -1)"
+check_true "  ... because the script stopped at the queue it could not reach" \
+    grep -q "slot $S1 is mid-migration" "$T_DIR/s1-a.log"
+migrate_slot "$S1" "$O1" 50 0
+check "shard 1 is back on its first node" "$O1" "$(owner_port "$S1")"
+wait_until 60 eval '[ "$(c1 hget "${P1}ticket:$T" team)" = escalations ] && [ "$(c1 xpending "${P1}events" routers | head -1)" = 0 ]'
+check "reassigned once the slot settled" escalations "$(c1 hget "${P1}ticket:$T" team)"
+check "  ... and moved between the queues" "0 1" \
+    "$(c1 zscore "${P1}queue:general" "$T" | grep -c .) $(c1 zscore "${P1}queue:escalations" "$T" | grep -c .)"
+check "every ticket still queued once" $((TOTAL + 1)) "$(queued c1 "$P1")"
+check "no event dead-lettered" 1 "$(c1 xlen "${P1}dead")"
