@@ -164,7 +164,7 @@ print_json(int first, const char *id, const struct field *f, size_t n,
 
 /* Send one dead letter again; 0 done, 1 refused or failed (said). */
 static int
-redrive_one(redisContext *c, const struct config *cfg, const char *id,
+redrive_one(redisContext **cp, const struct config *cfg, const char *id,
     const struct field *f, const struct deadletter_origin *o,
     const char *stream)
 {
@@ -211,10 +211,11 @@ redrive_one(redisContext *c, const struct config *cfg, const char *id,
 		argv[argc] = "id"; argvlen[argc++] = 2;
 		argv[argc] = o->source_id; argvlen[argc++] = o->source_id_len;
 	}
-	r = redisCommandArgv(c, (int)argc, argv, argvlen);
+	/* On Redis Cluster, sent again where the slot is if redirected. */
+	r = ctl_redis_argv(cp, cfg, (int)argc, argv, argvlen);
 	if (r == NULL || r->type == REDIS_REPLY_ERROR)
 		fprintf(stderr, "triagectl: %s: re-driving failed: %s\n", id,
-		    r != NULL ? r->str : c->errstr);
+		    r != NULL ? r->str : (*cp)->errstr);
 	else if (r->type != REDIS_REPLY_STRING)
 		fprintf(stderr, "triagectl: %s: already re-driven or deleted\n",
 		    id);
@@ -300,7 +301,7 @@ walk(const struct config *cfg, const struct dead_opts *opt, int redrive,
 			}
 			origin_stream(cfg, f, &o, stream, sizeof stream);
 			if (redrive) {
-				if (redrive_one(c, cfg, id, f, &o, stream) != 0)
+				if (redrive_one(&c, cfg, id, f, &o, stream) != 0)
 					rv = 1;
 				else
 					done++;

@@ -241,3 +241,13 @@ check "  ... and moved between the queues" "0 1" \
     "$(c1 zscore "${P1}queue:general" "$T" | grep -c .) $(c1 zscore "${P1}queue:escalations" "$T" | grep -c .)"
 check "every ticket still queued once" $((TOTAL + 1)) "$(queued c1 "$P1")"
 check "no event dead-lettered" 1 "$(c1 xlen "${P1}dead")"
+
+# triagectl dead and dead redrive on the shard's master.
+check_true "triagectl dead lists the shard's dead letter" \
+    eval '"$TRIAGECTL" -c "$T_DIR/s1.yaml" dead | grep -q BAD'
+old_id=$(c1 --raw xrange "${P1}dead" - + | head -1)
+check_true "triagectl dead redrive sends it again" \
+    "$TRIAGECTL" -c "$T_DIR/s1.yaml" dead redrive --all
+wait_until 30 eval '[ "$(c1 xlen "${P1}dead")" = 1 ] && [ "$(c1 --raw xrange "${P1}dead" - + | head -1)" != "$old_id" ]'
+check_true "  ... and the daemon dead-letters it anew (it still has no channel)" \
+    test "$(c1 --raw xrange "${P1}dead" - + | head -1)" != "$old_id"
