@@ -68,6 +68,28 @@ const char	*alert_who(const struct alert *);
 int		 alert_clock_stopped(const char *metric, const char *status,
 		    int has_first_response);
 
+/* What an HTTP answer means for a post (status 0: no answer at all). */
+enum payload_answer {
+	PAYLOAD_ACCEPTED,	/* 2xx */
+	PAYLOAD_REFUSED,	/* a 4xx but 408 and 429: asking again won't help */
+	PAYLOAD_RETRY,		/* no answer, 5xx, 408, 429, anything else */
+};
+enum payload_answer payload_answer(long status);
+/*
+ * When to try again after attempts failed ones, at now, for an alert fired
+ * at fired_at with give_up_after_ms: 1 s doubling to 60 s, the last attempt
+ * on the give-up time itself.  -1: give up now.
+ */
+int64_t		 payload_retry_at(int attempts, int64_t now, int64_t fired_at,
+		    int64_t give_up_after_ms);
+/*
+ * An alert read for the first time longer than give_up_after_ms after it
+ * fired (the history of P+alerts, when delivery is first turned on) is not
+ * posted: nobody should be paged for it now.
+ */
+int		 payload_expired(int64_t now, int64_t fired_at,
+		    int64_t give_up_after_ms);
+
 enum payload_status { PAYLOAD_FIRING, PAYLOAD_RESOLVED };
 
 /* One HTTP request for one receiver; the strings are malloc'd. */

@@ -67,8 +67,6 @@
 #define DELIVER_BLOCK_MS	1000
 #define DELIVER_MAX_POSTS	32
 #define DELIVER_MAX_PER_RECEIVER 8
-#define DELIVER_BACKOFF_MS	1000
-#define DELIVER_BACKOFF_MAX_MS	60000
 #define DELIVER_RETRY_MS	1000	/* Redis down */
 #define DELIVER_LOADING_MS	50	/* the record script loading */
 #define DELIVER_GAUGE_MS	2000
@@ -111,7 +109,7 @@ enum tstate {
 	T_FINISHED,	/* done or dead, recorded */
 };
 
-enum outcome { OUT_NONE, OUT_DONE, OUT_DEAD };
+enum outcome { OUT_NONE, OUT_DONE, OUT_DEAD, OUT_EXPIRED };
 
 struct job;
 
@@ -389,7 +387,7 @@ record(struct target *t)
 		return;
 	}
 	a = record_call(d, j, t->receiver, t->outcome == OUT_DONE ? "done" :
-	    "dead", 0);
+	    t->outcome == OUT_EXPIRED ? "expired" : "dead", 0);
 	argv_push_str(a, t->member != NULL ? t->member : "");
 	argv_push_num(a, t->score);
 	argv_push_str(a, t->stored != NULL ? t->stored : "");
@@ -460,17 +458,6 @@ finish(struct target *t, enum outcome o, const char *reason)
 	record(t);
 }
 
-/* The backoff before attempt n + 1: 1 s doubling, at most 60 s. */
-static int64_t
-backoff(int attempts)
-{
-	int64_t	ms = DELIVER_BACKOFF_MS;
-
-	for (int i = 1; i < attempts && ms < DELIVER_BACKOFF_MAX_MS; i++)
-		ms *= 2;
-	return ms < DELIVER_BACKOFF_MAX_MS ? ms : DELIVER_BACKOFF_MAX_MS;
-}
-
 static void
 unpost(struct deliver *d, struct target *t)
 {
@@ -487,24 +474,22 @@ failed(struct target *t, const struct receiver *r, const char *why)
 {
 	struct job	*j = t->job;
 	struct deliver	*d = j->d;
-	int64_t		 now = now_ms(), give_up, wait;
+	int64_t		 now = now_ms(), fired = alert_fired_at(&j->alert);
+	int64_t		 at, wait;
 	char		 w[320], reason[512];
 
-	give_up = alert_fired_at(&j->alert) + r->give_up_after_ms;
-	if (now >= give_up) {
+	if ((at = payload_retry_at(t->attempts, now, fired,
+	    r->give_up_after_ms)) == -1) {
 		snprintf(reason, sizeof reason, "gave up delivering to %s "
 		    "after %d attempts over %llds: %s", t->receiver,
-		    t->attempts, (long long)(now -
-		    alert_fired_at(&j->alert)) / 1000, why);
+		    t->attempts, (long long)(now - fired) / 1000, why);
 		log_warnx("deliver: %s -> %s via %s: %s", what(j, w, sizeof w),
 		    alert_who(&j->alert), t->receiver, reason);
 		metrics_delivery(t->receiver, "gave_up");
 		finish(t, OUT_DEAD, reason);
 		return;
 	}
-	wait = backoff(t->attempts);
-	if (now + wait > give_up)
-		wait = give_up - now;
+	wait = at - now;
 	log_warnx("deliver: %s -> %s via %s failed (%s); attempt %d, next in "
 	    "%.1fs", what(j, w, sizeof w), alert_who(&j->alert), t->receiver,
 	    why, t->attempts, wait / 1000.0);
@@ -537,7 +522,8 @@ post_done(long status, const char *error, const char *excerpt,
 	unpost(d, t);
 	t->attempts++;
 	r = config_receiver(d->live->cfg, t->receiver);
-	if (status >= 200 && status < 300) {
+	switch (payload_answer(status)) {
+	case PAYLOAD_ACCEPTED: {
 		int64_t	latency = now_ms() - alert_fired_at(&j->alert);
 
 		log_info("deliver: %s -> %s via %s (%s, %lld ms)",
@@ -546,8 +532,9 @@ post_done(long status, const char *error, const char *excerpt,
 		metrics_delivery(t->receiver, "delivered");
 		metrics_delivery_latency(latency);
 		finish(t, OUT_DONE, NULL);
-	} else if (status >= 400 && status < 500 && status != 408 &&
-	    status != 429) {
+		break;
+	}
+	case PAYLOAD_REFUSED:
 		snprintf(why, sizeof why, "%s answered %ld: %.*s", t->receiver,
 		    status, CURLEV_EXCERPT, excerpt);
 		log_warnx("deliver: %s -> %s via %s refused: %ld %s; "
@@ -557,7 +544,8 @@ post_done(long status, const char *error, const char *excerpt,
 		free(t->member);
 		t->member = NULL;
 		finish(t, OUT_DEAD, why);
-	} else {
+		break;
+	case PAYLOAD_RETRY:
 		if (status != 0)
 			snprintf(why, sizeof why, "HTTP %ld", status);
 		else
@@ -568,6 +556,7 @@ post_done(long status, const char *error, const char *excerpt,
 			    "the rules");
 		} else
 			failed(t, r, why);
+		break;
 	}
 	pump(d);
 }
@@ -590,6 +579,19 @@ post(struct deliver *d, struct target *t)
 		log_warnx("deliver: alert %s: %s; dead-lettered", j->id,
 		    reason);
 		finish(t, OUT_DEAD, reason);
+		return;
+	}
+	if (t->attempts == 0 && payload_expired(now, alert_fired_at(&j->alert),
+	    r->give_up_after_ms)) {
+		char	w[320];
+
+		log_info("deliver: %s fired %llds ago, longer than %s's "
+		    "give_up_after: not posted", what(j, w, sizeof w),
+		    (long long)(now - alert_fired_at(&j->alert)) / 1000,
+		    t->receiver);
+		metrics_delivery(t->receiver, "expired");
+		t->outcome = OUT_EXPIRED;
+		record(t);
 		return;
 	}
 	if (payload_build(r, &j->alert, PAYLOAD_FIRING,
@@ -678,7 +680,8 @@ load_reply(struct rconn *rc, redisReply *r, void *arg)
 			if (strcmp(t->receiver, recv) != 0 ||
 			    t->state != T_LOADING)
 				continue;
-			if (strcmp(st, "done") == 0 || strcmp(st, "dead") == 0) {
+			if (strcmp(st, "done") == 0 || strcmp(st, "dead") == 0 ||
+			    strcmp(st, "expired") == 0) {
 				log_debug("deliver: alert %s already %s at %s",
 				    j->id, st, recv);
 				t->state = T_FINISHED;

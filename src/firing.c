@@ -239,7 +239,7 @@ post_done(long status, const char *error, const char *excerpt,
 	const struct alert	*a = &p->alert;
 
 	f->posts--;
-	if (status >= 200 && status < 300) {
+	if (payload_answer(status) == PAYLOAD_ACCEPTED) {
 		if (p->resolved) {
 			log_info("deliver: ticket %s %s %s (step %s) resolved "
 			    "-> told %s (%lld ms)", alert_get(a, ALERT_TICKET),
@@ -251,8 +251,7 @@ post_done(long status, const char *error, const char *excerpt,
 		} else
 			log_debug("deliver: %s still firing at %s",
 			    p->member, p->receiver);
-	} else if (p->resolved && ((status >= 400 && status < 500 &&
-	    status != 408 && status != 429) ||
+	} else if (p->resolved && (payload_answer(status) == PAYLOAD_REFUSED ||
 	    now_ms() - p->since >= give_up)) {
 		log_warnx("deliver: telling %s that ticket %s %s step %s is "
 		    "resolved failed (%ld %s); given up", p->receiver,

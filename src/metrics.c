@@ -115,7 +115,7 @@ static const char *series_help[SERIES_COUNT][2] = {
 	    "The rules in force (value 1; the version is the label)." },
 	[SERIES_DELIVERIES] = { "triaged_deliveries_total",
 	    "Alert deliveries to receivers, by receiver and outcome "
-	    "(delivered, retried, gave_up, rejected, resolved)." },
+	    "(delivered, retried, gave_up, rejected, resolved, expired)." },
 	[SERIES_UNDELIVERED] = { "triaged_alerts_undelivered",
 	    "Alerts not yet delivered to every receiver: read and pending in "
 	    "the deliver group, or not read yet." },
@@ -383,7 +383,7 @@ void
 metrics_declare_receiver(const char *receiver)
 {
 	static const char	*outcomes[] = { "delivered", "retried",
-	    "gave_up", "rejected", "resolved" };
+	    "gave_up", "rejected", "resolved", "expired" };
 	char			 labels[192];
 
 	for (size_t i = 0; i < sizeof outcomes / sizeof *outcomes; i++) {

@@ -424,3 +424,38 @@ payload_clear(struct payload *p)
 	free(p->key_header);
 	memset(p, 0, sizeof *p);
 }
+
+enum payload_answer
+payload_answer(long status)
+{
+	if (status >= 200 && status < 300)
+		return PAYLOAD_ACCEPTED;
+	if (status >= 400 && status < 500 && status != 408 && status != 429)
+		return PAYLOAD_REFUSED;
+	return PAYLOAD_RETRY;
+}
+
+#define PAYLOAD_BACKOFF_MS	1000
+#define PAYLOAD_BACKOFF_MAX_MS	60000
+
+int64_t
+payload_retry_at(int attempts, int64_t now, int64_t fired_at,
+    int64_t give_up_after_ms)
+{
+	int64_t	give_up = fired_at + give_up_after_ms;
+	int64_t	wait = PAYLOAD_BACKOFF_MS;
+
+	if (now >= give_up)
+		return -1;
+	for (int i = 1; i < attempts && wait < PAYLOAD_BACKOFF_MAX_MS; i++)
+		wait *= 2;
+	if (wait > PAYLOAD_BACKOFF_MAX_MS)
+		wait = PAYLOAD_BACKOFF_MAX_MS;
+	return now + wait < give_up ? now + wait : give_up;
+}
+
+int
+payload_expired(int64_t now, int64_t fired_at, int64_t give_up_after_ms)
+{
+	return now - fired_at > give_up_after_ms;
+}

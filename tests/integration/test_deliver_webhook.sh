@@ -86,7 +86,22 @@ wait_until 15 eval '[ "$(count_posts hook "^VIP-1:first_response:0:resolved reso
 check "json webhook told of the resolution" 1 \
     "$(count_posts hook "^VIP-1:first_response:0:resolved resolved VIP-1$")"
 check "nothing left firing" 0 "$(rcli zcard ${P}firing)"
-check "slack got one post only" 1 "$(count_posts floor .)"
+check "slack got one post for VIP-1 only" 1 "$(count_posts floor "^VIP-1:")"
+
+# --- An alert older than give_up_after when first read (the stream's
+# history, when delivery is turned on): nobody is paged for it now.
+old=$(( $(date +%s) * 1000 - 7200000 ))
+rcli xadd ${P}alerts '*' ticket OLD-1 team general tier standard urgency low \
+    policy fast metric first_response step 0 kind breach notify page \
+    due "$old" fired_at "$old" >/dev/null
+wait_until 15 eval '[ "$(metric "triaged_deliveries_total{receiver=\"hook\",outcome=\"expired\"}")" = 1 ]'
+check "the two-hour-old alert is not posted" 0 "$(count_posts hook "^OLD-1:")"
+wait_until 15 eval '[ "$(count_posts floor "^OLD-1:")" -ge 1 ]'
+check "each receiver by its own give_up_after: hook (60s) skips it, floor (24h) posts it" "1 0 1" \
+    "$(metric 'triaged_deliveries_total{receiver="hook",outcome="expired"}') $(metric 'triaged_deliveries_total{receiver="floor",outcome="expired"}') $(count_posts floor "^OLD-1:")"
+wait_until 10 eval '[ "$(rcli xpending ${P}alerts deliver | head -n 1)" = 0 ]'
+check "and acknowledged, without a dead letter" "0 1" \
+    "$(rcli xpending ${P}alerts deliver | head -n 1) $(xlen ${P}dead)"
 
 kill -9 "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null
 

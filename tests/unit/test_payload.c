@@ -2,7 +2,8 @@
  * test_payload.c - what receivers are posted: Alertmanager's API v2 alert
  * (labels, annotations, startsAt/endsAt), the json webhook's object with
  * its key and status, the slack text, the Idempotency-Key header; the
- * stored form read back; which stopped clocks resolve a page.
+ * stored form read back; which stopped clocks resolve a page; which
+ * answers are retried, the backoff, and alerts too old to page for.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -247,6 +248,47 @@ test_rfc3339(void **state)
 	assert_int_equal(payload_rfc3339(-5, buf, sizeof buf), -1);
 }
 
+static void
+test_answers(void **state)
+{
+	assert_int_equal(payload_answer(200), PAYLOAD_ACCEPTED);
+	assert_int_equal(payload_answer(202), PAYLOAD_ACCEPTED);
+	assert_int_equal(payload_answer(400), PAYLOAD_REFUSED);
+	assert_int_equal(payload_answer(404), PAYLOAD_REFUSED);
+	assert_int_equal(payload_answer(408), PAYLOAD_RETRY);
+	assert_int_equal(payload_answer(429), PAYLOAD_RETRY);
+	assert_int_equal(payload_answer(500), PAYLOAD_RETRY);
+	assert_int_equal(payload_answer(503), PAYLOAD_RETRY);
+	assert_int_equal(payload_answer(0), PAYLOAD_RETRY);	/* no answer */
+	assert_int_equal(payload_answer(302), PAYLOAD_RETRY);
+}
+
+/* 1 s doubling to 60 s, the last try on the give-up time, then -1. */
+static void
+test_backoff(void **state)
+{
+	const int64_t	day = 86400000, f = FIRED;
+	const int64_t	want[] = { 1000, 2000, 4000, 8000, 16000, 32000, 60000,
+			    60000 };
+
+	for (int n = 1; n <= 8; n++)
+		assert_int_equal(payload_retry_at(n, f + 5000, f, day),
+		    f + 5000 + want[n - 1]);
+	assert_int_equal(payload_retry_at(50, f + 5000, f, day), f + 65000);
+	/* Near the end: the last attempt falls on the give-up time. */
+	assert_int_equal(payload_retry_at(7, f + day - 10000, f, day), f + day);
+	assert_int_equal(payload_retry_at(7, f + day, f, day), -1);
+	assert_int_equal(payload_retry_at(1, f + day + 1, f, day), -1);
+}
+
+static void
+test_expired(void **state)
+{
+	assert_false(payload_expired(FIRED + 1000, FIRED, 60000));
+	assert_false(payload_expired(FIRED + 60000, FIRED, 60000));
+	assert_true(payload_expired(FIRED + 60001, FIRED, 60000));
+}
+
 int
 main(void)
 {
@@ -259,6 +301,9 @@ main(void)
 		cmocka_unit_test(test_invalid_alerts),
 		cmocka_unit_test(test_clock_stopped),
 		cmocka_unit_test(test_rfc3339),
+		cmocka_unit_test(test_answers),
+		cmocka_unit_test(test_backoff),
+		cmocka_unit_test(test_expired),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
