@@ -34,6 +34,9 @@ enum alert_field {
 	ALERT_ONCALL_NAME, ALERT_SUBJECT, ALERT_NFIELDS
 };
 
+/* The field's name in the stream entry: "ticket", "oncall_name", ... */
+const char	*alert_field_name(enum alert_field);
+
 struct alert {
 	char	*f[ALERT_NFIELDS];	/* malloc'd, NULL when absent */
 };

@@ -39,8 +39,7 @@ static const char *const wdays[] = {
 static void *
 grow(void *p, size_t n, size_t size)
 {
-	if ((p = reallocarray(p, n + 1, size)) == NULL)
-		fatal("reallocarray");
+	p = xreallocarray(p, n + 1, size);
 	memset((char *)p + n * size, 0, size);
 	return p;
 }

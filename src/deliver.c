@@ -19,7 +19,8 @@
  *   post (curlev.c)           2xx: done; 4xx but 408/429: dead; else retry
  *                             with backoff, 1 s doubling to 60 s, until
  *                             give_up_after from fired_at: dead
- *   EVALSHA record            HSET P+delivery:ID RECEIVER done|dead, the
+ *   EVALSHA record            HSET P+delivery:ID RECEIVER done|dead|expired
+ *                             ("retry N" while it waits), the
  *                             dead letter, and for receivers told of
  *                             resolution the alert into P+firing (firing.c)
  *   EVALSHA record (ack)      once every receiver is done or dead: XACK
@@ -191,7 +192,7 @@ arm(struct event *ev, int64_t ms)
 	evtimer_add(ev, &tv);
 }
 
-/* "ticket VIP-1 first_response breach": the alert in a log line. */
+/* "ticket VIP-1 first_response breach (step 1)": the alert in a log line. */
 static const char *
 what(const struct job *j, char *buf, size_t len)
 {
@@ -317,16 +318,9 @@ push_dead_letter(struct argv *a, const struct job *j, const char *recv,
     const char *reason)
 {
 	for (int i = 0; i < ALERT_NFIELDS; i++) {
-		static const char *const names[ALERT_NFIELDS] = {
-			"ticket", "team", "tier", "urgency", "policy",
-			"metric", "step", "kind", "notify", "due", "fired_at",
-			"raised", "reassigned", "oncall", "oncall_name",
-			"subject",
-		};
-
 		if (j->alert.f[i] == NULL)
 			continue;
-		argv_push_str(a, names[i]);
+		argv_push_str(a, alert_field_name(i));
 		argv_push_str(a, j->alert.f[i]);
 	}
 	if (recv != NULL) {
@@ -468,6 +462,18 @@ unpost(struct deliver *d, struct target *t)
 		}
 }
 
+/* The receiver left the rules in a reload: the alert is dead to it. */
+static void
+gone(struct target *t)
+{
+	char	reason[256];
+
+	snprintf(reason, sizeof reason, "receiver %s is no longer in the "
+	    "rules", t->receiver);
+	log_warnx("deliver: alert %s: %s; dead-lettered", t->job->id, reason);
+	finish(t, OUT_DEAD, reason);
+}
+
 /* Failed attempt: retry after the backoff, or give up. */
 static void
 failed(struct target *t, const struct receiver *r, const char *why)
@@ -551,10 +557,9 @@ post_done(long status, const char *error, const char *excerpt,
 		else
 			snprintf(why, sizeof why, "%s", error ? error :
 			    "no answer");
-		if (r == NULL) {
-			finish(t, OUT_DEAD, "the receiver is no longer in "
-			    "the rules");
-		} else
+		if (r == NULL)
+			gone(t);
+		else
 			failed(t, r, why);
 		break;
 	}
@@ -570,15 +575,10 @@ post(struct deliver *d, struct target *t)
 				    t->receiver);
 	struct payload		 p;
 	struct curlev_request	 rq;
-	char			 reason[256];
 	int64_t			 now = now_ms();
 
 	if (r == NULL) {
-		snprintf(reason, sizeof reason, "receiver %s is no longer in "
-		    "the rules", t->receiver);
-		log_warnx("deliver: alert %s: %s; dead-lettered", j->id,
-		    reason);
-		finish(t, OUT_DEAD, reason);
+		gone(t);
 		return;
 	}
 	if (t->attempts == 0 && payload_expired(now, alert_fired_at(&j->alert),
@@ -667,6 +667,11 @@ load_reply(struct rconn *rc, redisReply *r, void *arg)
 
 	d->writes--;
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+		if (r != NULL && r->type == REDIS_REPLY_ERROR) {
+			log_warnx("deliver: reading the progress of alert %s "
+			    "failed: %.*s", j->id, (int)r->len, r->str);
+			metrics_inc(METRIC_REDIS_ERRORS);
+		}
 		arm(j->timer, DELIVER_RETRY_MS);
 		return;
 	}
@@ -771,8 +776,13 @@ add_entry(struct deliver *d, const redisReply *e)
 		f[n] = (struct field){ kv->element[i]->str,
 		    kv->element[i]->len, kv->element[i + 1]->str,
 		    kv->element[i + 1]->len };
-		if (f[n].name_len == 8 && memcmp(f[n].name, "receiver", 8) == 0)
-			j->only = strndup(f[n].value, f[n].value_len);
+		if (f[n].name_len == 8 &&
+		    memcmp(f[n].name, "receiver", 8) == 0) {
+			free(j->only);
+			if ((j->only = strndup(f[n].value,
+			    f[n].value_len)) == NULL)
+				fatal("deliver: alert %s: receiver", j->id);
+		}
 		n++;
 	}
 	if (alert_from_fields(&j->alert, f, n, &why) == -1) {
@@ -780,7 +790,7 @@ add_entry(struct deliver *d, const redisReply *e)
 		log_warnx("deliver: alert %s cannot be delivered: %s; "
 		    "dead-lettered", j->id, why);
 		if ((j->bad = strdup(why)) == NULL)
-			fatal("deliver");
+			fatal("deliver: alert %s: reason", j->id);
 		ack(j);
 		return;
 	}
@@ -1021,7 +1031,6 @@ lease_timer_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct deliver	*d = arg;
 	struct argv	*a;
-	size_t		 n = 0;
 
 	if (d->njobs == 0 || rconn_state(d->writer) != RCONN_READY)
 		return;
@@ -1031,7 +1040,7 @@ lease_timer_cb(evutil_socket_t fd, short ev, void *arg)
 	argv_push_str(a, DELIVER_GROUP);
 	argv_push_str(a, d->consumer);
 	argv_push_str(a, "0");
-	for (struct job *j = d->jobs; j != NULL; j = j->next, n++)
+	for (struct job *j = d->jobs; j != NULL; j = j->next)
 		argv_push_str(a, j->id);
 	argv_push_str(a, "JUSTID");
 	{

@@ -108,7 +108,6 @@ struct post {
 };
 
 struct firing {
-	struct event_base	*base;
 	struct rconn		*writer;
 	struct curlev		*cv;
 	const struct config	*boot;
@@ -571,7 +570,6 @@ firing_new(struct event_base *base, struct rconn *writer, struct curlev *cv,
 
 	if ((f = calloc(1, sizeof *f)) == NULL)
 		return NULL;
-	f->base = base;
 	f->writer = writer;
 	f->cv = cv;
 	f->boot = boot;

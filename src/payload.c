@@ -31,6 +31,12 @@ static const char *const alert_names[ALERT_NFIELDS] = {
 	[ALERT_ONCALL_NAME] = "oncall_name", [ALERT_SUBJECT] = "subject",
 };
 
+const char *
+alert_field_name(enum alert_field i)
+{
+	return alert_names[i];
+}
+
 /* Fields that are integers in JSON (ms and the step index). */
 static int
 numeric(enum alert_field i)
