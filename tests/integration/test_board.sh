@@ -17,7 +17,12 @@ CSP="default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'
 command -v chromium >/dev/null || { echo "chromium is missing (tools/deps.sh)"; exit 1; }
 
 redis_start
-make_config "$T_DIR/triage.yaml"
+# The standard policy on the 24x7 calendar: in the sample's office hours,
+# requests received outside them all share one deadline (the next opening
+# plus the target), and which of them heads a queue would depend on the
+# hour the test runs.
+make_config "$T_DIR/triage.yaml" \
+    -e 's/^    calendar: cn_office$/    calendar: always/'
 daemon_start "$T_DIR/triage.yaml"
 wait_until 10 curl -sf "$URL/healthz" || not_ok "daemon became healthy"
 
