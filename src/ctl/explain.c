@@ -4,6 +4,9 @@
  *
  * Arguments are the request's fields; "customer.NAME=value" stands for the
  * CRM field NAME, as the daemon would have read it from customers.key.
+ * Each contact window (customers.contacts) not given as
+ * customer.contacts_W=N counts 0, as the daemon's count of a customer with
+ * no earlier request does: a rule on the count sees what the daemon sees.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,12 +168,45 @@ explain_json(const struct config *cf, const struct field *req, size_t nreq,
 	printf("}}\n");
 }
 
+/*
+ * The contact count of each window the arguments did not give, as 0, after
+ * the given fields in cust (which has room for CONFIG_MAX_WINDOWS more);
+ * names holds their names.  Returns how many were added.
+ */
+static size_t
+explain_contacts(const struct config *cf, struct field *cust, size_t ncust,
+    char names[][64])
+{
+	size_t	 added = 0, len;
+	int	 given;
+
+	for (size_t w = 0; w < cf->ncontacts && w < CONFIG_MAX_WINDOWS; w++) {
+		len = (size_t)snprintf(names[added], sizeof names[added],
+		    CONFIG_CONTACTS_FACT "%s", cf->contacts[w]);
+		if (len >= sizeof names[added])
+			continue;
+		given = 0;
+		for (size_t i = 0; i < ncust && !given; i++)
+			given = cust[i].name_len == len &&
+			    memcmp(cust[i].name, names[added], len) == 0;
+		if (given)
+			continue;
+		cust[ncust + added].name = names[added];
+		cust[ncust + added].name_len = len;
+		cust[ncust + added].value = "0";
+		cust[ncust + added].value_len = 1;
+		added++;
+	}
+	return added;
+}
+
 int
 ctl_explain(const struct config *cf, int argc, char **argv)
 {
 	struct field	*req, *cust, *f;
-	size_t		 nreq = 0, ncust = 0;
+	size_t		 nreq = 0, ncust = 0, ngiven;
 	size_t		 plen = strlen("customer.");
+	char		 counts[CONFIG_MAX_WINDOWS][64];
 	char		*eq;
 	int		 i, json;
 
@@ -178,7 +214,8 @@ ctl_explain(const struct config *cf, int argc, char **argv)
 		return 2;
 
 	if ((req = calloc(argc + 1, sizeof *req)) == NULL ||
-	    (cust = calloc(argc + 1, sizeof *cust)) == NULL)
+	    (cust = calloc(argc + 1 + CONFIG_MAX_WINDOWS,
+	    sizeof *cust)) == NULL)
 		fatal("calloc");
 	for (i = 0; i < argc; i++) {
 		eq = strchr(argv[i], '=');
@@ -203,6 +240,8 @@ ctl_explain(const struct config *cf, int argc, char **argv)
 		f->value = eq + 1;
 		f->value_len = strlen(eq + 1);
 	}
+	ngiven = ncust;
+	ncust += explain_contacts(cf, cust, ncust, counts);
 	/* A request the daemon would dead-letter is never classified. */
 	struct request	rq;
 	{
@@ -226,6 +265,13 @@ ctl_explain(const struct config *cf, int argc, char **argv)
 		return 0;
 	}
 	printf("rules: %s (version %s)\n", cf->path, cf->version);
+	if (ncust > ngiven) {
+		printf("contacts:");
+		for (size_t k = ngiven; k < ncust; k++)
+			printf(" customer.%s=0", cust[k].name);
+		printf(" (not given: the daemon's count for a first "
+		    "request)\n");
+	}
 	rules_explain(cf->rules, req, nreq, cust, ncust, stdout);
 	{
 		struct verdict	v;

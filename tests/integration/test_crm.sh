@@ -311,3 +311,27 @@ submit N1 CN $T; routed N1
 submit N2 CN $((T + 1000)); routed N2
 check "without customers.key the contacts are counted all the same" "0 60 standard" \
     "$(score N1) $(score N2) $(tier N2)"
+
+# --- explain counts as the daemon does: a window not given on the command
+# line is 0, the daemon's count for a customer's first request; a count
+# given wins.  Score = 50 [contacts_24h < 1] + 7 [contacts_24h >= 0].
+kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID"
+make_config "$T_DIR/first.yaml" -e 's/^  contacts: .*/  contacts: [24h]/' \
+    -e '/points:/d' -e '/^  score:/a\
+    - {when: {customer.contacts_24h: {lt: 1}}, points: 50}\
+    - {when: {customer.contacts_24h: {gte: 0}}, points: 7}'
+daemon_start "$T_DIR/first.yaml"
+explain_score() {
+	"$TRIAGECTL" -c "$T_DIR/first.yaml" explain -o json customer_id=CE \
+	    channel=email subject=hello "$@" |
+	    python3 -c 'import json,sys; print(json.load(sys.stdin)["score"])'
+}
+submit E1 CE $T; routed E1
+check "explain scores a first contact as the daemon does" "57 57" \
+    "$(score E1) $(explain_score received_at=$T)"
+submit E2 CE $((T + 1000)); routed E2
+check "a count given to explain wins, and matches the daemon's" "7 7" \
+    "$(score E2) $(explain_score received_at=$((T + 1000)) customer.contacts_24h=1)"
+check_true "explain says which counts it took as 0" grep -q \
+    '^contacts: customer.contacts_24h=0 (not given' <<<"$("$TRIAGECTL" \
+    -c "$T_DIR/first.yaml" explain customer_id=CE channel=email)"
