@@ -99,7 +99,8 @@ ctl queues -o yaml >/dev/null 2>&1
 check "-o with another format: exit 2" 2 "$?"
 
 # --help after any command: usage on stdout, exit 0, no config needed.
-for cmd in explain submit event queues ticket dead replay; do
+for cmd in explain submit event queues ticket dead replay oncall crm \
+    "crm import"; do
 	out=$("$TRIAGECTL" $cmd --help 2>"$T_DIR/err")
 	check "$cmd --help: exit 0" 0 "$?"
 	check_true "$cmd --help: usage on stdout" grep -q "^usage: triagectl .*$cmd" <<<"$out"
