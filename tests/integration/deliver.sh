@@ -6,18 +6,19 @@ P=triage:
 HOOK=$SOURCE_DIR/tests/integration/webhook.py
 
 # webhook_start NAME [webhook.py options]: a recording webhook server; its
-# port in ${NAME}_PORT, its posts in $T_DIR/NAME.jsonl.
+# port in ${NAME}_PORT, the posts it accepted in $T_DIR/NAME.jsonl, every
+# post it got (whatever it answered) in $T_DIR/NAME.tries.
 webhook_start() {
 	local name=$1; shift
 	rm -f "$T_DIR/$name.port"
-	python3 "$HOOK" "$T_DIR/$name.port" "$T_DIR/$name.jsonl" "$@" \
-	    2>>"$T_DIR/$name.log" &
+	python3 "$HOOK" "$T_DIR/$name.port" "$T_DIR/$name.jsonl" \
+	    --tries "$T_DIR/$name.tries" "$@" 2>>"$T_DIR/$name.log" &
 	T_DAEMONS+=("$!")
 	eval "${name}_PID=$!"
 	wait_until 10 test -s "$T_DIR/$name.port" ||
 	    { echo "webhook $name did not start"; exit 1; }
 	eval "${name}_PORT=$(cat "$T_DIR/$name.port")"
-	touch "$T_DIR/$name.jsonl"
+	touch "$T_DIR/$name.jsonl" "$T_DIR/$name.tries"
 }
 
 # posts NAME [STATUS]: one line per post NAME got: "KEY STATUS TICKET".
@@ -37,6 +38,35 @@ for line in open(sys.argv[1]):
 }
 # count_posts NAME PATTERN: posts whose line matches PATTERN (grep -E).
 count_posts() { posts "$1" | grep -cE -- "$2"; }
+
+# tries NAME: one line per post NAME got, as it arrived, whatever it was
+# answered: "KEY STATUS".
+tries() {
+	python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    print(r["key"], r["status"])
+' "$T_DIR/$1.tries"
+}
+# count_tries NAME PATTERN: posts NAME got whose line matches PATTERN.
+count_tries() { tries "$1" | grep -cE -- "$2"; }
+
+# dead_for TICKET: one line per dead letter of an alert on TICKET in
+# P+dead: "RECEIVER|ERROR|FIRED_AT|FAILED_AT".
+dead_for() {
+	rcli --raw eval "
+local out = {}
+for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
+  local h = {}
+  for i = 1, #e[2], 2 do h[e[2][i]] = e[2][i + 1] end
+  if h.ticket == ARGV[1] then
+    out[#out + 1] = table.concat({h.receiver or '', h.error or '',
+      h.fired_at or '', h.failed_at or ''}, '|')
+  end
+end
+return out" 1 "${P}dead" "$1"
+}
 
 submit() {
 	rcli xadd ${P}requests '*' id "$1" customer_id C channel web \

@@ -3,7 +3,10 @@
 # posted once with its key; the page is resolved after `responded`; a
 # receiver failing its first calls gets it once it answers; a 400 is
 # dead-lettered at once; a kill -9 before the receiver accepted loses
-# nothing; two daemons sharing the group post no alert twice.
+# nothing; two daemons sharing the group post no alert twice; a receiver
+# answering 503 until give_up_after is retried with backoff, then the alert
+# is dead-lettered and never posted to it again; a receiver that holds
+# every post it gets slows neither routing nor delivery to the others.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/deliver.sh"
 
@@ -127,6 +130,7 @@ kill -9 "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null
 
 # --- Two daemons share the group: no alert posted twice.
 daemon_start "$CFG2" node-a
+A_PID=$DAEMON_PID
 daemon_start "$CFG2" node-b
 wait_until 10 curl -sf "http://127.0.0.1:$HTTP_PORT/healthz"
 for i in $(seq 1 20); do submit "TWO-$i"; done
@@ -137,3 +141,81 @@ check "20 alerts, 20 posts" 20 \
 check "no key posted twice" "" \
     "$(posts hook | grep "^TWO-" | grep firing | awk '{ print $1 }' | sort | uniq -d)"
 check "every alert acked" 0 "$(rcli xpending ${P}alerts deliver | head -n 1)"
+kill -9 "$A_PID" "$DAEMON_PID"; wait "$A_PID" "$DAEMON_PID" 2>/dev/null
+
+# --- 503 until give_up_after (5s from fired_at): retried 1 s, 2 s, then at
+# give_up_after itself; then dead-lettered with the receiver and the reason,
+# counted as gave_up, acked, and not posted to that receiver again.
+webhook_start down --fail 1000000 --status 503
+CFG3=$T_DIR/down.yaml
+deliver_config "$CFG3" "  down:
+    webhook: {url: \"http://127.0.0.1:$down_PORT/\", give_up_after: 5s, timeout: 2s}" down
+daemon_start "$CFG3" node-a
+wait_until 10 curl -sf "http://127.0.0.1:$HTTP_PORT/healthz" ||
+    not_ok "daemon became healthy with the failing receiver"
+submit DOWN-1
+wait_until 40 eval '[ -n "$(dead_for DOWN-1)" ]'
+dl=$(dead_for DOWN-1)
+n=$(count_tries down "^DOWN-1:first_response:0 503$")
+check_true "dead-lettered with the receiver and why: '$dl'" \
+    grep -qxE "down\|gave up delivering to down after $n attempts over [0-9]+s: HTTP 503\|[0-9]+\|[0-9]+" <<<"$dl"
+IFS='|' read -r _ _ fired failed <<<"$dl"
+check_true "not given up before give_up_after (failed_at $failed, fired_at $fired)" \
+    test "$failed" -ge "$(( fired + 5000 ))"
+check_true "retried with a doubling backoff: 2 to 4 attempts in 5s ($n)" \
+    test "$n" -ge 2 -a "$n" -le 4
+check "every attempt but the last counted as retried" "$(( n - 1 ))" \
+    "$(metric 'triaged_deliveries_total{receiver="down",outcome="retried"}')"
+check "the gave-up metric counts it" 1 \
+    "$(metric 'triaged_deliveries_total{receiver="down",outcome="gave_up"}')"
+check_true "the give-up is logged with the receiver" \
+    grep -qE "deliver: ticket DOWN-1 first_response breach \(step 0\) -> li_na via down: gave up delivering to down after $n attempts" \
+    "$T_DIR/node-a.log"
+wait_until 15 eval '[ "$(rcli xpending ${P}alerts deliver | head -n 1)" = 0 ]'
+check "the alert is acked and its progress forgotten" "0 0" \
+    "$(rcli xpending ${P}alerts deliver | head -n 1) $(count_keys "${P}delivery:*")"
+# Longer than the claim cycle (claim_idle 2s), and across a restart.
+sleep 5
+kill -9 "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null
+daemon_start "$CFG3" node-a
+wait_until 10 curl -sf "http://127.0.0.1:$HTTP_PORT/healthz" ||
+    not_ok "daemon became healthy again"
+sleep 5
+check "not posted to it again, not dead-lettered again" "$n 1" \
+    "$(count_tries down "^DOWN-1:") $(dead_for DOWN-1 | wc -l)"
+kill -9 "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null
+
+# --- A receiver that holds every post it gets (it answers after 300 s)
+# beside one that answers at once: routing, firing and the fast receiver
+# carry on; the slow one has at most 8 posts in flight.
+webhook_start slow --slow 300
+webhook_start fast
+CFG4=$T_DIR/slow.yaml
+deliver_config "$CFG4" "  slow:
+    webhook: {url: \"http://127.0.0.1:$slow_PORT/\", give_up_after: 1h, timeout: 10m}
+  fast:
+    webhook: {url: \"http://127.0.0.1:$fast_PORT/\", give_up_after: 1h, timeout: 5s}" \
+    "slow, fast"
+daemon_start "$CFG4" node-a
+wait_until 10 curl -sf "http://127.0.0.1:$HTTP_PORT/healthz" ||
+    not_ok "daemon became healthy with the slow receiver"
+for i in $(seq 1 12); do submit "SLOW-$i"; done
+wait_until 60 eval '[ "$(count_posts fast "^SLOW-[0-9]+:first_response:0 firing")" -ge 12 ]'
+check "the fast receiver got all 12 alerts" 12 \
+    "$(count_posts fast "^SLOW-[0-9]+:first_response:0 firing")"
+wait_until 30 eval '[ "$(count_tries slow "^SLOW-")" -ge 8 ]'
+sleep 2
+check "the slow receiver holds 8 posts, no more" 8 \
+    "$(count_tries slow "^SLOW-")"
+# While those 8 wait: new requests are routed and fire, and reach fast.
+for i in $(seq 1 5); do submit "LATE-$i"; done
+wait_until 30 eval '[ "$(count_keys "${P}ticket:LATE-*")" -ge 5 ]'
+check "new requests routed while the slow receiver holds its posts" 5 \
+    "$(count_keys "${P}ticket:LATE-*")"
+wait_until 60 eval '[ "$(count_posts fast "^LATE-[0-9]+:first_response:0 firing")" -ge 5 ]'
+check "their breaches fired and reached the fast receiver" 5 \
+    "$(count_posts fast "^LATE-[0-9]+:first_response:0 firing")"
+check "the slow receiver answered none of them meanwhile, and took no more" \
+    "0 8" "$(count_posts slow "." ) $(count_tries slow ".")"
+check "nothing dead-lettered" "" \
+    "$(for t in SLOW-1 LATE-1; do dead_for $t; done)"

@@ -3,9 +3,13 @@
 JSON line (path, Idempotency-Key, body) and answers as told.
 
 usage: webhook.py PORTFILE LOG [--fail N --status S] [--tls CERT KEY]
-       [--slow SECONDS]
+       [--slow SECONDS] [--port PORT] [--tries FILE]
 The port it listens on (picked by the kernel) is written to PORTFILE.
 The first N posts are answered with status S (default 503); the rest 200.
+LOG gets the posts answered 200, once answered.  --slow waits that long
+before answering each post (posts are served in parallel).  --tries FILE
+gets every post as it arrives, whatever it will be answered: one JSON line
+(path, at, Idempotency-Key, the status it is going to get).
 """
 import argparse
 import json
@@ -25,6 +29,7 @@ ap.add_argument("--status", type=int, default=503)
 ap.add_argument("--tls", nargs=2)
 ap.add_argument("--slow", type=float, default=0)
 ap.add_argument("--port", type=int, default=0)
+ap.add_argument("--tries")
 args = ap.parse_args()
 lock = threading.Lock()
 seen = {"n": 0}
@@ -44,9 +49,15 @@ class Handler(BaseHTTPRequestHandler):
         with lock:
             seen["n"] += 1
             n = seen["n"]
+        status = args.status if n <= args.fail else 200
+        if args.tries:
+            rec = {"path": self.path, "at": int(time.time() * 1000),
+                   "key": self.headers.get("Idempotency-Key"),
+                   "status": status}
+            with lock, open(args.tries, "a") as f:
+                f.write(json.dumps(rec) + "\n")
         if args.slow:
             time.sleep(args.slow)
-        status = args.status if n <= args.fail else 200
         if status == 200:
             try:
                 parsed = json.loads(body)
