@@ -23,6 +23,9 @@ struct redisReply;
 struct live_config;
 struct router;
 
+/* Batches a batch may read its contact counts ahead of (route.c). */
+#define BATCH_AHEAD_MAX	8
+
 struct field_ref {
 	size_t	name_off, name_len;
 	size_t	value_off, value_len;
@@ -44,6 +47,8 @@ struct entry {
 	int	repeat;			/* its ID is an earlier entry's */
 	int	ask_exists;		/* its ticket's EXISTS is looked up */
 	int	existed;		/* and it did */
+	int	looked_later;		/* a later batch asked if it existed */
+	int	existed_before;		/* and it did, before this batch */
 	int64_t	entry_ms;
 	/* Found by validation, for the write: the ticket ID and clock start. */
 	size_t	ticket_id_off, ticket_id_len;	/* in arena */
@@ -67,6 +72,17 @@ struct batch {
 	size_t			 lookup_next;	/* entry of the next CRM reply */
 	int			 lookup_sub;	/* replies of that entry so far */
 	int			 looked_up;
+	/*
+	 * Batches whose contact counts were read before this one's, and
+	 * whose script calls went out after this one's reads: Redis counted
+	 * none of their tickets for this batch (route.c, counting).  Then
+	 * the EXISTS of their tickets this batch sends first (ahead_ask).
+	 */
+	struct batch		*ahead[BATCH_AHEAD_MAX];
+	size_t			 nahead;
+	struct entry		**ahead_ask;
+	size_t			 nahead_ask, ahead_ask_cap, ahead_ask_next;
+	struct batch		*next_looking;
 	int			 attempts;	/* script calls sent */
 	char			*cmd;		/* the formatted script call */
 	size_t			 cmdlen;

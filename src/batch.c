@@ -44,6 +44,7 @@ batch_release(struct batch *b)
 	free(b->entries);
 	free(b->refs);
 	free(b->scratch);
+	free(b->ahead_ask);
 	free(b->cmd);		/* a script call never sent, at exit */
 	memset(b, 0, sizeof *b);
 }

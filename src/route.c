@@ -29,8 +29,15 @@
  * it -- [created_at - W, created_at), so requests of the same millisecond
  * do not count each other, and a replay counts as the daemon did -- read
  * by ZCOUNT pipelined with the CRM lookup, plus those earlier in its own
- * batch.  Batches read their counts one at a time, each behind the
- * previous batch's script call (see counting).
+ * batch, plus those of the batches "ahead" of it: batches whose counts
+ * were read before its own and whose script calls went out after its
+ * reads, so that Redis cannot have counted their tickets.  Their tickets
+ * are known before its counts are used (replies come in order, and a
+ * batch's call is built as soon as its reads are answered), except
+ * whether a ticket existed already -- a resend, no new contact -- which
+ * the batch asks itself with an EXISTS sent ahead of its reads.  So a
+ * batch reads while the one before it is classified, and Redis need not
+ * wait for the daemon.
  *
  * The script is loaded with SCRIPT LOAD when the writer connects; a
  * NOSCRIPT (Redis restarted or flushed its scripts) loads it again and
@@ -162,12 +169,12 @@ struct router {
 	size_t		 inflight;		/* batches not yet settled */
 	struct batch	*waiting, *waiting_tail;
 	/*
-	 * The batch whose contact counts are being read.  With
-	 * customers.contacts one batch at a time reads them, and its script
-	 * call is sent before the next batch's reads: on the one writer
-	 * connection Redis then counts every earlier batch's tickets.
+	 * The batches whose contact counts are being read, or were read but
+	 * whose script call is not sent yet, oldest first: what a batch that
+	 * reads now has ahead of it (see the top).
 	 */
-	struct batch	*counting;
+	struct batch	*looking, *looking_tail;
+	size_t		 nlooking;
 	struct argv	*call;			/* the script call being built */
 	struct verdict	*verdicts;		/* the batch's routed entries' */
 	size_t		 verdicts_cap;
@@ -187,6 +194,39 @@ waiting_push(struct router *r, struct batch *b)
 	else
 		r->waiting = b;
 	r->waiting_tail = b;
+}
+
+static void
+looking_push(struct router *r, struct batch *b)
+{
+	b->nahead = 0;
+	for (struct batch *o = r->looking; o != NULL; o = o->next_looking)
+		b->ahead[b->nahead++] = o;
+	b->next_looking = NULL;
+	if (r->looking_tail != NULL)
+		r->looking_tail->next_looking = b;
+	else
+		r->looking = b;
+	r->looking_tail = b;
+	r->nlooking++;
+}
+
+/* b's script call went out, or b will look up again: no longer ahead. */
+static void
+looking_remove(struct router *r, struct batch *b)
+{
+	struct batch	**p, *prev = NULL;
+
+	for (p = &r->looking; *p != NULL; prev = *p, p = &(*p)->next_looking) {
+		if (*p != b)
+			continue;
+		*p = b->next_looking;
+		if (r->looking_tail == b)
+			r->looking_tail = prev;
+		b->next_looking = NULL;
+		r->nlooking--;
+		return;
+	}
 }
 
 static void
@@ -286,6 +326,8 @@ mark_repeats(struct batch *b)
 		b->entries[i].repeat = 0;
 		b->entries[i].ask_exists = 0;
 		b->entries[i].existed = 0;
+		b->entries[i].looked_later = 0;
+		b->entries[i].existed_before = 0;
 	}
 	for (size_t i = 0; i < b->nentries; i++) {
 		struct entry	*e = &b->entries[i];
@@ -345,6 +387,112 @@ contacts_in_batch(const struct batch *b, size_t i, int64_t ms)
 	return n;
 }
 
+static int
+same_ticket_across(const struct batch *b, const struct entry *x,
+    const struct batch *c, const struct entry *y)
+{
+	return x->ticket_id_len == y->ticket_id_len && memcmp(b->arena +
+	    x->ticket_id_off, c->arena + y->ticket_id_off, x->ticket_id_len) == 0;
+}
+
+static int
+same_customer_across(const struct batch *b, const struct entry *x,
+    const struct batch *c, const struct entry *y)
+{
+	return x->customer_len == y->customer_len && memcmp(b->arena +
+	    x->customer_off, c->arena + y->customer_off, x->customer_len) == 0;
+}
+
+/*
+ * An entry of a batch ahead whose ticket its script call will write, and
+ * count as a contact: routed, counted, not a repeat within its batch, and
+ * no ticket before (asked by its own batch, or by a later one).
+ */
+static int
+new_contact_ahead(const struct entry *o)
+{
+	return o->outcome == OUTCOME_ROUTE && o->lookup_sent && !o->repeat &&
+	    !(o->ask_exists ? o->existed : o->existed_before);
+}
+
+/*
+ * Entries of the batches ahead of b (see the top) from the same customer
+ * as entry i within ms before it: written after b's counts were read.
+ */
+static long long
+contacts_ahead(const struct batch *b, size_t i, int64_t ms)
+{
+	const struct entry	*e = &b->entries[i];
+	long long		 n = 0;
+
+	for (size_t k = 0; k < b->nahead; k++) {
+		const struct batch	*a = b->ahead[k];
+
+		for (size_t j = 0; j < a->nentries; j++) {
+			const struct entry	*o = &a->entries[j];
+
+			if (!new_contact_ahead(o) ||
+			    o->created_at >= e->created_at ||
+			    o->created_at < e->created_at - ms ||
+			    !same_customer_across(a, o, b, e) ||
+			    same_ticket_across(a, o, b, e))
+				continue;
+			n++;
+		}
+	}
+	return n;
+}
+
+/*
+ * Before b's reads are sent: which tickets of the batches ahead b must ask
+ * about (same customer as one of b's entries, existence not yet known),
+ * and which of b's own entries repeat an ID of a batch ahead -- the
+ * script will skip those, so they are no contact for b's later entries.
+ */
+static int
+plan_ahead(struct batch *b)
+{
+	b->nahead_ask = b->ahead_ask_next = 0;
+	for (size_t k = 0; k < b->nahead; k++) {
+		struct batch	*a = b->ahead[k];
+
+		for (size_t j = 0; j < a->nentries; j++) {
+			struct entry	*o = &a->entries[j];
+			int		 ask = 0;
+
+			if (o->outcome != OUTCOME_ROUTE || !o->lookup_sent ||
+			    o->repeat)
+				continue;
+			for (size_t i = 0; i < b->nentries; i++) {
+				struct entry	*e = &b->entries[i];
+
+				if (e->outcome != OUTCOME_ROUTE)
+					continue;
+				if (same_ticket_across(a, o, b, e))
+					e->repeat = 1;
+				if (same_customer_across(a, o, b, e))
+					ask = 1;
+			}
+			if (!ask || o->ask_exists || o->looked_later)
+				continue;
+			if (b->nahead_ask == b->ahead_ask_cap) {
+				size_t	 cap = b->ahead_ask_cap ?
+					    2 * b->ahead_ask_cap : 16;
+				void	*p = reallocarray(b->ahead_ask, cap,
+					    sizeof *b->ahead_ask);
+
+				if (p == NULL)
+					return -1;
+				b->ahead_ask = p;
+				b->ahead_ask_cap = cap;
+			}
+			o->looked_later = 1;
+			b->ahead_ask[b->nahead_ask++] = o;
+		}
+	}
+	return 0;
+}
+
 /* A ZCOUNT reply as the fact contacts_W of entry i. */
 static void
 add_contacts(struct batch *b, size_t i, int w, const redisReply *reply)
@@ -363,7 +511,8 @@ add_contacts(struct batch *b, size_t i, int w, const redisReply *reply)
 	nlen = snprintf(name, sizeof name, CONFIG_CONTACTS_FACT "%s",
 	    cfg->contacts[w]);
 	vlen = snprintf(num, sizeof num, "%lld", reply->integer +
-	    contacts_in_batch(b, i, cfg->contacts_ms[w]));
+	    contacts_in_batch(b, i, cfg->contacts_ms[w]) +
+	    contacts_ahead(b, i, cfg->contacts_ms[w]));
 	if (batch_add_customer_field(b, i, name, (size_t)nlen, num,
 	    (size_t)vlen) == -1)
 		fatal("route arena");
@@ -385,6 +534,16 @@ lookup_reply(struct rconn *rc, redisReply *reply, void *arg)
 	int		 sub = b->lookup_sub, per;
 	struct entry	*e;
 
+	/* First the EXISTS of tickets ahead (plan_ahead()). */
+	if (b->ahead_ask_next < b->nahead_ask) {
+		e = b->ahead_ask[b->ahead_ask_next++];
+		if (reply == NULL)
+			b->looked_up = -1;
+		else
+			e->existed_before = reply->type != REDIS_REPLY_INTEGER ||
+			    reply->integer != 0;
+		goto done;
+	}
 	/* The k-th replies belong to the k-th entry that is to be routed. */
 	while (b->lookup_next < b->nentries &&
 	    !b->entries[b->lookup_next].lookup_sent)
@@ -421,8 +580,7 @@ done:
 		b->looked_up = 0;
 		for (size_t i = 0; i < b->nentries; i++)
 			b->entries[i].ncust = 0;
-		if (r->counting == b)
-			r->counting = NULL;
+		looking_remove(r, b);
 		waiting_push(r, b);
 		return;
 	}
@@ -468,6 +626,24 @@ lookup_customers(struct router *r, struct batch *b)
 	b->lookup_next = 0;
 	b->lookup_sub = 0;
 	b->pending_lookups = 0;
+	for (size_t k = 0; k < b->nahead_ask; k++) {
+		const struct entry	*o = b->ahead_ask[k];
+		const struct batch	*a = NULL;
+		int			 tlen;
+
+		/* Which batch ahead holds o: its arena holds o's ID. */
+		for (size_t j = 0; j < b->nahead && a == NULL; j++)
+			if (o >= b->ahead[j]->entries &&
+			    o < b->ahead[j]->entries + b->ahead[j]->nentries)
+				a = b->ahead[j];
+		tlen = keys_ticket(tkey, sizeof tkey, r->boot->redis.prefix,
+		    a->arena + o->ticket_id_off, o->ticket_id_len);
+		if (tlen == -1)
+			fatalx("route: ticket key too long");
+		exlen[1] = (size_t)tlen;
+		if (lookup_send(r, b, 2, ex, exlen) == -1)
+			return -1;
+	}
 	for (size_t i = 0; i < b->nentries; i++) {
 		struct entry	*e = &b->entries[i];
 
@@ -827,11 +1003,9 @@ write_batch(struct router *r, struct batch *b)
 		waiting_push(r, b);
 		return;
 	}
-	if (r->counting == b) {
-		/* Sent: the next batch may read its counts behind it. */
-		r->counting = NULL;
+	looking_remove(r, b);
+	if (r->waiting != NULL && r->nlooking < BATCH_AHEAD_MAX)
 		flush_waiting(r);
-	}
 }
 
 /* Move a batch on as far as the writer allows. */
@@ -845,12 +1019,15 @@ dispatch(struct router *r, struct batch *b)
 	}
 	if ((b->config->cfg->customers_key != NULL ||
 	    b->config->cfg->ncontacts > 0) && !b->looked_up) {
+		b->nahead = b->nahead_ask = b->ahead_ask_next = 0;
 		if (b->config->cfg->ncontacts > 0) {
-			if (r->counting != NULL) {
+			if (r->nlooking >= BATCH_AHEAD_MAX) {
 				waiting_push(r, b);
 				return;
 			}
-			r->counting = b;
+			looking_push(r, b);
+			if (plan_ahead(b) == -1)
+				fatal("route: batches ahead");
 		}
 		switch (lookup_customers(r, b)) {
 		case -1:
@@ -859,8 +1036,7 @@ dispatch(struct router *r, struct batch *b)
 				b->looked_up = -1;
 				return;
 			}
-			if (r->counting == b)
-				r->counting = NULL;
+			looking_remove(r, b);
 			waiting_push(r, b);
 			return;
 		case 0:
