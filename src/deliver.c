@@ -1,14 +1,10 @@
 /*
  * deliver.c - alerts from P+alerts to their receivers, at least once.
  *
- * Reading, on the deliver connection (its reads block), like intake.c:
- *
- *   GROUP    XGROUP CREATE P+alerts deliver 0 MKSTREAM (BUSYGROUP is fine)
- *   RECOVER  XREADGROUP ... STREAMS P+alerts 0: this consumer's own pending
- *            alerts, left by a crash
- *   CLAIM    XAUTOCLAIM ... claim_idle: alerts a dead peer held; again
- *            every claim_idle / 2
- *   READ     XREADGROUP ... BLOCK 1000 STREAMS P+alerts >
+ * deliver_read.c reads the alerts through the group `deliver` on their
+ * own connection (group creation, this consumer's pending alerts, claims
+ * of idle ones, blocking reads) and hands each entry here, add_entry(),
+ * as long as room() says there is space.
  *
  * Each alert read becomes a job: one target per receiver its notify target
  * lists (config_notify_target()->deliver, from the rules in force).  On the
@@ -53,6 +49,7 @@
 #include "config.h"
 #include "curlev.h"
 #include "deliver.h"
+#include "deliver_read.h"
 #include "field.h"
 #include "keys.h"
 #include "live.h"
@@ -64,13 +61,10 @@
 #include "script.h"
 
 #define DELIVER_MAX_JOBS	1024
-#define DELIVER_READ_COUNT	64
-#define DELIVER_BLOCK_MS	1000
 #define DELIVER_MAX_POSTS	32
 #define DELIVER_MAX_PER_RECEIVER 8
 #define DELIVER_RETRY_MS	1000	/* Redis down */
 #define DELIVER_LOADING_MS	50	/* the record script loading */
-#define DELIVER_GAUGE_MS	2000
 /* Alertmanager forgets a firing alert not posted again before endsAt. */
 #define DELIVER_AM_HOLD_MS	(4 * 60 * 1000)
 #define DELIVER_REPOST_MS	(60 * 1000)
@@ -98,8 +92,6 @@ static const char record_script[] =
 "  redis.call('PEXPIRE', h, 1)\n"
 "end\n"
 "return 1\n";
-
-enum phase { PHASE_WAIT, PHASE_GROUP, PHASE_RECOVER, PHASE_CLAIM, PHASE_READ };
 
 enum tstate {
 	T_LOADING,	/* progress being read */
@@ -143,30 +135,24 @@ struct job {
 
 struct deliver {
 	struct event_base	*base;
-	struct rconn		*reader, *writer;
+	struct deliver_read	*rd;		/* the group on P+alerts */
+	struct rconn		*writer;
 	struct curlev		*cv;
 	struct live_config	*live;
 	const struct config	*boot;
 	char			*consumer;
 	struct keys		 fixed;
 	struct script		 record;
-	enum phase		 phase;
-	int			 in_flight;	/* a reader command */
 	int			 stopping;
-	int			 claim_due;
-	char			 cursor[64];
 	struct job		*jobs;		/* every job held */
 	size_t			 njobs;
 	struct target		*qhead, **qtail;	/* the post queue */
 	struct target		*posting[DELIVER_MAX_POSTS];
 	size_t			 nposting;
 	int			 writes;	/* writer commands in flight */
-	int64_t			 claim_every_ms;
-	struct event		*claim_timer, *lease_timer, *gauge_timer;
-	struct event		*kick_timer;
+	struct event		*lease_timer;
 };
 
-static void	kick(struct deliver *);
 static void	pump(struct deliver *);
 static void	load(struct job *);
 static void	record(struct target *);
@@ -313,6 +299,20 @@ record_reply(struct rconn *rc, redisReply *r, void *arg)
 	maybe_ack(j);
 }
 
+/*
+ * An alert's dead letter, in deadletter.h's layout: the alert's fields,
+ * then error, source_id, failed_at, source_stream, so that
+ * deadletter_original() and `triagectl dead redrive` take it apart like
+ * any other.  It is not made by deadletter_argv(), for two reasons: that
+ * builder copies an entry of a struct batch (route.c's and events.c's
+ * arena), while a job keeps only the alert parsed out of its entry, whose
+ * reply is gone by the time a receiver gives up; and a receiver's dead
+ * letter carries `receiver` among the original fields (a redrive delivers
+ * to that receiver alone), which the shared builder has no place for.
+ * There are at most ALERT_NFIELDS fields, copied out of an entry Redis
+ * already holds, so nothing is left out or cut (no fields_dropped or
+ * values_cut).
+ */
 static void
 push_dead_letter(struct argv *a, const struct job *j, const char *recv,
     const char *reason)
@@ -413,7 +413,7 @@ ack_reply(struct rconn *rc, redisReply *r, void *arg)
 		return;
 	}
 	job_free(j);
-	kick(d);
+	deliver_read_kick(d->rd);
 }
 
 /* XACK and forget the progress; a bad alert goes to P+dead with it. */
@@ -733,10 +733,14 @@ job_find(const struct deliver *d, const char *id)
 	return NULL;
 }
 
-/* One stream entry [id, [field, value, ...] | nil] becomes a job. */
-static void
-add_entry(struct deliver *d, const redisReply *e)
+/*
+ * The reader's sink: one stream entry [id, [field, value, ...] | nil]
+ * becomes a job.  1 if it did, 0 if it is held already or not an entry.
+ */
+static int
+add_entry(const redisReply *e, void *arg)
 {
+	struct deliver			*d = arg;
 	const struct notify_target	*nt;
 	const redisReply		*kv;
 	struct field			*f = NULL;
@@ -747,9 +751,9 @@ add_entry(struct deliver *d, const redisReply *e)
 	if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
 	    e->element[0]->type != REDIS_REPLY_STRING ||
 	    e->element[0]->len >= sizeof j->id)
-		return;
+		return 0;
 	if (job_find(d, e->element[0]->str) != NULL)
-		return;
+		return 0;
 	if ((j = calloc(1, sizeof *j)) == NULL)
 		fatal("deliver job");
 	j->d = d;
@@ -768,7 +772,7 @@ add_entry(struct deliver *d, const redisReply *e)
 		log_warnx("deliver: alert %s is gone from the stream; "
 		    "acknowledged", j->id);
 		ack(j);
-		return;
+		return 1;
 	}
 	if ((f = calloc(kv->elements / 2 + 1, sizeof *f)) == NULL)
 		fatal("deliver fields");
@@ -792,7 +796,7 @@ add_entry(struct deliver *d, const redisReply *e)
 		if ((j->bad = strdup(why)) == NULL)
 			fatal("deliver: alert %s: reason", j->id);
 		ack(j);
-		return;
+		return 1;
 	}
 	free(f);
 	nt = config_notify_target(d->live->cfg,
@@ -817,186 +821,19 @@ add_entry(struct deliver *d, const redisReply *e)
 	if (j->nt == 0) {
 		/* A name only: the alert is in the stream, nothing to post. */
 		ack(j);
-		return;
+		return 1;
 	}
 	load(j);
+	return 1;
 }
 
-static void
-add_entries(struct deliver *d, const redisReply *arr, char *last,
-    size_t lastlen)
+/* The reader's sink: how many more alerts may be held. */
+static size_t
+room(void *arg)
 {
-	for (size_t i = 0; arr->type == REDIS_REPLY_ARRAY &&
-	    i < arr->elements; i++) {
-		const redisReply	*e = arr->element[i];
+	const struct deliver	*d = arg;
 
-		add_entry(d, e);
-		if (last != NULL && e->type == REDIS_REPLY_ARRAY &&
-		    e->elements >= 1 && e->element[0]->type ==
-		    REDIS_REPLY_STRING)
-			snprintf(last, lastlen, "%s", e->element[0]->str);
-	}
-}
-
-static int
-reply_failed(struct deliver *d, redisReply *r, const char *cmd)
-{
-	if (r == NULL) {
-		d->phase = PHASE_WAIT;
-		return 1;
-	}
-	if (r->type == REDIS_REPLY_ERROR) {
-		log_warnx("deliver: %s on %s failed: %.*s", cmd,
-		    d->fixed.alerts, (int)r->len, r->str);
-		metrics_inc(METRIC_REDIS_ERRORS);
-		d->phase = PHASE_GROUP;
-		arm(d->kick_timer, DELIVER_RETRY_MS);
-		return 1;
-	}
-	return 0;
-}
-
-static void
-group_reply(struct rconn *rc, redisReply *r, void *arg)
-{
-	struct deliver	*d = arg;
-
-	d->in_flight = 0;
-	if (r == NULL) {
-		d->phase = PHASE_WAIT;
-		return;
-	}
-	if (r->type == REDIS_REPLY_ERROR &&
-	    strncmp(r->str, "BUSYGROUP", 9) != 0) {
-		log_warnx("deliver: cannot create group %s on %s: %.*s",
-		    DELIVER_GROUP, d->fixed.alerts, (int)r->len, r->str);
-		metrics_inc(METRIC_REDIS_ERRORS);
-		arm(d->kick_timer, DELIVER_RETRY_MS);
-		return;
-	}
-	d->phase = PHASE_RECOVER;
-	snprintf(d->cursor, sizeof d->cursor, "0");
-	kick(d);
-}
-
-/* XREADGROUP: [[key, [entry, ...]]] or nil. */
-static void
-read_reply(struct rconn *rc, redisReply *r, void *arg)
-{
-	struct deliver	*d = arg;
-	size_t		 got = 0;
-
-	d->in_flight = 0;
-	if (reply_failed(d, r, "XREADGROUP"))
-		return;
-	/* Stopping: what was read stays pending, for the next start. */
-	if (d->stopping)
-		return;
-	if (r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
-	    r->element[0]->type == REDIS_REPLY_ARRAY &&
-	    r->element[0]->elements == 2) {
-		redisReply	*entries = r->element[0]->element[1];
-
-		got = entries->elements;
-		add_entries(d, entries, d->phase == PHASE_RECOVER ?
-		    d->cursor : NULL, sizeof d->cursor);
-	}
-	if (d->phase == PHASE_RECOVER && got == 0) {
-		d->phase = PHASE_CLAIM;
-		snprintf(d->cursor, sizeof d->cursor, "0-0");
-	}
-	kick(d);
-}
-
-/* XAUTOCLAIM: [next cursor, [entry, ...], [deleted id, ...]]. */
-static void
-claim_reply(struct rconn *rc, redisReply *r, void *arg)
-{
-	struct deliver	*d = arg;
-
-	d->in_flight = 0;
-	if (reply_failed(d, r, "XAUTOCLAIM") || d->stopping)
-		return;
-	if (r->type == REDIS_REPLY_ARRAY && r->elements >= 2 &&
-	    r->element[0]->type == REDIS_REPLY_STRING) {
-		size_t	before = d->njobs;
-
-		add_entries(d, r->element[1], NULL, 0);
-		if (d->njobs > before) {
-			log_info("deliver: took over %zu alerts an idle "
-			    "consumer held", d->njobs - before);
-			metrics_add(METRIC_CLAIMED, d->njobs - before);
-		}
-		snprintf(d->cursor, sizeof d->cursor, "%s",
-		    r->element[0]->str);
-		if (strcmp(d->cursor, "0-0") != 0) {
-			kick(d);
-			return;
-		}
-	}
-	d->phase = PHASE_READ;
-	kick(d);
-}
-
-/* Send the next reader command if there is room for what it reads. */
-static void
-kick(struct deliver *d)
-{
-	int64_t	 idle = d->live->cfg->intake.claim_idle_ms;
-	size_t	 room = DELIVER_MAX_JOBS - d->njobs;
-	char	 count[16];
-	int	 rv = -1;
-
-	if (d->stopping || d->in_flight ||
-	    rconn_state(d->reader) != RCONN_READY)
-		return;
-	if (room > DELIVER_READ_COUNT)
-		room = DELIVER_READ_COUNT;
-	snprintf(count, sizeof count, "%zu", room);
-	if (room == 0 && d->phase != PHASE_GROUP && d->phase != PHASE_WAIT)
-		return;		/* a job finishing kicks again */
-	switch (d->phase) {
-	case PHASE_WAIT:
-	case PHASE_GROUP:
-		d->phase = PHASE_GROUP;
-		rv = rconn_command(d->reader, group_reply, d,
-		    "XGROUP CREATE %s %s 0 MKSTREAM", d->fixed.alerts,
-		    DELIVER_GROUP);
-		break;
-	case PHASE_RECOVER:
-		rv = rconn_command(d->reader, read_reply, d,
-		    "XREADGROUP GROUP %s %s COUNT %s STREAMS %s %s",
-		    DELIVER_GROUP, d->consumer, count, d->fixed.alerts,
-		    d->cursor);
-		break;
-	case PHASE_CLAIM:
-		rv = rconn_command(d->reader, claim_reply, d,
-		    "XAUTOCLAIM %s %s %s %lld %s COUNT %s", d->fixed.alerts,
-		    DELIVER_GROUP, d->consumer, (long long)idle, d->cursor,
-		    count);
-		break;
-	case PHASE_READ:
-		if (d->claim_due) {
-			d->claim_due = 0;
-			d->phase = PHASE_CLAIM;
-			snprintf(d->cursor, sizeof d->cursor, "0-0");
-			kick(d);
-			return;
-		}
-		rv = rconn_command(d->reader, read_reply, d,
-		    "XREADGROUP GROUP %s %s COUNT %s BLOCK %d STREAMS %s >",
-		    DELIVER_GROUP, d->consumer, count, DELIVER_BLOCK_MS,
-		    d->fixed.alerts);
-		break;
-	}
-	if (rv == 0)
-		d->in_flight = 1;
-}
-
-static void
-kick_timer_cb(evutil_socket_t fd, short ev, void *arg)
-{
-	kick(arg);
+	return DELIVER_MAX_JOBS - d->njobs;
 }
 
 void
@@ -1004,22 +841,10 @@ deliver_reader_state(struct rconn *rc, enum rconn_state s, void *arg)
 {
 	struct deliver	*d = arg;
 
-	d->in_flight = 0;
-	d->phase = s == RCONN_READY ? PHASE_GROUP : PHASE_WAIT;
-	if (s != RCONN_READY)
-		return;
 	/* Loaded before the first delivery needs it, not after. */
-	if (rconn_state(d->writer) == RCONN_READY)
+	if (s == RCONN_READY && rconn_state(d->writer) == RCONN_READY)
 		(void)script_ensure(&d->record, d->writer);
-	kick(d);
-}
-
-static void
-claim_timer_cb(evutil_socket_t fd, short ev, void *arg)
-{
-	struct deliver	*d = arg;
-
-	d->claim_due = 1;
+	deliver_read_state(d->rd, s);
 }
 
 /*
@@ -1054,67 +879,18 @@ lease_timer_cb(evutil_socket_t fd, short ev, void *arg)
 	argv_free(a);
 }
 
-/* XINFO GROUPS: pending + lag of the deliver group. */
-static void
-gauge_reply(struct rconn *rc, redisReply *r, void *arg)
-{
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
-		return;
-	for (size_t i = 0; i < r->elements; i++) {
-		redisReply	*g = r->element[i];
-		int		 ours = 0;
-		int64_t		 pending = 0, lag = 0;
-
-		if (g->type != REDIS_REPLY_ARRAY)
-			continue;
-		for (size_t k = 0; k + 1 < g->elements; k += 2) {
-			const char	*name = g->element[k]->str;
-			redisReply	*v = g->element[k + 1];
-
-			if (name == NULL)
-				continue;
-			if (strcmp(name, "name") == 0 && v->str != NULL)
-				ours = strcmp(v->str, DELIVER_GROUP) == 0;
-			else if (strcmp(name, "pending") == 0 &&
-			    v->type == REDIS_REPLY_INTEGER)
-				pending = v->integer;
-			else if (strcmp(name, "lag") == 0 &&
-			    v->type == REDIS_REPLY_INTEGER)
-				lag = v->integer;
-		}
-		if (ours)
-			metrics_set_undelivered(pending + lag);
-	}
-}
-
-static void
-gauge_timer_cb(evutil_socket_t fd, short ev, void *arg)
-{
-	struct deliver	*d = arg;
-
-	if (rconn_state(d->writer) == RCONN_READY)
-		(void)rconn_command(d->writer, gauge_reply, d,
-		    "XINFO GROUPS %s", d->fixed.alerts);
-}
-
 /* Every receiver's series at zero, and the timers at claim_idle's pace. */
 static void
 configure(struct deliver *d)
 {
 	const struct config	*cfg = d->live->cfg;
-	int64_t			 every = cfg->intake.claim_idle_ms / 2;
+	int64_t			 every;
 	struct timeval		 tv;
 
 	for (size_t i = 0; i < config_nreceivers(cfg); i++)
 		metrics_declare_receiver(config_receiver_at(cfg, i)->name);
-	if (every < 1000)
-		every = 1000;
-	if (every == d->claim_every_ms)
+	if (!deliver_read_configure(d->rd, cfg->intake.claim_idle_ms))
 		return;
-	d->claim_every_ms = every;
-	tv.tv_sec = every / 1000;
-	tv.tv_usec = (every % 1000) * 1000;
-	event_add(d->claim_timer, &tv);
 	every = cfg->intake.claim_idle_ms / 3;
 	tv.tv_sec = every / 1000;
 	tv.tv_usec = (every % 1000) * 1000;
@@ -1126,35 +902,29 @@ deliver_new(struct event_base *base, struct rconn *reader,
     struct rconn *writer, struct curlev *cv, const struct config *boot,
     const char *consumer, struct live_config *live)
 {
-	struct deliver	*d;
-	struct timeval	 tv = { DELIVER_GAUGE_MS / 1000, 0 };
+	struct deliver			*d;
+	struct deliver_read_sink	 sink = { add_entry, room, NULL };
 
 	if ((d = calloc(1, sizeof *d)) == NULL)
 		return NULL;
 	d->base = base;
-	d->reader = reader;
 	d->writer = writer;
 	d->cv = cv;
 	d->boot = boot;
 	d->live = live_acquire(live);
 	d->qtail = &d->qhead;
-	d->phase = PHASE_WAIT;
 	keys_init(&d->fixed, boot->redis.prefix, boot->intake.stream,
 	    boot->intake.events);
 	script_init(&d->record, "delivery record", record_script, NULL, NULL);
+	sink.arg = d;
 	if ((d->consumer = strdup(consumer)) == NULL ||
-	    (d->claim_timer = event_new(base, -1, EV_PERSIST, claim_timer_cb,
-	    d)) == NULL ||
+	    (d->rd = deliver_read_new(base, reader, writer, d->fixed.alerts,
+	    DELIVER_GROUP, consumer, &sink)) == NULL ||
 	    (d->lease_timer = event_new(base, -1, EV_PERSIST, lease_timer_cb,
-	    d)) == NULL ||
-	    (d->gauge_timer = event_new(base, -1, EV_PERSIST, gauge_timer_cb,
-	    d)) == NULL ||
-	    (d->kick_timer = evtimer_new(base, kick_timer_cb, d)) == NULL) {
+	    d)) == NULL) {
 		deliver_free(d);
 		return NULL;
 	}
-	event_add(d->gauge_timer, &tv);
-	metrics_set_undelivered(0);	/* a series from the start */
 	configure(d);
 	return d;
 }
@@ -1171,12 +941,14 @@ void
 deliver_stop(struct deliver *d)
 {
 	d->stopping = 1;
+	deliver_read_stop(d->rd);
 }
 
 int
 deliver_idle(const struct deliver *d)
 {
-	return d->nposting == 0 && d->writes == 0 && !d->in_flight;
+	return d->nposting == 0 && d->writes == 0 &&
+	    !deliver_read_busy(d->rd);
 }
 
 void
@@ -1186,14 +958,9 @@ deliver_free(struct deliver *d)
 		return;
 	while (d->jobs != NULL)
 		job_free(d->jobs);
-	if (d->claim_timer != NULL)
-		event_free(d->claim_timer);
+	deliver_read_free(d->rd);
 	if (d->lease_timer != NULL)
 		event_free(d->lease_timer);
-	if (d->gauge_timer != NULL)
-		event_free(d->gauge_timer);
-	if (d->kick_timer != NULL)
-		event_free(d->kick_timer);
 	keys_clear(&d->fixed);
 	free(d->consumer);
 	live_release(d->live);
