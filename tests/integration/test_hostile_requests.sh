@@ -12,7 +12,8 @@
 #   - corrupt clock numbers on a ticket neither crash nor silence it;
 #   - a flood of megabyte requests is routed and its memory given back;
 #   - a customer_id too long for the CRM key gets no lookup at all;
-#   - `triagectl ticket` shows control characters as text.
+#   - `triagectl ticket` shows control characters as text;
+#   - numbers are decimal: a hex order_value is no number to a rule.
 . "$(dirname "$0")/ops.sh"
 
 redis_start
@@ -32,6 +33,10 @@ tiers:
 urgency:
   levels: [critical, low]
 teams: [general, escalations]
+routes:
+  - name: big-order
+    when: {order_value: {gte: 100000}}
+    team: escalations
 default_team: general
 sla:
   - name: slow
@@ -332,5 +337,24 @@ check_true "no escape byte reaches the terminal" \
     bash -c "! grep -q $'\033' '$T_DIR/ticket.txt'"
 check_true "the escape is shown as text" \
     grep -qF 'hi\x1b[2J\x1b]0;owned\x07' "$T_DIR/ticket.txt"
+
+# 8. Numbers are decimal only: a hex order_value (0x186A0 is 100000, 0x1p17
+# is 131072 to strtod) is no number, so the route on order_value >= 100000
+# does not take it; 100000 and 1e5 are numbers and it does.
+num=0
+for v in 100000 1e5 0x186A0 0X186a0 0x1p17; do
+	num=$((num + 1))
+	rcli xadd ${P}requests '*' id NUM-$num customer_id C1 channel web \
+	    order_value "$v" >/dev/null
+done
+wait_until 20 is_eq 5 count_keys "${P}ticket:NUM-*"
+check "decimal order values are routed by big-order" \
+    "escalations big-order;escalations big-order;" \
+    "$(for i in 1 2; do echo "$(rcli hget ${P}ticket:NUM-$i team) $(rcli hget ${P}ticket:NUM-$i route)"; done | tr '\n' ';')"
+check "hex order values (0x186A0, 0X186a0, 0x1p17) are not" \
+    "general;general;general;" \
+    "$(for i in 3 4 5; do rcli hget ${P}ticket:NUM-$i team; done | tr '\n' ';')"
+check "and their tickets name no route" "default;default;default;" \
+    "$(for i in 3 4 5; do rcli hget ${P}ticket:NUM-$i route; done | tr '\n' ';')"
 
 check_true "the daemon survived it all" kill -0 "$DAEMON_PID"
