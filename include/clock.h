@@ -91,7 +91,9 @@ const char	*clock_op_name(enum clock_op);
  * A newly routed ticket's clocks, all from created_at with nothing spent:
  * H METRIC_due and METRIC_target for each metric with a target, Q+ with
  * the queue score (the first-response deadline, or created_at plus
- * CLOCK_NO_DUE_MS), and S+ for every escalation step, generation 0.
+ * CLOCK_NO_DUE_MS), and S+ for each clock's first escalation step,
+ * generation 0: a clock has one step scheduled at a time, and firing it
+ * schedules the next (clock_step()).
  * -1 if a step's member would be longer than CLOCK_MEMBER_MAX.
  */
 int		 clock_start(const struct rules *, const struct verdict *,
@@ -167,11 +169,25 @@ struct clock_step {
 	const char	*raise;		/* urgency level, "" if none */
 	char		 lowers[CLOCK_LOWERS_MAX];	/* below raise, "a,b" */
 	const char	*reassign;	/* team, "" if none */
+	/*
+	 * The clock's next step, for the fire script to schedule if the
+	 * clock still runs: its member ("" if this step is the last) and
+	 * when it fires.
+	 */
+	char		 next[CLOCK_MEMBER_MAX + 1];
+	size_t		 next_len;
+	int64_t		 next_at;
 };
 
-/* Decide for one member.  -1 if it is not a member (deadline.h). */
+/*
+ * Decide for one member, due at `at` (its score).  The next step is
+ * reached from there: the clock had spent exactly this step's share of its
+ * target at `at` (a pause or a rebuild makes a new generation, and drops
+ * this member), so it fires once the clock spends the difference.
+ * -1 if it is not a member (deadline.h).
+ */
 int		 clock_step(const struct rules *, const char *member,
-		    size_t len, struct clock_step *);
+		    size_t len, int64_t at, struct clock_step *);
 
 /* Index of the policy called name in rules, or -1. */
 int		 clock_policy_find(const struct rules *, const char *name,

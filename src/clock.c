@@ -209,19 +209,18 @@ clock_start(const struct rules *rules, const struct verdict *v,
 	arg_num(w, cw, t[SLA_FIRST_RESPONSE] != NULL ?
 	    due[SLA_FIRST_RESPONSE] : created_at + CLOCK_NO_DUE_MS);
 	arg(w, cw, id, id_len);
+	/* The first step of each clock; each fired step schedules the next. */
 	for (int m = 0; m < SLA_NMETRICS; m++) {
-		if (t[m] == NULL)
+		if (t[m] == NULL || t[m]->nsteps == 0)
 			continue;
-		for (size_t i = 0; i < t[m]->nsteps; i++) {
-			if ((len = deadline_member_format(member, sizeof member,
-			    id, id_len, m, (int)i, 0, v->policy_name)) == -1)
-				return -1;
-			cw = put(w, CLOCK_SCHEDULE);
-			arg_num(w, cw, deadline_at(cal, created_at, 0,
-			    deadline_step_ms(t[m]->within_ms,
-			    t[m]->steps[i].at_permille)));
-			arg(w, cw, member, (size_t)len);
-		}
+		if ((len = deadline_member_format(member, sizeof member,
+		    id, id_len, m, 0, 0, v->policy_name)) == -1)
+			return -1;
+		cw = put(w, CLOCK_SCHEDULE);
+		arg_num(w, cw, deadline_at(cal, created_at, 0,
+		    deadline_step_ms(t[m]->within_ms,
+		    t[m]->steps[0].at_permille)));
+		arg(w, cw, member, (size_t)len);
 	}
 	return 0;
 }
@@ -388,7 +387,8 @@ unschedule(struct clock_writes *w, const struct clocks *c, enum sla_metric m)
 
 /*
  * Run the resolution clock again from now, having spent `spent`: a new
- * generation, the new deadline, and the steps that have not fired yet.
+ * generation, the new deadline, and the first step that has not fired yet
+ * (it schedules the ones after it as it fires).
  */
 static void
 resolution_run(struct clock_writes *w, const struct clock_ticket *t,
@@ -413,11 +413,12 @@ resolution_run(struct clock_writes *w, const struct clock_ticket *t,
 			continue;
 		if ((len = member(c, SLA_RESOLUTION, i, gen, buf,
 		    sizeof buf)) == -1)
-			continue;
+			return;
 		cw = put(w, CLOCK_SCHEDULE);
 		arg_num(w, cw, deadline_at(c->cal, now, spent,
 		    deadline_step_ms(within, tg->steps[i].at_permille)));
 		arg(w, cw, buf, (size_t)len);
+		return;
 	}
 }
 
@@ -546,7 +547,7 @@ clock_event(const struct clock_rules *cr, const struct clock_ticket *t,
 /* Escalation steps. */
 
 int
-clock_step(const struct rules *rules, const char *m, size_t len,
+clock_step(const struct rules *rules, const char *m, size_t len, int64_t at,
     struct clock_step *cs)
 {
 	struct deadline_member	 dm;
@@ -567,12 +568,32 @@ clock_step(const struct rules *rules, const char *m, size_t len,
 	cs->kind = NULL;
 	cs->notify = cs->raise = cs->reassign = "";
 	cs->lowers[0] = '\0';
+	cs->next[0] = '\0';
+	cs->next_len = 0;
+	cs->next_at = 0;
 	if ((policy = clock_policy_find(rules, dm.policy, dm.policy_len)) != -1)
 		t = rules_policy_target(rules, policy, dm.metric);
 	if (t != NULL && (size_t)dm.step < t->nsteps)
 		st = &t->steps[dm.step];
 	if (st == NULL)
 		return 0;
+	if ((size_t)dm.step + 1 < t->nsteps) {
+		/* A score from Redis: kept inside what a clock may hold. */
+		int64_t	from = at < 0 ? 0 : at > DEADLINE_MS_MAX ?
+			    DEADLINE_MS_MAX : at;
+		int	n = deadline_member_format(cs->next, sizeof cs->next,
+			    dm.ticket, dm.ticket_len, dm.metric, dm.step + 1,
+			    dm.gen, rules_policy_name(rules, policy));
+
+		if (n != -1) {
+			cs->next_len = (size_t)n;
+			cs->next_at = deadline_at(rules_policy_calendar(rules,
+			    policy), from, deadline_step_ms(t->within_ms,
+			    st->at_permille), deadline_step_ms(t->within_ms,
+			    t->steps[dm.step + 1].at_permille));
+		} else
+			cs->next[0] = '\0';
+	}
 	cs->kind = st->at_permille < 1000 ? "warning" : "breach";
 	if (st->notify != NULL)
 		cs->notify = st->notify;

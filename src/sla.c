@@ -2,8 +2,11 @@
  * sla.c - the one timer that fires escalation steps.
  *
  * The schedule lives in Redis only: P+sla is a sorted set with one member
- * per escalation step still to fire (deadline.h gives its format), scored by
- * the instant it fires.  Nothing is kept in process memory, so a crash or a
+ * per running clock, its next escalation step (deadline.h gives its
+ * format), scored by the instant it fires; the fire script puts the step
+ * after it in its place, in the same atomic step.  One member a clock
+ * rather than one a step: half the schedule's memory and writes for a
+ * policy of a warning and a breach on both clocks.  Nothing is kept in process memory, so a crash or a
  * restart loses nothing, and a step whose time passed while no triaged ran
  * is simply found due at the next tick.
  *
@@ -12,7 +15,8 @@
  *         ──> EVALSHA fire: per member  ZREM ─1─> clock still running?
  *                                                 ─> XADD alert, record
  *                                                    the step, raise,
- *                                                    reassign
+ *                                                    reassign; ZADD the
+ *                                                    clock's next step
  *
  * What a due step does (warning or breach, who is told, raise, reassign,
  * or drop it because the rules no longer have it) is decided in clock.c;
@@ -60,7 +64,10 @@
 /*
  * KEYS: sla set, alerts stream.  ARGV: key prefix, now, then per member:
  *   member ticket metric step gen kind notify raise lowers reassign
- *   oncall oncall_name
+ *   oncall oncall_name next_at next
+ * next is the clock's next step (clock_step()), '' after the last: put in
+ * the schedule whenever the clock still runs, even if this step had fired
+ * already (a rebuilt schedule), so the chain of steps goes on.
  * kind '' means the step is not in the rules any more: just drop it.
  * oncall is who the notify target pages at now ('' for nobody); the alert
  * carries it, and the ticket's subject cut to ALERT_SUBJECT_MAX bytes at a
@@ -71,6 +78,7 @@
  * The script makes ticket and queue keys itself, from the prefix and the
  * infixes of keys.h written into its text.
  */
+#define FIRE_RECORD		"14"	/* arguments per member */
 #define ALERT_SUBJECT_MAX	"200"
 
 static const char fire_script[] =
@@ -92,7 +100,7 @@ static const char fire_script[] =
  * nothing written, instead of after the ZREM that takes the step.  Members
  * are the 12 arguments each that the loop below reads.
  */
-"for j = 3, #ARGV, 12 do\n"
+"for j = 3, #ARGV, " FIRE_RECORD " do\n"
 "  local team = redis.call('HGET', prefix .. '" KEYS_TICKET "' .. ARGV[j + 1],"
 " 'team')\n"
 "  if ARGV[j + 9] ~= '' then\n"
@@ -102,8 +110,9 @@ static const char fire_script[] =
 "end\n"
 "while i <= #ARGV do\n"
 "  local member, id, metric, step, gen, kind, notify, raise, lowers,\n"
-"    reassign, oncall, oncall_name = unpack(ARGV, i, i + 11)\n"
-"  i = i + 12\n"
+"    reassign, oncall, oncall_name, next_at, next =\n"
+"    unpack(ARGV, i, i + " FIRE_RECORD " - 1)\n"
+"  i = i + " FIRE_RECORD "\n"
 "  local r = '-'\n"
 "  if redis.call('ZREM', sla, member) == 1 then\n"
 "    local tkey = prefix .. '" KEYS_TICKET "' .. id\n"
@@ -111,10 +120,11 @@ static const char fire_script[] =
 "    local t = redis.call('HMGET', tkey, 'status', 'team', 'tier',\n"
 "      'urgency', 'policy', metric .. '_due', metric .. '_gen',\n"
 "      'first_response_at', 'paused_at', fired, 'subject')\n"
-"    local running = t[1] and t[1] ~= 'resolved' and not t[10] and\n"
-"      (t[7] or '0') == gen and kind ~= ''\n"
-"    if metric == 'first_response' then running = running and not t[8]\n"
-"    else running = running and not t[9] end\n"
+"    local runs = t[1] and t[1] ~= 'resolved' and (t[7] or '0') == gen\n"
+"    if metric == 'first_response' then runs = runs and not t[8]\n"
+"    else runs = runs and not t[9] end\n"
+"    local running = runs and not t[10] and kind ~= ''\n"
+"    if runs and next ~= '' then redis.call('ZADD', sla, next_at, next) end\n"
 "    r = t[1] and 's' or 'x'\n"
 "    if running then\n"
 "      local a = {'ticket', id, 'team', t[2] or '', 'tier', t[3] or '',\n"
@@ -221,7 +231,7 @@ add_member(struct sla *s, const struct rules *rules, const char *m,
 	struct fired			*f;
 	const char			*kind = "", *notify = "";
 
-	if (clock_step(rules, m, len, &cs) == -1) {
+	if (clock_step(rules, m, len, at, &cs) == -1) {
 		log_warnx("sla: dropping malformed schedule entry '%.*s'",
 		    (int)len, m);
 		/* A record whose ticket cannot exist: the script drops it. */
@@ -232,6 +242,8 @@ add_member(struct sla *s, const struct rules *rules, const char *m,
 		argv_push_str(a, "0");
 		for (int i = 0; i < 7; i++)
 			argv_push_str(a, "");
+		argv_push_str(a, "0");
+		argv_push_str(a, "");
 		goto out;
 	}
 	if (cs.kind == NULL)
@@ -259,6 +271,11 @@ add_member(struct sla *s, const struct rules *rules, const char *m,
 		    config_notify_target(cf, notify), s->now);
 	argv_push_str(a, who != NULL ? who->key : "");
 	argv_push_str(a, who != NULL ? who->name : "");
+	argv_push_num(a, cs.next_at);
+	argv_push(a, cs.next, cs.next_len);
+	/* Wake for it, should it come before what the tick saw. */
+	if (cs.next_len > 0 && (s->next_ms == -1 || cs.next_at < s->next_ms))
+		s->next_ms = cs.next_at;
 out:
 	if (s->nfired == s->fired_cap) {
 		s->fired_cap = s->fired_cap ? s->fired_cap * 2 : 64;
@@ -403,8 +420,12 @@ range_reply(struct rconn *rc, redisReply *reply, void *arg)
 			    reply->element[i]->len,
 			    strtoll(reply->element[i + 1]->str, NULL, 10));
 	} else if (which == 1 && reply->type == REDIS_REPLY_ARRAY &&
-	    reply->elements == 2)
-		s->next_ms = strtoll(reply->element[1]->str, NULL, 10);
+	    reply->elements == 2) {
+		int64_t	next = strtoll(reply->element[1]->str, NULL, 10);
+
+		if (s->next_ms == -1 || next < s->next_ms)
+			s->next_ms = next;
+	}
 	else if (which == 2 && reply->type == REDIS_REPLY_INTEGER)
 		metrics_set_open_clocks(reply->integer);
 	if (s->replies > 0)

@@ -89,8 +89,9 @@ check "resolution_due = created_at + 4s" $((c + 4000)) \
     "$(hget ON-TIME resolution_due)"
 check "queue score is the first-response deadline" $((c + 3000)) \
     "$(rcli zscore ${P}queue:general ON-TIME)"
-check "four steps scheduled" 4 \
-    "$(rcli zrange ${P}sla 0 -1 | grep -c '^ON-TIME|')"
+check "one step scheduled per clock, the first of each" \
+    "ON-TIME|first_response|0|0|fast ON-TIME|resolution|0|0|fast" \
+    "$(rcli zrange ${P}sla 0 -1 | grep '^ON-TIME|' | sort | xargs)"
 wait_until 10 eval '[ "$(alerts_for ON-TIME | wc -l)" -ge 4 ]'
 sleep 1.5
 check "four alerts, one per step" 4 "$(alerts_for ON-TIME | wc -l)"

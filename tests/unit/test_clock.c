@@ -413,18 +413,28 @@ event(struct fake *f, enum lifecycle_kind kind, const char *team,
 	return r;
 }
 
-/* A due step fires at now, as the fire script records it. */
+/*
+ * A due step fires at now, as the fire script records it, and the clock's
+ * next step takes its place in the schedule.
+ */
 static void
 fire(struct fake *f, const char *member, int64_t now)
 {
 	struct clock_step	cs;
 	char			name[64], at[24];
+	int64_t			due = sched(f, member);
 
-	assert_true(sched(f, member) != -1);
-	assert_int_equal(clock_step(cf->rules, member, strlen(member), &cs),
-	    0);
+	assert_true(due != -1);
+	assert_int_equal(clock_step(cf->rules, member, strlen(member), due,
+	    &cs), 0);
 	assert_non_null(cs.kind);
 	unsched(f, member);
+	if (cs.next_len > 0) {
+		assert_true(f->nsteps < FAKE_MAX);
+		snprintf(f->member[f->nsteps], sizeof f->member[0], "%s",
+		    cs.next);
+		f->score[f->nsteps++] = cs.next_at;
+	}
 	snprintf(name, sizeof name, "fired:%s:%d",
 	    deadline_metric_name(cs.metric), cs.step);
 	snprintf(at, sizeof at, "%lld", (long long)now);
@@ -453,11 +463,8 @@ test_start_always(void **state)
 	    "H resolution_target 28800000\n"
 	    "Q+ general %lld T-1\n"
 	    "S+ %lld T-1|first_response|0|0|vip\n"
-	    "S+ %lld T-1|first_response|1|0|vip\n"
-	    "S+ %lld T-1|first_response|2|0|vip\n"
 	    "S+ %lld T-1|resolution|0|0|vip\n",
-	    c + HOUR, c + 8 * HOUR, c + HOUR,
-	    c + 45 * MIN, c + HOUR, c + 90 * MIN, c + 8 * HOUR));
+	    c + HOUR, c + 8 * HOUR, c + HOUR, c + 45 * MIN, c + 8 * HOUR));
 	assert_int_equal(f.w.stop[SLA_FIRST_RESPONSE].stopped, 0);
 	assert_int_equal(f.w.stop[SLA_RESOLUTION].stopped, 0);
 	done(&f);
@@ -482,12 +489,9 @@ test_start_office(void **state)
 	    "H resolution_target 28800000\n"
 	    "Q+ general %lld T-2\n"
 	    "S+ %lld T-2|first_response|0|0|office_vip\n"
-	    "S+ %lld T-2|first_response|1|0|office_vip\n"
-	    "S+ %lld T-2|first_response|2|0|office_vip\n"
 	    "S+ %lld T-2|resolution|0|0|office_vip\n",
 	    tue + 9 * HOUR + 30 * MIN, tue + 16 * HOUR + 30 * MIN,
 	    tue + 9 * HOUR + 30 * MIN, tue + 9 * HOUR + 15 * MIN,
-	    tue + 9 * HOUR + 30 * MIN, tue + 10 * HOUR,
 	    tue + 16 * HOUR + 30 * MIN));
 	done(&f);
 }
@@ -508,10 +512,9 @@ test_start_no_clock(void **state)
 	    "H resolution_due %lld\n"
 	    "H resolution_target 28800000\n"
 	    "Q+ general %lld T-4\n"
-	    "S+ %lld T-4|resolution|0|0|office\n"
-	    "S+ %lld T-4|resolution|1|0|office\n",
+	    "S+ %lld T-4|resolution|0|0|office\n",
 	    MON0 + 17 * HOUR, MON0 + 9 * HOUR + CLOCK_NO_DUE_MS,
-	    MON0 + 13 * HOUR, MON0 + 17 * HOUR));
+	    MON0 + 13 * HOUR));
 	done(&f);
 }
 
@@ -524,7 +527,7 @@ test_step_warning_breach(void **state)
 	const char		*m;
 
 	m = "T-1|first_response|0|0|vip";
-	assert_int_equal(clock_step(cf->rules, m, strlen(m), &cs), 0);
+	assert_int_equal(clock_step(cf->rules, m, strlen(m), 0, &cs), 0);
 	assert_string_equal(cs.kind, "warning");
 	assert_string_equal(cs.notify, "team_lead");
 	assert_string_equal(cs.raise, "");
@@ -537,25 +540,25 @@ test_step_warning_breach(void **state)
 	assert_int_equal(cs.gen, 0);
 
 	m = "T-1|first_response|1|0|vip";
-	assert_int_equal(clock_step(cf->rules, m, strlen(m), &cs), 0);
+	assert_int_equal(clock_step(cf->rules, m, strlen(m), 0, &cs), 0);
 	assert_string_equal(cs.kind, "breach");
 	assert_string_equal(cs.notify, "oncall_primary");
 
 	/* 150 %: still a breach. */
 	m = "T-1|first_response|2|0|vip";
-	assert_int_equal(clock_step(cf->rules, m, strlen(m), &cs), 0);
+	assert_int_equal(clock_step(cf->rules, m, strlen(m), 0, &cs), 0);
 	assert_string_equal(cs.kind, "breach");
 	assert_string_equal(cs.notify, "oncall_manager");
 
 	m = "T-1|resolution|0|7|vip";
-	assert_int_equal(clock_step(cf->rules, m, strlen(m), &cs), 0);
+	assert_int_equal(clock_step(cf->rules, m, strlen(m), 0, &cs), 0);
 	assert_string_equal(cs.kind, "breach");
 	assert_int_equal(cs.metric, SLA_RESOLUTION);
 	assert_int_equal(cs.gen, 7);
 	assert_string_equal(cs.reassign, "");
 
 	m = "T-1|resolution|0|0|office";
-	assert_int_equal(clock_step(cf->rules, m, strlen(m), &cs), 0);
+	assert_int_equal(clock_step(cf->rules, m, strlen(m), 0, &cs), 0);
 	assert_string_equal(cs.kind, "warning");
 }
 
@@ -567,22 +570,22 @@ test_step_gone(void **state)
 
 	/* A step or a policy the rules no longer have: dropped. */
 	m = "T-1|first_response|3|0|vip";
-	assert_int_equal(clock_step(cf->rules, m, strlen(m), &cs), 0);
+	assert_int_equal(clock_step(cf->rules, m, strlen(m), 0, &cs), 0);
 	assert_null(cs.kind);
 	assert_string_equal(cs.notify, "");
 	assert_string_equal(cs.raise, "");
 	assert_string_equal(cs.reassign, "");
 	m = "T-1|first_response|0|0|retired";
-	assert_int_equal(clock_step(cf->rules, m, strlen(m), &cs), 0);
+	assert_int_equal(clock_step(cf->rules, m, strlen(m), 0, &cs), 0);
 	assert_null(cs.kind);
 	assert_int_equal(cs.policy_len, 7);
 	m = "T-1|first_response|0|0|office";	/* no such clock */
-	assert_int_equal(clock_step(cf->rules, m, strlen(m), &cs), 0);
+	assert_int_equal(clock_step(cf->rules, m, strlen(m), 0, &cs), 0);
 	assert_null(cs.kind);
 	/* Not a member at all. */
 	m = "T-1|first_response|x|0|vip";
-	assert_int_equal(clock_step(cf->rules, m, strlen(m), &cs), -1);
-	assert_int_equal(clock_step(cf->rules, "garbage", 7, &cs), -1);
+	assert_int_equal(clock_step(cf->rules, m, strlen(m), 0, &cs), -1);
+	assert_int_equal(clock_step(cf->rules, "garbage", 7, 0, &cs), -1);
 }
 
 static void
@@ -593,17 +596,17 @@ test_step_raise(void **state)
 
 	/* raise: high; only a ticket at a lower level is raised. */
 	m = "T-1|first_response|2|0|vip";
-	assert_int_equal(clock_step(cf->rules, m, strlen(m), &cs), 0);
+	assert_int_equal(clock_step(cf->rules, m, strlen(m), 0, &cs), 0);
 	assert_string_equal(cs.raise, "high");
 	assert_string_equal(cs.lowers, "medium,low");
 	/* To the highest level: every other level is lower. */
 	m = "T-1|first_response|0|0|raises";
-	assert_int_equal(clock_step(cf->rules, m, strlen(m), &cs), 0);
+	assert_int_equal(clock_step(cf->rules, m, strlen(m), 0, &cs), 0);
 	assert_string_equal(cs.raise, "critical");
 	assert_string_equal(cs.lowers, "high,medium,low");
 	/* To the lowest: nothing is lower, so nothing is raised. */
 	m = "T-1|first_response|1|0|raises";
-	assert_int_equal(clock_step(cf->rules, m, strlen(m), &cs), 0);
+	assert_int_equal(clock_step(cf->rules, m, strlen(m), 0, &cs), 0);
 	assert_string_equal(cs.raise, "low");
 	assert_string_equal(cs.lowers, "");
 }
@@ -614,13 +617,74 @@ test_step_reassign(void **state)
 	struct clock_step	 cs;
 	const char		*m = "T-1|first_response|2|0|office_vip";
 
-	assert_int_equal(clock_step(cf->rules, m, strlen(m), &cs), 0);
+	assert_int_equal(clock_step(cf->rules, m, strlen(m), 0, &cs), 0);
 	assert_string_equal(cs.reassign, "key_accounts");
 	assert_int_equal(cs.policy_len, strlen("office_vip"));
 	assert_memory_equal(cs.policy, "office_vip", cs.policy_len);
 	m = "T-1|first_response|1|0|office_vip";
-	assert_int_equal(clock_step(cf->rules, m, strlen(m), &cs), 0);
+	assert_int_equal(clock_step(cf->rules, m, strlen(m), 0, &cs), 0);
 	assert_string_equal(cs.reassign, "");
+}
+
+/*
+ * Each fired step schedules the next, from its own instant: the same
+ * instants as every step worked out from the start, over a night too.
+ */
+static void
+test_step_next(void **state)
+{
+	struct clock_step	 cs;
+	struct fake		 f;
+	const char		*m;
+	int64_t			 c = MON0 + 17 * HOUR;	/* Mon 17:00 */
+	int64_t			 tue = MON0 + DAY;
+
+	m = "T-1|first_response|0|0|vip";
+	assert_int_equal(clock_step(cf->rules, m, strlen(m), c + 45 * MIN,
+	    &cs), 0);
+	assert_string_equal(cs.next, "T-1|first_response|1|0|vip");
+	assert_int_equal(cs.next_len, strlen(cs.next));
+	assert_int_equal(cs.next_at, c + HOUR);
+	m = "T-1|first_response|2|0|vip";	/* the last: nothing after */
+	assert_int_equal(clock_step(cf->rules, m, strlen(m), c + 90 * MIN,
+	    &cs), 0);
+	assert_int_equal(cs.next_len, 0);
+	assert_string_equal(cs.next, "");
+	/* The generation goes on with the chain. */
+	m = "T-1|first_response|0|3|vip";
+	assert_int_equal(clock_step(cf->rules, m, strlen(m), c, &cs), 0);
+	assert_string_equal(cs.next, "T-1|first_response|1|3|vip");
+	/* A step gone from the rules has no next either. */
+	m = "T-1|first_response|0|0|retired";
+	assert_int_equal(clock_step(cf->rules, m, strlen(m), c, &cs), 0);
+	assert_int_equal(cs.next_len, 0);
+	/* A score no clock holds is kept in bounds, not overflowed. */
+	m = "T-1|first_response|0|0|vip";
+	assert_int_equal(clock_step(cf->rules, m, strlen(m), INT64_MAX, &cs),
+	    0);
+	assert_true(cs.next_at >= DEADLINE_MS_MAX);
+
+	/*
+	 * Office hours, routed Monday 17:00 with a 1 h target: 75 % at
+	 * 17:45, 100 % at 18:00, 150 % across the night at Tuesday 09:30.
+	 */
+	route(&f, "N-1", "office_vip", "general", c);
+	assert_int_equal(sched(&f, "N-1|first_response|0|0|office_vip"),
+	    c + 45 * MIN);
+	assert_int_equal(f.nsteps, 2);
+	fire(&f, "N-1|first_response|0|0|office_vip", c + 45 * MIN);
+	assert_int_equal(sched(&f, "N-1|first_response|1|0|office_vip"),
+	    MON0 + 18 * HOUR);
+	fire(&f, "N-1|first_response|1|0|office_vip", MON0 + 18 * HOUR);
+	assert_int_equal(sched(&f, "N-1|first_response|2|0|office_vip"),
+	    tue + 9 * HOUR + 30 * MIN);
+	fire(&f, "N-1|first_response|2|0|office_vip",
+	    tue + 9 * HOUR + 30 * MIN);
+	/* The resolution step alone is left. */
+	assert_int_equal(f.nsteps, 1);
+	assert_int_equal(sched(&f, "N-1|resolution|0|0|office_vip"),
+	    tue + 16 * HOUR);
+	done(&f);
 }
 
 /* --- Lifecycle events. */
@@ -916,8 +980,8 @@ test_reassigned(void **state)
 	assert_string_equal(fget(&f, "team"), "billing");
 	assert_int_equal(queued(&f, "billing"), c + HOUR);
 	assert_int_equal(queued(&f, "general"), -1);
-	/* The clocks do not move. */
-	assert_int_equal(f.nsteps, 4);
+	/* The clocks do not move: each has its first step scheduled. */
+	assert_int_equal(f.nsteps, 2);
 	assert_int_equal(f.w.stop[SLA_FIRST_RESPONSE].stopped, 0);
 	assert_int_equal(event(&f, LIFECYCLE_REASSIGNED, "billing",
 	    c + 2 * MIN), 0);
@@ -1051,14 +1115,16 @@ test_writes_grow(void **state)
 	const char	*out;
 	int64_t		c = MON0;
 
-	/* Twelve long members: the storage moves while they are written. */
+	/*
+	 * Twelve long members unscheduled: the storage moves while they are
+	 * written.  Routed, the clock has its first step only.
+	 */
 	memset(id, 'x', sizeof id - 1);
 	id[sizeof id - 1] = '\0';
 	route(&f, id, "many", "general", c);
-	assert_int_equal(f.w.n, 2 + 1 + 12);
-	assert_int_equal(f.nsteps, 12);
-	assert_int_equal(sched(&f, fmt("%s|first_response|11|0|many", id)),
-	    c + 12 * MIN * 120 / 100);
+	assert_int_equal(f.w.n, 2 + 1 + 1);
+	assert_int_equal(f.nsteps, 1);
+	assert_true(sched(&f, fmt("%s|first_response|0|0|many", id)) > c);
 	assert_int_equal(event(&f, LIFECYCLE_RESOLVED, NULL, c + MIN), 1);
 	out = render(&f.w);
 	assert_non_null(strstr(out, fmt("S- %s|first_response|0|0|many\n",
@@ -1080,6 +1146,7 @@ main(void)
 		cmocka_unit_test(test_step_gone),
 		cmocka_unit_test(test_step_raise),
 		cmocka_unit_test(test_step_reassign),
+		cmocka_unit_test(test_step_next),
 		cmocka_unit_test(test_responded_met),
 		cmocka_unit_test(test_responded_breached),
 		cmocka_unit_test(test_responded_twice),
