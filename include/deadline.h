@@ -7,7 +7,8 @@
  * (`spent`) and since when it runs (`from`); every deadline and every
  * escalation instant follows from those two and the calendar.
  *
- * The durable schedule in P+sla holds one member per escalation step:
+ * The durable schedule in P+sla holds one member per running clock, its
+ * next escalation step:
  *
  *   TICKET|METRIC|STEP|GEN|POLICY      score = the instant it fires (ms)
  *
