@@ -2,7 +2,8 @@
 # SIGHUP under a steady stream of requests: every request is routed once,
 # each by one rule set whole, and the new rules apply after the reload.
 # An invalid file keeps the rules in force, with every error located, and
-# options that need a restart are reported, not half-applied.
+# options that need a restart are reported, not half-applied.  A new
+# intake.claim_idle sets how soon a dead consumer's entries are claimed.
 . "$(dirname "$0")/ops.sh"
 
 redis_start
@@ -132,3 +133,35 @@ check_true "nothing listens on the new address" \
 kill -TERM "$DAEMON_PID"
 wait "$DAEMON_PID"
 check "exit status 0 after reloads" 0 "$?"
+
+# The claim timer follows a reload.  Under claim_idle 10m the claim cycle
+# runs every 5 minutes; an entry left pending by a consumer that is gone
+# (read, never acknowledged) waits for it.  Reloaded with claim_idle 1s,
+# the cycle runs every second and takes it over within seconds; a timer
+# left at 5 minutes would not.
+make_config "$T_DIR/claim.yaml" -e "s/^  claim_idle: .*/  claim_idle: 10m/"
+claim_id=$(rcli xadd ${P}requests '*' id CLAIM-1 customer_id C1 channel web \
+    category billing)
+check "a dead consumer read the entry" "$claim_id" \
+    "$(rcli --raw xreadgroup group routers ghost count 1 streams ${P}requests '>' |
+    sed -n 2p)"
+daemon_start "$T_DIR/claim.yaml" claimer
+claim_pid=$DAEMON_PID
+wait_until 15 healthy || not_ok "daemon with claim_idle 10m became healthy"
+check "pending under the dead consumer, not claimed under claim_idle 10m" \
+    "ghost 0" "$(rcli --raw xpending ${P}requests routers - + 10 |
+    sed -n 2p) $(rcli exists ${P}ticket:CLAIM-1)"
+make_config "$T_DIR/claim.yaml" -e "s/^  claim_idle: .*/  claim_idle: 1s/"
+kill -HUP "$claim_pid"
+wait_until 10 grep -q "reload: intake.claim_idle changed (10m -> 1s)" \
+    "$T_DIR/claimer.log"
+check_true "the reload reports the new claim_idle" \
+    grep -q "reload: intake.claim_idle changed (10m -> 1s)" "$T_DIR/claimer.log"
+wait_until 20 key_exists ${P}ticket:CLAIM-1
+check "after the reload the dead consumer's entry is claimed and routed" \
+    billing "$(rcli hget ${P}ticket:CLAIM-1 team)"
+wait_until 10 is_eq 0 pending
+check "and acknowledged" 0 "$(pending)"
+kill -TERM "$claim_pid"
+wait "$claim_pid"
+check "exit status 0 after the claim" 0 "$?"
