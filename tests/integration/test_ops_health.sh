@@ -2,7 +2,7 @@
 # /healthz and /metrics, the systemd notifications, and the log's manners:
 # 503 with the reason until Redis is there, READY=1 only once the group
 # exists, every series of the README's Metrics table in valid Prometheus text, and no log
-# line per routed request.
+# line per routed request; a breach counted by metric, team and policy.
 . "$(dirname "$0")/ops.sh"
 
 check_true "the sample config serves HTTP on loopback only" \
@@ -167,6 +167,23 @@ check_true "no log line per routed request ($lines lines for 500)" \
 check_true "a dead letter says which entry and why" \
     grep -q "entry [0-9]*-[0-9]* to the dead-letter stream: .*customer_id" \
     "$T_DIR/triaged.log"
+
+# A breach, counted by its labelled series: a critical request (an outage
+# by phone: policy critical, 15m on the 24x7 calendar) received 20 minutes
+# ago, responded to now, stopped its first-response clock past the target.
+BREACHED='triaged_sla_breached_total{metric="first_response",team="tech_support",policy="critical"}'
+check "the breach series exists at zero" 0 "$(metric "$BREACHED")"
+rcli xadd ${P}requests '*' id BR-1 customer_id C1 channel phone \
+    category outage received_at $(( $(now_ms) - 20 * 60 * 1000 )) >/dev/null
+wait_until 10 key_exists ${P}ticket:BR-1
+check "the late request: tech_support, policy critical" "tech_support critical" \
+    "$(rcli hget ${P}ticket:BR-1 team) $(rcli hget ${P}ticket:BR-1 policy)"
+rcli xadd ${P}events '*' ticket BR-1 event responded >/dev/null
+wait_until 10 is_eq 1 metric "$BREACHED"
+check "a response past its target counts as breached, by metric, team and policy" \
+    1 "$(metric "$BREACHED")"
+check "and in no other breach series" 1 "$(metric_sum triaged_sla_breached_total)"
+check "nor as met" 1 "$(metric_sum triaged_sla_met_total)"
 
 # Reload and stop, as systemd hears them.
 kill -HUP "$DAEMON_PID"
