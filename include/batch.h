@@ -23,6 +23,20 @@ struct redisReply;
 struct live_config;
 struct router;
 
+/*
+ * One script call of a batch (route.c): entries [from, to).  A batch is
+ * written by one call, or by several when its entries are large, so that
+ * no call keeps Redis busy for long.
+ */
+struct batch_call {
+	size_t	 from, to;
+	char	*cmd;			/* formatted, kept until answered */
+	size_t	 len;
+	int	 state;			/* BATCH_CALL_* */
+};
+
+enum { BATCH_CALL_UNSENT, BATCH_CALL_SENT, BATCH_CALL_DONE };
+
 /* Batches a batch may read its contact counts ahead of (route.c). */
 #define BATCH_AHEAD_MAX	8
 
@@ -83,9 +97,10 @@ struct batch {
 	struct entry		**ahead_ask;
 	size_t			 nahead_ask, ahead_ask_cap, ahead_ask_next;
 	struct batch		*next_looking;
-	int			 attempts;	/* script calls sent */
-	char			*cmd;		/* the formatted script call */
-	size_t			 cmdlen;
+	int			 attempts;	/* times its calls were sent */
+	struct batch_call	*calls;		/* none until built */
+	size_t			 ncalls, calls_cap;
+	size_t			 awaiting;	/* calls sent, not answered */
 	struct batch		*next_waiting;
 	struct router		*router;
 	void			*owner;

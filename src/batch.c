@@ -45,7 +45,9 @@ batch_release(struct batch *b)
 	free(b->refs);
 	free(b->scratch);
 	free(b->ahead_ask);
-	free(b->cmd);		/* a script call never sent, at exit */
+	for (size_t i = 0; i < b->ncalls; i++)
+		free(b->calls[i].cmd);	/* never sent, at exit */
+	free(b->calls);
 	memset(b, 0, sizeof *b);
 }
 

@@ -66,6 +66,13 @@
 #include "script.h"
 
 #define ROUTE_MAX_ATTEMPTS	5
+/*
+ * The most a script call carries, in bytes of its entries' fields: a batch
+ * over it is written by several calls, sent together.  A call of tens of
+ * megabytes keeps Redis from everyone else and outlasts the writer's
+ * timeout on a busy machine, to be sent again and again.
+ */
+#define ROUTE_CALL_BYTES	(4 * 1024 * 1024)
 
 /*
  * KEYS: requests stream, dead stream, sla set, then ticket and queue key
@@ -232,8 +239,10 @@ looking_remove(struct router *r, struct batch *b)
 static void
 settle(struct router *r, struct batch *b)
 {
-	free(b->cmd);
-	b->cmd = NULL;
+	for (size_t i = 0; i < b->ncalls; i++)
+		free(b->calls[i].cmd);
+	b->ncalls = 0;
+	b->awaiting = 0;
 	live_release(b->config);
 	b->config = NULL;
 	r->inflight--;
@@ -822,9 +831,25 @@ push_key(struct argv *a, char *key, int len)
  *
  * The keys come before every record, so the routed entries are classified
  * first (their verdicts kept for the records), then the records written.
+ * The call takes the entries from `from` on while they fit in
+ * ROUTE_CALL_BYTES (one at least); returns the first it left out.
  */
-static void
-build_call(struct router *r, struct batch *b)
+static size_t
+entry_bytes(const struct batch *b, const struct entry *e)
+{
+	size_t	n = 0;
+
+	for (size_t i = 0; i < e->nfields; i++)
+		n += b->refs[e->first_field + i].name_len +
+		    b->refs[e->first_field + i].value_len;
+	for (size_t i = 0; i < e->ncust; i++)
+		n += b->refs[e->first_cust + i].name_len +
+		    b->refs[e->first_cust + i].value_len;
+	return n;
+}
+
+static size_t
+build_call(struct router *r, struct batch *b, size_t from)
 {
 	const struct config	*cfg = b->config->cfg;
 	const struct config	*boot = r->boot;
@@ -832,10 +857,16 @@ build_call(struct router *r, struct batch *b)
 	const struct rules	*rules = cfg->rules;
 	struct argv		*a = r->call;
 	int64_t			 now = now_ms();
-	size_t			 nroute = 0, ncounted = 0, t;
+	size_t			 nroute = 0, ncounted = 0, t, to, bytes = 0;
 	char			 key[KEYS_MAX];
+	struct batch_call	*c;
 
-	for (size_t i = 0; i < b->nentries; i++) {
+	for (to = from; to < b->nentries; to++) {
+		bytes += entry_bytes(b, &b->entries[to]);
+		if (bytes > ROUTE_CALL_BYTES && to > from)
+			break;
+	}
+	for (size_t i = from; i < to; i++) {
 		struct entry	*e = &b->entries[i];
 
 		if (e->outcome != OUTCOME_ROUTE)
@@ -861,7 +892,7 @@ build_call(struct router *r, struct batch *b)
 	argv_push_str(a, r->fixed.dead);
 	argv_push_str(a, r->fixed.sla);
 	t = 0;
-	for (size_t i = 0; i < b->nentries; i++) {
+	for (size_t i = from; i < to; i++) {
 		struct entry		*e = &b->entries[i];
 		const struct field	*req, *cust;
 		size_t			 nreq, ncust;
@@ -887,7 +918,7 @@ build_call(struct router *r, struct batch *b)
 
 	argv_push_str(a, boot->intake.group);
 	t = 0;
-	for (size_t i = 0; i < b->nentries; i++) {
+	for (size_t i = from; i < to; i++) {
 		struct entry		*e = &b->entries[i];
 		const struct verdict	*v;
 		const char		*id;
@@ -919,23 +950,37 @@ build_call(struct router *r, struct batch *b)
 		add_contact(a, cfg, e);
 	}
 
-	free(b->cmd);
-	b->cmd = argv_format(a, &b->cmdlen);
+	if (b->ncalls == b->calls_cap) {
+		size_t	 cap = b->calls_cap ? 2 * b->calls_cap : 4;
+		void	*p = reallocarray(b->calls, cap, sizeof *b->calls);
+
+		if (p == NULL)
+			fatal("route calls");
+		b->calls = p;
+		b->calls_cap = cap;
+	}
+	c = &b->calls[b->ncalls++];
+	c->from = from;
+	c->to = to;
+	c->state = BATCH_CALL_UNSENT;
+	c->cmd = argv_format(a, &c->len);
 	/* Kept for the next batch, unless this one was outsized. */
 	argv_reset(a);
+	return to;
 }
 
-/* Metrics per entry, from the script's one-character answers. */
+/* Metrics per entry of a call, from the script's one-character answers. */
 static void
-account(struct batch *b, const char *out, size_t len)
+account(struct batch *b, const struct batch_call *c, const char *out,
+    size_t len)
 {
 	const struct rules	*rules = b->config->cfg->rules;
 	int64_t			 now = now_ms();
 
-	for (size_t i = 0; i < b->nentries && i < len; i++) {
+	for (size_t i = c->from; i < c->to && i - c->from < len; i++) {
 		struct entry	*e = &b->entries[i];
 
-		switch (out[i]) {
+		switch (out[i - c->from]) {
 		case 'R':
 			metrics_routed(rules_team_name(rules, e->team),
 			    rules_tier_name(rules, e->tier),
@@ -954,52 +999,89 @@ account(struct batch *b, const char *out, size_t len)
 			break;
 		}
 	}
-	metrics_inc(METRIC_BATCHES);
+	if (c->to == b->nentries)
+		metrics_inc(METRIC_BATCHES);
 }
 
+/*
+ * A batch's calls are answered in the order they were sent.  A call whose
+ * outcome is unknown (the connection was lost, the script was flushed) is
+ * sent again once every call sent has been answered: the script is
+ * idempotent (see the top).  An error leaves its entries pending, for a
+ * later claim.
+ */
 static void
 write_reply(struct rconn *rc, redisReply *reply, void *arg)
 {
-	struct batch	*b = arg;
-	struct router	*r = b->router;
+	struct batch		*b = arg;
+	struct router		*r = b->router;
+	struct batch_call	*c = NULL;
+	size_t			 done = 0;
 
-	if (reply == NULL) {
-		/* The outcome is unknown; resending is safe (see top). */
-		if (b->attempts >= ROUTE_MAX_ATTEMPTS) {
-			log_warnx("batch of %zu entries not written after %d "
-			    "attempts; left pending for a later claim",
-			    b->nentries, b->attempts);
-			settle(r, b);
-			return;
-		}
-		waiting_push(r, b);
-		return;
-	}
-	if (script_missing(&r->script, rc, reply)) {
-		waiting_push(r, b);
-		return;
-	}
-	if (reply->type == REDIS_REPLY_ERROR) {
-		log_warnx("routing a batch of %zu entries failed: %.*s; left "
-		    "pending for a later claim", b->nentries, (int)reply->len,
+	for (size_t i = 0; i < b->ncalls && c == NULL; i++)
+		if (b->calls[i].state == BATCH_CALL_SENT)
+			c = &b->calls[i];
+	if (c == NULL)
+		fatalx("route: a reply to no call");
+	b->awaiting--;
+	c->state = BATCH_CALL_UNSENT;
+	if (reply == NULL || script_missing(&r->script, rc, reply))
+		;
+	else if (reply->type == REDIS_REPLY_ERROR) {
+		log_warnx("routing %zu entries failed: %.*s; left pending for "
+		    "a later claim", c->to - c->from, (int)reply->len,
 		    reply->str);
 		metrics_inc(METRIC_REDIS_ERRORS);
+		c->state = BATCH_CALL_DONE;
+	} else {
+		if (reply->type == REDIS_REPLY_STRING)
+			account(b, c, reply->str, reply->len);
+		c->state = BATCH_CALL_DONE;
+	}
+	if (b->awaiting > 0)
+		return;
+	for (size_t i = 0; i < b->ncalls; i++)
+		done += b->calls[i].state == BATCH_CALL_DONE;
+	if (done == b->ncalls) {
 		settle(r, b);
 		return;
 	}
-	if (reply->type == REDIS_REPLY_STRING)
-		account(b, reply->str, reply->len);
-	settle(r, b);
+	if (b->attempts >= ROUTE_MAX_ATTEMPTS) {
+		log_warnx("batch of %zu entries not written after %d "
+		    "attempts; left pending for a later claim",
+		    b->nentries, b->attempts);
+		settle(r, b);
+		return;
+	}
+	waiting_push(r, b);
 }
 
 static void
 write_batch(struct router *r, struct batch *b)
 {
-	if (b->cmd == NULL)
-		build_call(r, b);
+	size_t	sent = 0;
+
+	if (b->nentries == 0) {
+		settle(r, b);
+		return;
+	}
+	if (b->ncalls == 0)
+		for (size_t from = 0; from < b->nentries; )
+			from = build_call(r, b, from);
 	b->attempts++;
-	if (rconn_formatted(r->writer, write_reply, b, b->cmd,
-	    b->cmdlen) == -1) {
+	for (size_t i = 0; i < b->ncalls; i++) {
+		struct batch_call	*c = &b->calls[i];
+
+		if (c->state != BATCH_CALL_UNSENT)
+			continue;
+		if (rconn_formatted(r->writer, write_reply, b, c->cmd,
+		    c->len) == -1)
+			break;
+		c->state = BATCH_CALL_SENT;
+		b->awaiting++;
+		sent++;
+	}
+	if (sent == 0) {
 		waiting_push(r, b);
 		return;
 	}
@@ -1068,7 +1150,8 @@ router_submit(struct router *r, struct batch *b)
 	b->config = live_acquire(r->live);
 	b->looked_up = 0;
 	b->attempts = 0;
-	b->cmd = NULL;
+	b->ncalls = 0;
+	b->awaiting = 0;
 	r->inflight++;
 	prepare(r, b);
 	dispatch(r, b);
