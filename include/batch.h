@@ -63,6 +63,7 @@ struct entry {
 	int	existed;		/* and it did */
 	int	looked_later;		/* a later batch asked if it existed */
 	int	existed_before;		/* and it did, before this batch */
+	uint32_t cust_hash, id_hash;	/* its chains in the batch's index */
 	int64_t	entry_ms;
 	/* Found by validation, for the write: the ticket ID and clock start. */
 	size_t	ticket_id_off, ticket_id_len;	/* in arena */
@@ -97,6 +98,13 @@ struct batch {
 	struct entry		**ahead_ask;
 	size_t			 nahead_ask, ahead_ask_cap, ahead_ask_next;
 	struct batch		*next_looking;
+	/*
+	 * The entries to be routed chained by customer and by ticket ID:
+	 * bucket (hash & (nbuckets - 1)) -> entry + 1, entry -> next entry
+	 * + 1, in entry order; 0 ends a chain.  Built with contact counting.
+	 */
+	uint32_t		*by_cust, *by_id, *next_cust, *next_id;
+	size_t			 nbuckets, buckets_cap, chains_cap;
 	int			 attempts;	/* times its calls were sent */
 	struct batch_call	*calls;		/* none until built */
 	size_t			 ncalls, calls_cap;

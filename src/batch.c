@@ -45,6 +45,10 @@ batch_release(struct batch *b)
 	free(b->refs);
 	free(b->scratch);
 	free(b->ahead_ask);
+	free(b->by_cust);
+	free(b->by_id);
+	free(b->next_cust);
+	free(b->next_id);
 	for (size_t i = 0; i < b->ncalls; i++)
 		free(b->calls[i].cmd);	/* never sent, at exit */
 	free(b->calls);

@@ -301,6 +301,7 @@ prepare(struct router *r, struct batch *b)
 			fatal("route arena");
 		e->error_off = off;
 	}
+	b->nbuckets = 0;
 	if (cfg->ncontacts > 0)
 		mark_repeats(b);
 }
@@ -321,6 +322,80 @@ same_customer(const struct batch *b, const struct entry *x,
 	    x->customer_off, b->arena + y->customer_off, x->customer_len) == 0;
 }
 
+/* FNV-1a: which chain of a batch's index an ID or a customer is on. */
+static uint32_t
+hash_bytes(const char *s, size_t len)
+{
+	uint32_t	h = 2166136261u;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+static int
+grow_index(uint32_t **p, size_t n)
+{
+	void	*q = reallocarray(*p, n, sizeof **p);
+
+	if (q == NULL)
+		return -1;
+	*p = q;
+	return 0;
+}
+
+/*
+ * The entries to be routed, chained by customer and by ticket ID, so that
+ * finding an entry's fellows costs what they number, not the batch: the
+ * batch is looked through by its own entries, and by the batches behind
+ * it (contacts_ahead(), plan_ahead()).
+ */
+static void
+index_entries(struct batch *b)
+{
+	size_t	n = 16;
+
+	while (n < 2 * b->nentries)
+		n *= 2;
+	if (n > b->buckets_cap) {
+		if (grow_index(&b->by_cust, n) == -1 ||
+		    grow_index(&b->by_id, n) == -1)
+			fatal("route index");
+		b->buckets_cap = n;
+	}
+	if (b->nentries > b->chains_cap) {
+		if (grow_index(&b->next_cust, b->nentries) == -1 ||
+		    grow_index(&b->next_id, b->nentries) == -1)
+			fatal("route index");
+		b->chains_cap = b->nentries;
+	}
+	b->nbuckets = n;
+	memset(b->by_cust, 0, n * sizeof *b->by_cust);
+	memset(b->by_id, 0, n * sizeof *b->by_id);
+	/* From the last, each pushed in front: chains run in entry order. */
+	for (size_t i = b->nentries; i-- > 0; ) {
+		struct entry	*e = &b->entries[i];
+		uint32_t	*head;
+
+		if (e->outcome != OUTCOME_ROUTE)
+			continue;
+		e->cust_hash = hash_bytes(b->arena + e->customer_off,
+		    e->customer_len);
+		e->id_hash = hash_bytes(b->arena + e->ticket_id_off,
+		    e->ticket_id_len);
+		head = &b->by_cust[e->cust_hash & (n - 1)];
+		b->next_cust[i] = *head;
+		*head = (uint32_t)i + 1;
+		head = &b->by_id[e->id_hash & (n - 1)];
+		b->next_id[i] = *head;
+		*head = (uint32_t)i + 1;
+	}
+}
+
+/* The first entry + 1 on the chain of a hash in b's index; 0 if none. */
+#define CUST_CHAIN(b, h)	((b)->by_cust[(h) & ((b)->nbuckets - 1)])
+#define ID_CHAIN(b, h)		((b)->by_id[(h) & ((b)->nbuckets - 1)])
+
 /*
  * For contacts_in_batch(): an entry whose ID an earlier entry of the batch
  * has will not be written (the script skips it), and an entry with a
@@ -338,21 +413,25 @@ mark_repeats(struct batch *b)
 		b->entries[i].looked_later = 0;
 		b->entries[i].existed_before = 0;
 	}
+	index_entries(b);
 	for (size_t i = 0; i < b->nentries; i++) {
 		struct entry	*e = &b->entries[i];
 
 		if (e->outcome != OUTCOME_ROUTE)
 			continue;
-		for (size_t j = i + 1; j < b->nentries; j++) {
-			struct entry	*o = &b->entries[j];
-
-			if (o->outcome != OUTCOME_ROUTE)
-				continue;
-			if (!o->repeat && same_ticket(b, e, o))
-				o->repeat = 1;
-			if (!e->ask_exists && same_customer(b, e, o))
+		for (uint32_t k = ID_CHAIN(b, e->id_hash); k != 0 &&
+		    k - 1 < i; k = b->next_id[k - 1])
+			if (same_ticket(b, &b->entries[k - 1], e)) {
+				e->repeat = 1;
+				break;
+			}
+		for (uint32_t k = CUST_CHAIN(b, e->cust_hash); k != 0;
+		    k = b->next_cust[k - 1])
+			if (k - 1 > i &&
+			    same_customer(b, &b->entries[k - 1], e)) {
 				e->ask_exists = 1;
-		}
+				break;
+			}
 	}
 }
 
@@ -383,10 +462,11 @@ contacts_in_batch(const struct batch *b, size_t i, int64_t ms)
 	const struct entry	*e = &b->entries[i];
 	long long		 n = 0;
 
-	for (size_t j = 0; j < i; j++) {
-		const struct entry	*o = &b->entries[j];
+	for (uint32_t k = CUST_CHAIN(b, e->cust_hash); k != 0 && k - 1 < i;
+	    k = b->next_cust[k - 1]) {
+		const struct entry	*o = &b->entries[k - 1];
 
-		if (o->outcome != OUTCOME_ROUTE || o->repeat || o->existed ||
+		if (o->repeat || o->existed ||
 		    o->created_at >= e->created_at ||
 		    o->created_at < e->created_at - ms ||
 		    !same_customer(b, o, e) || same_ticket(b, o, e))
@@ -437,8 +517,9 @@ contacts_ahead(const struct batch *b, size_t i, int64_t ms)
 	for (size_t k = 0; k < b->nahead; k++) {
 		const struct batch	*a = b->ahead[k];
 
-		for (size_t j = 0; j < a->nentries; j++) {
-			const struct entry	*o = &a->entries[j];
+		for (uint32_t j = CUST_CHAIN(a, e->cust_hash); j != 0;
+		    j = a->next_cust[j - 1]) {
+			const struct entry	*o = &a->entries[j - 1];
 
 			if (!new_contact_ahead(o) ||
 			    o->created_at >= e->created_at ||
@@ -472,16 +553,15 @@ plan_ahead(struct batch *b)
 			if (o->outcome != OUTCOME_ROUTE || !o->lookup_sent ||
 			    o->repeat)
 				continue;
-			for (size_t i = 0; i < b->nentries; i++) {
-				struct entry	*e = &b->entries[i];
-
-				if (e->outcome != OUTCOME_ROUTE)
-					continue;
-				if (same_ticket_across(a, o, b, e))
-					e->repeat = 1;
-				if (same_customer_across(a, o, b, e))
-					ask = 1;
-			}
+			for (uint32_t i = ID_CHAIN(b, o->id_hash); i != 0;
+			    i = b->next_id[i - 1])
+				if (same_ticket_across(a, o, b,
+				    &b->entries[i - 1]))
+					b->entries[i - 1].repeat = 1;
+			for (uint32_t i = CUST_CHAIN(b, o->cust_hash); i != 0 &&
+			    !ask; i = b->next_cust[i - 1])
+				ask = same_customer_across(a, o, b,
+				    &b->entries[i - 1]);
 			if (!ask || o->ask_exists || o->looked_later)
 				continue;
 			if (b->nahead_ask == b->ahead_ask_cap) {
