@@ -26,7 +26,8 @@ static const struct {
 	    "How a request would be classified, routed and timed, and which "
 	    "rule decided\neach step; no Redis needed.  customer.NAME=value "
 	    "stands for a CRM field,\ncustomer.contacts_24h=N for a contact "
-	    "count (customers.contacts).\nA request the daemon would dead-letter "
+	    "count (customers.contacts; a window not\ngiven counts 0, as for a "
+	    "customer's first request).\nA request the daemon would dead-letter "
 	    "is refused (exit 1) with the reason." },
 	{ "submit", ctl_submit, "submit field=value ...",
 	    "Append a request to the requests stream, as a gateway would.  "
