@@ -236,7 +236,7 @@ walk(const struct config *cfg, const struct dead_opts *opt, int redrive,
 {
 	redisContext	*c;
 	redisReply	*r;
-	char		 key[KEYS_MAX], start[64], stream[256];
+	char		 key[KEYS_MAX], start[64], stream[256], page[16];
 	int		 rv = 0, shown = 0, done = 0;
 
 	if (keys_dead(key, sizeof key, cfg->redis.prefix) == -1) {
@@ -251,15 +251,21 @@ walk(const struct config *cfg, const struct dead_opts *opt, int redrive,
 		    now_ms() - (long long)opt->since_ms);
 	else
 		snprintf(start, sizeof start, "-");
+	snprintf(page, sizeof page, "%d", DEAD_PAGE);
 	if (opt->json && !redrive)
 		printf("[");
 	for (int k = 0; all || k < nids; k++) {
-		if (all)
-			r = redisCommand(c, "XRANGE %s %s + COUNT %d", key,
-			    start, DEAD_PAGE);
-		else
-			r = redisCommand(c, "XRANGE %s %s %s", key, ids[k],
-			    ids[k]);
+		const char	*xrange[6] = { "XRANGE", key, start, "+",
+				    "COUNT", page };
+		size_t		 xrange_len[6] = { 6, strlen(key),
+				    strlen(start), 1, 5, strlen(page) };
+
+		if (!all) {
+			xrange[2] = xrange[3] = ids[k];
+			xrange_len[2] = xrange_len[3] = strlen(ids[k]);
+		}
+		/* On Redis Cluster, sent again where the slot is if redirected. */
+		r = ctl_redis_argv(&c, cfg, all ? 6 : 4, xrange, xrange_len);
 		if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
 			fprintf(stderr, "triagectl: XRANGE %s failed: %s\n",
 			    key, r != NULL && r->str != NULL ? r->str :

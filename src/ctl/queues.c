@@ -1,6 +1,7 @@
 /*
  * queues.c - `triagectl queues` and `triagectl ticket`: what agents and
- * on-call staff see in Redis, read with a pipelined round trip or two.
+ * on-call staff see in Redis, read with a pipelined round trip or two
+ * (through ctl_redis.c, which follows the slot on Redis Cluster).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,7 @@ ctl_queues(const struct config *cfg, int argc, char **argv)
 {
 	const struct rules	*rules = cfg->rules;
 	size_t			 nteams = rules_team_count(rules);
+	struct ctl_redis_batch	*b;
 	redisContext		*c;
 	long long		 now = now_ms();
 	int			 rv = 0;
@@ -48,19 +50,35 @@ ctl_queues(const struct config *cfg, int argc, char **argv)
 	}
 	if ((c = ctl_redis_connect(cfg)) == NULL)
 		return 1;
+	b = ctl_redis_batch_new();
 	for (size_t i = 0; i < nteams; i++) {
 		const char	*team = rules_team_name(rules, (int)i);
 		char		 key[KEYS_MAX];
+		const char	*card[2] = { "ZCARD", key };
+		const char	*top[5] = { "ZRANGE", key, "0", "0",
+				    "WITHSCORES" };
+		size_t		 cardlen[2] = { 5, 0 };
+		size_t		 toplen[5] = { 6, 0, 1, 1, 10 };
+		int		 len;
 
-		if (keys_queue(key, sizeof key, cfg->redis.prefix, team,
-		    strlen(team)) == -1) {
+		if ((len = keys_queue(key, sizeof key, cfg->redis.prefix, team,
+		    strlen(team))) == -1) {
 			fprintf(stderr, "triagectl: the queue key of team %s "
 			    "is longer than %d bytes\n", team, KEYS_MAX - 1);
+			ctl_redis_batch_free(b);
 			redisFree(c);
 			return 1;
 		}
-		redisAppendCommand(c, "ZCARD %s", key);
-		redisAppendCommand(c, "ZRANGE %s 0 0 WITHSCORES", key);
+		cardlen[1] = toplen[1] = (size_t)len;
+		ctl_redis_batch_add(b, 2, card, cardlen);
+		ctl_redis_batch_add(b, 5, top, toplen);
+	}
+	if (ctl_redis_batch_run(b, &c, cfg) == -1) {
+		fprintf(stderr, "triagectl: reading the queues failed: %s\n",
+		    c->errstr);
+		ctl_redis_batch_free(b);
+		redisFree(c);
+		return 1;
 	}
 	if (json)
 		printf("[");
@@ -68,27 +86,20 @@ ctl_queues(const struct config *cfg, int argc, char **argv)
 		printf("%-16s %7s  %-24s %s\n", "TEAM", "DEPTH",
 		    "MOST PRESSING", "DUE");
 	for (size_t i = 0; i < nteams; i++) {
-		redisReply	*card = NULL, *top = NULL;
-		char		 when[64], left[64];
+		const redisReply	*card = ctl_redis_batch_reply(b, 2 * i);
+		const redisReply	*top = ctl_redis_batch_reply(b,
+					    2 * i + 1);
+		char			 when[64], left[64];
 
-		if (redisGetReply(c, (void **)&card) != REDIS_OK ||
-		    redisGetReply(c, (void **)&top) != REDIS_OK) {
-			fprintf(stderr, "triagectl: %s\n", c->errstr);
-			freeReplyObject(card);
-			rv = 1;
-			break;
-		}
 		/* A refusal (NOPERM, WRONGTYPE) is never an empty queue. */
 		if (card->type == REDIS_REPLY_ERROR ||
 		    top->type == REDIS_REPLY_ERROR) {
-			redisReply	*e = card->type == REDIS_REPLY_ERROR ?
+			const redisReply *e = card->type == REDIS_REPLY_ERROR ?
 					    card : top;
 
 			fprintf(stderr, "triagectl: reading the queue of team "
 			    "%s failed: %.*s\n", rules_team_name(rules, (int)i),
 			    (int)e->len, e->str);
-			freeReplyObject(card);
-			freeReplyObject(top);
 			rv = 1;
 			continue;
 		}
@@ -110,8 +121,6 @@ ctl_queues(const struct config *cfg, int argc, char **argv)
 			} else
 				printf("null");
 			printf("}");
-			freeReplyObject(card);
-			freeReplyObject(top);
 			continue;
 		}
 		printf("%-16s %7lld  ", rules_team_name(rules, (int)i),
@@ -125,11 +134,10 @@ ctl_queues(const struct config *cfg, int argc, char **argv)
 			    sizeof left));
 		} else
 			printf("%-24s -\n", "-");
-		freeReplyObject(card);
-		freeReplyObject(top);
 	}
 	if (json)
 		printf("]\n");
+	ctl_redis_batch_free(b);
 	redisFree(c);
 	return rv;
 }
@@ -200,6 +208,8 @@ ctl_ticket(const struct config *cfg, int argc, char **argv)
 	long long	 now = now_ms();
 	const char	*v;
 	char		 key[KEYS_MAX];
+	const char	*hgetall[2] = { "HGETALL", NULL };
+	size_t		 hgetall_len[2] = { 7, 0 };
 
 	int		 json;
 
@@ -217,7 +227,9 @@ ctl_ticket(const struct config *cfg, int argc, char **argv)
 	}
 	if ((c = ctl_redis_connect(cfg)) == NULL)
 		return 1;
-	r = redisCommand(c, "HGETALL %s", key);
+	hgetall[1] = key;
+	hgetall_len[1] = strlen(key);
+	r = ctl_redis_argv(&c, cfg, 2, hgetall, hgetall_len);
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
 		fprintf(stderr, "triagectl: HGETALL failed: %s\n",
 		    r ? (r->str ? r->str : "unexpected reply") : c->errstr);

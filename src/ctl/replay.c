@@ -7,7 +7,8 @@
  * replay_input.c parses).  They are read in batches; each batch gets its
  * customers' CRM records (pipelined HGETALL, cached per key) when
  * customers.key is set, and is then classified by both rule sets
- * (replay_report.c).  Nothing is written to Redis.
+ * (replay_report.c).  Nothing is written to Redis.  Every read goes through
+ * ctl_redis.c, which follows the slot on Redis Cluster.
  *
  *   source --batch--> arena + offsets --CRM lookup--> replay_add() x N
  *
@@ -258,8 +259,8 @@ ctx_connect(struct replay_ctx *x)
  * [created_at - W, created_at).  Contacts older than the longest window
  * before the customer's latest are gone, so an old request counts fewer.
  */
-static int
-count_send(struct replay_ctx *x, struct rec *rc)
+static void
+count_send(struct replay_ctx *x, struct ctl_redis_batch *b, struct rec *rc)
 {
 	char		 key[KEYS_MAX], lo[32], hi[32];
 	const char	*argv[4] = { "ZCOUNT", key, lo, hi };
@@ -268,42 +269,35 @@ count_send(struct replay_ctx *x, struct rec *rc)
 
 	if ((len = keys_contacts(key, sizeof key, x->cf->redis.prefix,
 	    rc->customer, rc->customer_len)) == -1)
-		return 0;	/* not counted, as by the daemon */
-	if (ctx_connect(x) == -1)
-		return -1;
+		return;		/* not counted, as by the daemon */
 	argvlen[1] = (size_t)len;
 	for (size_t w = 0; w < x->cf->ncontacts; w++) {
 		argvlen[2] = (size_t)snprintf(lo, sizeof lo, "%lld",
 		    (long long)(rc->created_at - x->cf->contacts_ms[w]));
 		argvlen[3] = (size_t)snprintf(hi, sizeof hi, "(%lld",
 		    (long long)rc->created_at);
-		redisAppendCommandArgv(x->redis, 4, argv, argvlen);
+		ctl_redis_batch_add(b, 4, argv, argvlen);
 	}
 	rc->counted = 1;
-	return 0;
 }
 
+/* The counts count_send() asked for, from reply *next of b on. */
 static int
-count_read(struct replay_ctx *x, struct rec *rc)
+count_read(struct replay_ctx *x, const struct ctl_redis_batch *b,
+    size_t *next, struct rec *rc)
 {
-	redisReply	*r;
+	const redisReply	*r;
 
 	for (size_t w = 0; w < x->cf->ncontacts; w++) {
-		if (redisGetReply(x->redis, (void **)&r) != REDIS_OK) {
-			fprintf(stderr, "triagectl: contact count: %s\n",
-			    x->redis->errstr);
-			return -1;
-		}
+		r = ctl_redis_batch_reply(b, (*next)++);
 		if (r->type != REDIS_REPLY_INTEGER) {
 			fprintf(stderr, "triagectl: ZCOUNT: %s\n",
 			    r->type == REDIS_REPLY_ERROR ? r->str :
 			    "unexpected reply");
-			freeReplyObject(r);
 			return -1;
 		}
 		snprintf(rc->contacts[w], sizeof rc->contacts[w], "%lld",
 		    r->integer);
-		freeReplyObject(r);
 	}
 	return 0;
 }
@@ -343,14 +337,17 @@ rec_customer(struct replay_ctx *x, const struct rec *rc, size_t *n)
 static int
 lookup(struct replay_ctx *x, struct batch *b)
 {
-	struct crm	*pending = NULL, **tail = &pending, *c;
-	const char	*argv[2];
-	size_t		 argvlen[2], i;
-	char		 key[1024], err[REQUEST_ERROR_MAX];
-	struct request	 rq;
-	redisReply	*r;
-	uint32_t	 h;
+	struct crm		*pending = NULL, **tail = &pending, *c;
+	struct ctl_redis_batch	*cmds;
+	const char		*argv[2];
+	size_t			 argvlen[2], i, next = 0;
+	char			 key[1024], err[REQUEST_ERROR_MAX];
+	struct request		 rq;
+	const redisReply	*r;
+	uint32_t		 h;
+	int			 rv = -1;
 
+	cmds = ctl_redis_batch_new();
 	if (x->ncached > REPLAY_CACHE_MAX)
 		cache_clear(x);
 	for (i = 0; i < b->nrecs; i++) {
@@ -383,41 +380,48 @@ lookup(struct replay_ctx *x, struct batch *b)
 			x->ncached++;
 			*tail = c;
 			tail = &c->next_pending;
-			if (ctx_connect(x) == -1)
-				return -1;
 			argv[0] = "HGETALL";
 			argvlen[0] = 7;
 			argv[1] = key;
 			argvlen[1] = strlen(key);
-			redisAppendCommandArgv(x->redis, 2, argv, argvlen);
+			ctl_redis_batch_add(cmds, 2, argv, argvlen);
 		}
 		rc->crm = c;
 	}
-	/* Sent after every HGETALL, read after them. */
+	/* Sent after every HGETALL, in one pipeline with them. */
 	for (i = 0; i < b->nrecs && x->cf->ncontacts > 0; i++) {
-		if (b->recs[i].routed && count_send(x, &b->recs[i]) == -1)
-			return -1;
+		if (b->recs[i].routed)
+			count_send(x, cmds, &b->recs[i]);
+	}
+	if (ctl_redis_batch_count(cmds) == 0) {
+		rv = 0;
+		goto out;
+	}
+	if (ctx_connect(x) == -1)
+		goto out;
+	if (ctl_redis_batch_run(cmds, &x->redis, x->cf) == -1) {
+		fprintf(stderr, "triagectl: customer lookup: %s\n",
+		    x->redis->errstr);
+		goto out;
 	}
 	for (c = pending; c != NULL; c = c->next_pending) {
-		if (redisGetReply(x->redis, (void **)&r) != REDIS_OK) {
-			fprintf(stderr, "triagectl: customer lookup: %s\n",
-			    x->redis->errstr);
-			return -1;
-		}
+		r = ctl_redis_batch_reply(cmds, next++);
 		if (r->type == REDIS_REPLY_ERROR) {
 			fprintf(stderr, "triagectl: HGETALL %s: %s\n", c->key,
 			    r->str);
-			freeReplyObject(r);
-			return -1;
+			goto out;
 		}
 		crm_fill(c, r);
-		freeReplyObject(r);
 	}
 	for (i = 0; i < b->nrecs; i++) {
-		if (b->recs[i].counted && count_read(x, &b->recs[i]) == -1)
-			return -1;
+		if (b->recs[i].counted && count_read(x, cmds, &next,
+		    &b->recs[i]) == -1)
+			goto out;
 	}
-	return 0;
+	rv = 0;
+out:
+	ctl_redis_batch_free(cmds);
+	return rv;
 }
 
 static int
@@ -533,7 +537,10 @@ add_entries(struct replay_ctx *x, const redisReply *r, char *last,
 static int
 read_redis(struct replay_ctx *x, const char *key, long last, int64_t since_ms)
 {
-	char			 from[72], cursor[64];
+	char			 from[72], cursor[64], countstr[16];
+	const char		*argv[6] = { "XRANGE", key, from, "+", "COUNT",
+				    countstr };
+	size_t			 argvlen[6] = { 6, strlen(key), 0, 1, 5, 0 };
 	redisReply		*r;
 	long			 left = last;
 	int			 n, count;
@@ -549,12 +556,16 @@ read_redis(struct replay_ctx *x, const char *key, long last, int64_t since_ms)
 		    (int)left;
 		if (count <= 0)
 			break;
-		if (since_ms >= 0)
-			r = redisCommand(x->redis, "XRANGE %s %s + COUNT %d",
-			    key, from, count);
-		else
-			r = redisCommand(x->redis, "XREVRANGE %s %s - COUNT %d",
-			    key, from, count);
+		if (since_ms < 0) {
+			argv[0] = "XREVRANGE";
+			argvlen[0] = 9;
+			argv[3] = "-";
+		}
+		argvlen[2] = strlen(from);
+		argvlen[5] = (size_t)snprintf(countstr, sizeof countstr, "%d",
+		    count);
+		/* On Redis Cluster, sent again where the slot is if redirected. */
+		r = ctl_redis_argv(&x->redis, x->cf, 6, argv, argvlen);
 		if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
 			fprintf(stderr, "triagectl: reading %s: %s\n", key,
 			    r == NULL ? x->redis->errstr :
@@ -666,16 +677,23 @@ note_dropped_teams(struct replay_ctx *x, const struct config *cand)
 	for (size_t i = 0; i < rules_team_count(cur); i++) {
 		const char	*team = rules_team_name(cur, (int)i);
 		long long	 queued = -1;
-		redisReply	*r;
+		redisReply	*r = NULL;
 		char		 key[KEYS_MAX];
+		const char	*zcard[2] = { "ZCARD", key };
+		size_t		 zcard_len[2] = { 5, 0 };
+		int		 len;
 
 		if (rules_team_find(cand->rules, team, strlen(team)) != -1)
 			continue;
 		if (x->redis == NULL)
 			x->redis = ctl_redis_connect(x->cf);
-		if (x->redis != NULL && keys_queue(key, sizeof key,
-		    x->cf->redis.prefix, team, strlen(team)) != -1 &&
-		    (r = redisCommand(x->redis, "ZCARD %s", key)) != NULL) {
+		if (x->redis != NULL && (len = keys_queue(key, sizeof key,
+		    x->cf->redis.prefix, team, strlen(team))) != -1) {
+			zcard_len[1] = (size_t)len;
+			r = ctl_redis_argv(&x->redis, x->cf, 2, zcard,
+			    zcard_len);
+		}
+		if (r != NULL) {
 			if (r->type == REDIS_REPLY_INTEGER)
 				queued = r->integer;
 			freeReplyObject(r);

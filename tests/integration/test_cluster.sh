@@ -263,3 +263,54 @@ check_true "triagectl dead redrive sends it again" \
 wait_until 30 eval '[ "$(c1 xlen "${P1}dead")" = 1 ] && [ "$(c1 --raw xrange "${P1}dead" - + | head -1)" != "$old_id" ]'
 check_true "  ... and the daemon dead-letters it anew (it still has no channel)" \
     test "$(c1 --raw xrange "${P1}dead" - + | head -1)" != "$old_id"
+
+# --- triagectl's reads while the slot migrates, and once it has moved, from
+# a seed that is the old node: each command follows the slot as the writes
+# do (the keys already moved answer ASK, after the move the old node MOVED).
+shard_config "$T_DIR/s1-old.yaml" "$P1" "$(free_port)" "cluster: true" \
+    "host: 127.0.0.1" "port: $O1"
+q_general=$(c1 zcard "${P1}queue:general")
+q_head=$(c1 zrange "${P1}queue:general" 0 0)
+dead_id=$(c1 --raw xrange "${P1}dead" - + | head -1)
+# What `queues -o json` says, and `ticket -o json`'s team, as one line each.
+queues_of() {
+	python3 -c 'import json, sys
+print(" ".join("%s=%d:%s" % (q["team"], q["depth"], (q["next"] or {}).get("ticket", "-"))
+    for q in json.load(sys.stdin)))'
+}
+team_of() {
+	python3 -c 'import json, sys; print(json.load(sys.stdin)["fields"]["team"])'
+}
+ctl_reads() {
+	local when=$1
+	check "$when: triagectl queues answers, both queues read" \
+	    "0 general=$q_general:$q_head escalations=1:$T" \
+	    "$("$TRIAGECTL" -c "$T_DIR/s1-old.yaml" queues -o json \
+	    >"$T_DIR/queues.out" 2>&1; echo $?) $(queues_of <"$T_DIR/queues.out")"
+	check "$when: triagectl ticket $T answers" "0 escalations" \
+	    "$("$TRIAGECTL" -c "$T_DIR/s1-old.yaml" ticket "$T" -o json \
+	    >"$T_DIR/ticket.out" 2>&1; echo $?) $(team_of <"$T_DIR/ticket.out")"
+	check "$when: triagectl dead lists the dead letter" "0 1 1" \
+	    "$("$TRIAGECTL" -c "$T_DIR/s1-old.yaml" dead >"$T_DIR/dead.out" \
+	    2>&1; echo $?) $(grep -c "^$dead_id " "$T_DIR/dead.out") $(grep -c 'id=BAD' "$T_DIR/dead.out")"
+	check "$when: triagectl replay reads the requests" "0 1" \
+	    "$("$TRIAGECTL" -c "$T_DIR/s1-old.yaml" replay --rules \
+	    "$T_DIR/s1.yaml" --last 5 >"$T_DIR/replay.out" 2>&1; echo $?) $(grep -c '^replay: 5 requests from' "$T_DIR/replay.out")"
+}
+kill -STOP "$PID1"
+# The escalations queue, the ticket, the dead letters and the requests have
+# moved to the importing node; the general queue has not.
+migrate_begin "$S1" "$TO" "${P1}queue:escalations" "${P1}ticket:$T" \
+    "${P1}dead" "${P1}requests"
+check "mid-migration: the old node sends the moved keys on (ASK)" "ASK ASK ASK ASK" \
+    "$(echo $(for k in queue:escalations "ticket:$T" dead requests; do
+	ncli "$O1" exists "$P1$k" | cut -d' ' -f1; done))"
+check "mid-migration: the general queue is still on the old node" \
+    "$q_general" "$(ncli "$O1" zcard "${P1}queue:general")"
+ctl_reads "mid-migration"
+migrate_slot "$S1" "$TO" 50 0
+check "shard 1 is served by the third node again" "$TO" "$(owner_port "$S1")"
+check "after the move: the old node sends the shard's keys on (MOVED)" \
+    MOVED "$(ncli "$O1" zcard "${P1}queue:general" | cut -d' ' -f1)"
+ctl_reads "after the move"
+kill -CONT "$PID1"
