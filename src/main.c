@@ -7,9 +7,6 @@
  */
 #include <getopt.h>
 #include <signal.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -499,15 +496,6 @@ main(int argc, char **argv)
 	struct event		*sighup, *sigterm, *sigint, *heartbeat;
 	struct timeval		 second = { 1, 0 };
 
-#ifdef __GLIBC__
-	/*
-	 * A fixed threshold: buffers of a megabyte or more (an outsized
-	 * batch, its script call, a big reply) are mapped on their own and
-	 * given back when freed.  Left to itself glibc raises the threshold
-	 * after the first such free, and later ones stay in the heap.
-	 */
-	mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
-#endif
 
 	while ((ch = getopt_long(argc, argv, "c:nhV", longopts, NULL)) != -1) {
 		switch (ch) {

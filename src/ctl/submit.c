@@ -159,11 +159,14 @@ ticket_exists(const struct config *cfg, const char *key)
 {
 	redisContext	*c;
 	redisReply	*r;
+	const char	*argv[2] = { "EXISTS", key };
+	size_t		 argvlen[2] = { 6, strlen(key) };
 	int		 rv = -1;
 
 	if ((c = ctl_redis_connect(cfg)) == NULL)
 		return -1;
-	r = redisCommand(c, "EXISTS %s", key);
+	/* On Redis Cluster, followed to wherever the slot moved. */
+	r = ctl_redis_argv(&c, cfg, 2, argv, argvlen);
 	if (r != NULL && r->type == REDIS_REPLY_INTEGER)
 		rv = r->integer > 0;
 	else
