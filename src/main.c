@@ -25,6 +25,7 @@
 
 #include "batch.h"
 #include "board.h"
+#include "check_queues.h"
 #include "config.h"
 #include "crm_push.h"
 #include "curlev.h"
@@ -542,6 +543,7 @@ main(int argc, char **argv)
 	}
 	if (check) {
 		config_summary(cfg, stdout);
+		check_queues(cfg, path, stderr);
 		config_free(cfg);
 		return 0;
 	}

@@ -17,7 +17,17 @@ check "three tickets in billing's queue" 3 "$(rcli zcard ${P}queue:billing)"
 check "no orphaned queue yet" "" "$(metric 'triaged_queue_orphaned_tickets{team="billing"}')"
 
 # billing becomes invoicing.
+cp "$T_DIR/triage.yaml" "$T_DIR/before.yaml"
 sed -i -e 's/\bbilling\b/invoicing/g' "$T_DIR/triage.yaml"
+# --check, before the reload, looks at the Redis the file names.
+"$TRIAGED" -c "$T_DIR/triage.yaml" --check >/dev/null 2>"$T_DIR/check.err"
+check "--check still passes the file" 0 "$?"
+check "--check warns of the queue left behind, with its tickets" \
+    "$T_DIR/triage.yaml: warning: ${P}queue:billing holds 3 tickets, and this file has no team 'billing': no agent would see them (a team renamed or removed?); keep the team until its queue is empty, or move them" \
+    "$(cat "$T_DIR/check.err")"
+"$TRIAGED" -c "$T_DIR/before.yaml" --check >/dev/null 2>"$T_DIR/check.err"
+check "--check of a file that keeps the team says nothing of it" "" \
+    "$(cat "$T_DIR/check.err")"
 kill -HUP "$DAEMON_PID"
 wait_until 10 grep -q "team billing is gone from the rules" "$T_DIR/triaged.log"
 check_true "the reload warns of the team that is gone" \
@@ -43,3 +53,12 @@ daemon_start "$T_DIR/triage.yaml" second
 wait_until 15 is_eq 2 metric 'triaged_queue_orphaned_tickets{team="billing"}'
 check "found again after a restart" 2 \
     "$(metric 'triaged_queue_orphaned_tickets{team="billing"}')"
+
+# Redis away: --check says nothing of queues and does not wait for it.
+redis_stop
+t0=$(date +%s%3N)
+"$TRIAGED" -c "$T_DIR/triage.yaml" --check >/dev/null 2>"$T_DIR/check.err"
+check "--check with Redis away still passes the file" 0 "$?"
+took=$(( $(date +%s%3N) - t0 ))
+check "and says nothing of queues" "" "$(cat "$T_DIR/check.err")"
+check_true "within a few seconds (${took} ms)" test "$took" -lt 5000
