@@ -7,7 +7,7 @@ pkgs="build-essential cmake pkg-config libevent-dev libhiredis-dev
       tzdata curl python3 systemd clang libclang-rt-dev
       dpkg-dev groff-base bash-completion prometheus
       libcurl4-openssl-dev libjansson-dev libcsv-dev openssl
-      prometheus-alertmanager chromium fonts-wqy-zenhei"
+      prometheus-alertmanager chromium fonts-wqy-zenhei libfaketime"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
