@@ -35,6 +35,7 @@ cleanup() {
 	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	rm -rf "$DIR"
+	return 0
 }
 trap cleanup EXIT
 PORTS=()
