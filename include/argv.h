@@ -42,5 +42,11 @@ size_t		 argv_count(const struct argv *);
  * Redis protocol; *len is its length.  The caller frees it with free().
  */
 char		*argv_format(struct argv *, size_t *len);
+/*
+ * Those bytes for argc/argv into buf: their length, or, when over cap,
+ * the cap they need (and nothing written).
+ */
+size_t		 argv_format_args(int argc, const char **argv,
+		    const size_t *argvlen, char *buf, size_t cap);
 
 #endif

@@ -181,3 +181,33 @@ argv_format(struct argv *a, size_t *len)
 	*len = total;
 	return cmd;
 }
+
+/*
+ * A small command given as argc/argv, formatted into buf the same way;
+ * returns its length, or the size it needs when that is over cap (nothing
+ * written then).  For the lookups sent a few per request: hiredis's own
+ * formatting, with sdscatfmt() per argument, was a tenth of the daemon's
+ * CPU.
+ */
+size_t
+argv_format_args(int argc, const char **argv, const size_t *argvlen,
+    char *buf, size_t cap)
+{
+	size_t	 total, i, n = (size_t)argc;
+	char	*p;
+
+	total = 1 + decimal_digits(n) + 2;
+	for (i = 0; i < n; i++)
+		total += 1 + decimal_digits(argvlen[i]) + 2 + argvlen[i] + 2;
+	if (total + DECIMAL_MAX > cap)
+		return total + DECIMAL_MAX;
+	p = header(buf, '*', n);
+	for (i = 0; i < n; i++) {
+		p = header(p, '$', argvlen[i]);
+		memcpy(p, argv[i], argvlen[i]);
+		p += argvlen[i];
+		*p++ = '\r';
+		*p++ = '\n';
+	}
+	return total;
+}

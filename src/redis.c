@@ -31,6 +31,7 @@
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
+#include "argv.h"
 #include "cluster.h"
 #include "config.h"
 #include "log.h"
@@ -281,19 +282,6 @@ rconn_command(struct rconn *rc, rconn_reply_cb *cb, void *arg,
 }
 
 int
-rconn_command_argv(struct rconn *rc, rconn_reply_cb *cb, void *arg, int argc,
-    const char **argv, const size_t *argvlen)
-{
-	if (!rconn_usable(rc))
-		return -1;
-	if (redisAsyncCommandArgv(rc->ac, trampoline, rc, argc, argv,
-	    argvlen) != REDIS_OK)
-		return -1;
-	ring_push(rc, cb, arg);
-	return 0;
-}
-
-int
 rconn_formatted(struct rconn *rc, rconn_reply_cb *cb, void *arg,
     const char *cmd, size_t len)
 {
@@ -304,6 +292,26 @@ rconn_formatted(struct rconn *rc, rconn_reply_cb *cb, void *arg,
 		return -1;
 	ring_push(rc, cb, arg);
 	return 0;
+}
+
+int
+rconn_command_argv(struct rconn *rc, rconn_reply_cb *cb, void *arg, int argc,
+    const char **argv, const size_t *argvlen)
+{
+	char	 small[512], *cmd = small;
+	size_t	 len;
+	int	 rv;
+
+	len = argv_format_args(argc, argv, argvlen, small, sizeof small);
+	if (len > sizeof small) {
+		if ((cmd = malloc(len)) == NULL)
+			fatal("redis: formatting a command");
+		len = argv_format_args(argc, argv, argvlen, cmd, len);
+	}
+	rv = rconn_formatted(rc, cb, arg, cmd, len);
+	if (cmd != small)
+		free(cmd);
+	return rv;
 }
 
 /* AUTH, SELECT and PING answer in order; the PING's reply makes us READY. */

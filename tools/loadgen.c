@@ -4,11 +4,17 @@
  *	loadgen [-h HOST] [-p PORT] [-P PREFIX] fill N [START]
  *	loadgen [-h HOST] [-p PORT] [-P PREFIX] offer RATE SECONDS [START]
  *	loadgen [-h HOST] [-p PORT] crm CUSTOMERS
+ *	loadgen [-h HOST] [-p PORT] [-P PREFIX] floor N DB
  *
  * fill appends N requests to P+requests as fast as a pipeline goes;
  * offer appends RATE requests a second for SECONDS, paced every
  * millisecond, as gateways would; crm writes the customers' CRM hashes
- * (crm:customer:C00000 ...) the sample rules read.  Requests vary as a
+ * (crm:customer:C00000 ...) the sample rules read.  floor copies what
+ * routing wrote for tickets B-0 .. B-(N-1) into database DB with bare
+ * pipelined commands and no script -- each ticket's HSET, its contact's
+ * ZADD and PEXPIRE, the queues' and the schedule's members in ZADDs of
+ * 256 -- so that what Redis spends on them (INFO commandstats) is the
+ * least a routed request can cost it.  Requests vary as a
  * call center's do: channel, category, English and Chinese subjects,
  * order values, severities, and 2,000 customers of every tier.  Each
  * request's `id` is B-START, B-START+1, ...
@@ -177,11 +183,138 @@ crm(redisContext *c, long n)
 	return read_replies(c, n);
 }
 
+/* A pipelined copy: send what is appended, count the replies. */
+static int
+flush_copy(redisContext *dst, long *pending)
+{
+	int	rv = read_replies(dst, *pending);
+
+	*pending = 0;
+	return rv;
+}
+
+/* Copy sorted set KEY of db 0 into dst, 256 members a ZADD. */
+static int
+copy_zset(redisContext *src, redisContext *dst, const char *key)
+{
+	redisReply	*r;
+	const char	*argv[2 + 2 * 256];
+	long		 from = 0, pending = 0;
+	size_t		 i, n;
+	int		 rv = 0;
+
+	for (;;) {
+		r = redisCommand(src, "ZRANGE %s %ld %ld WITHSCORES", key, from,
+		    from + 255);
+		if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+			fprintf(stderr, "loadgen: ZRANGE %s failed\n", key);
+			return -1;
+		}
+		if ((n = r->elements) == 0) {
+			freeReplyObject(r);
+			break;
+		}
+		argv[0] = "ZADD";
+		argv[1] = key;
+		for (i = 0; i + 1 < n; i += 2) {
+			argv[2 + i] = r->element[i + 1]->str;	/* score */
+			argv[3 + i] = r->element[i]->str;	/* member */
+		}
+		redisAppendCommandArgv(dst, (int)(2 + n), argv, NULL);
+		pending++;
+		rv = flush_copy(dst, &pending);
+		freeReplyObject(r);
+		if (rv == -1)
+			return -1;
+		from += 256;
+	}
+	return 0;
+}
+
+static const char *
+field(const redisReply *h, const char *name)
+{
+	for (size_t i = 0; i + 1 < h->elements; i += 2)
+		if (strcmp(h->element[i]->str, name) == 0)
+			return h->element[i + 1]->str;
+	return NULL;
+}
+
+static int
+floor_copy(redisContext *src, const char *prefix, long n, int db)
+{
+	redisContext	*dst;
+	redisReply	*r, *h[256];
+	const char	*argv[2 + 2 * 256];
+	char		 key[256], ckey[256], pat[256];
+	long		 i, j, k, pending = 0;
+	const char	*cust, *created;
+
+	if ((dst = redisConnect(src->tcp.host, src->tcp.port)) == NULL ||
+	    dst->err) {
+		fprintf(stderr, "loadgen: cannot connect\n");
+		return -1;
+	}
+	freeReplyObject(redisCommand(dst, "SELECT %d", db));
+	for (i = 0; i < n; i += 256) {
+		k = i + 256 < n ? 256 : n - i;
+		for (j = 0; j < k; j++)
+			redisAppendCommand(src, "HGETALL %sticket:B-%ld", prefix,
+			    i + j);
+		for (j = 0; j < k; j++)
+			if (redisGetReply(src, (void **)&h[j]) != REDIS_OK)
+				return -1;
+		for (j = 0; j < k; j++) {
+			size_t	m = h[j]->elements;
+
+			if (h[j]->type != REDIS_REPLY_ARRAY || m == 0 ||
+			    m > 2 * 256)
+				continue;
+			snprintf(key, sizeof key, "%sticket:B-%ld", prefix,
+			    i + j);
+			argv[0] = "HSET";
+			argv[1] = key;
+			for (size_t e = 0; e < m; e++)
+				argv[2 + e] = h[j]->element[e]->str;
+			redisAppendCommandArgv(dst, (int)(2 + m), argv, NULL);
+			pending++;
+			cust = field(h[j], "customer_id");
+			created = field(h[j], "created_at");
+			if (cust != NULL && created != NULL) {
+				snprintf(ckey, sizeof ckey, "%scontacts:%s",
+				    prefix, cust);
+				redisAppendCommand(dst, "ZADD %s %s %s", ckey,
+				    created, key + strlen(prefix) +
+				    strlen("ticket:"));
+				redisAppendCommand(dst, "PEXPIRE %s %s", ckey,
+				    "604800000");
+				pending += 2;
+			}
+		}
+		for (j = 0; j < k; j++)
+			freeReplyObject(h[j]);
+		if (flush_copy(dst, &pending) == -1)
+			return -1;
+	}
+	snprintf(pat, sizeof pat, "%squeue:*", prefix);
+	r = redisCommand(src, "KEYS %s", pat);
+	for (size_t q = 0; r != NULL && q < r->elements; q++)
+		if (copy_zset(src, dst, r->element[q]->str) == -1)
+			return -1;
+	freeReplyObject(r);
+	snprintf(key, sizeof key, "%ssla", prefix);
+	if (copy_zset(src, dst, key) == -1)
+		return -1;
+	redisFree(dst);
+	return 0;
+}
+
 static void
 usage(void)
 {
 	fprintf(stderr, "usage: loadgen [-h HOST] [-p PORT] [-P PREFIX] "
-	    "fill N [START] | offer RATE SECONDS [START] | crm CUSTOMERS\n");
+	    "fill N [START] | offer RATE SECONDS [START] | crm CUSTOMERS | "
+	    "floor N DB\n");
 	exit(2);
 }
 
@@ -226,6 +359,8 @@ main(int argc, char **argv)
 		    argc > 3 ? atol(argv[3]) : 0);
 	else if (strcmp(argv[0], "crm") == 0)
 		rv = crm(c, atol(argv[1]));
+	else if (strcmp(argv[0], "floor") == 0 && argc >= 3)
+		rv = floor_copy(c, prefix, atol(argv[1]), atoi(argv[2]));
 	else
 		usage();
 	redisFree(c);
