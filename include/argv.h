@@ -18,6 +18,7 @@
 #define TRIAGED_ARGV_H
 
 #include <stddef.h>
+#include <string.h>
 
 /* What a reset keeps; a call that grew past either gives its memory back. */
 #define ARGV_KEEP_ARGS		(64 * 1024)
@@ -31,11 +32,17 @@ void		 argv_free(struct argv *);		/* accepts NULL */
 void		 argv_reset(struct argv *);
 
 void		 argv_push(struct argv *, const char *s, size_t len);
-void		 argv_push_str(struct argv *, const char *s);
 void		 argv_push_fmt(struct argv *, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
 void		 argv_push_num(struct argv *, long long);
 size_t		 argv_count(const struct argv *);
+
+/* Inline, so that the length of a literal is known when compiling. */
+static inline void
+argv_push_str(struct argv *a, const char *s)
+{
+	argv_push(a, s, strlen(s));
+}
 
 /*
  * The command made of the arguments pushed since the last reset, in the

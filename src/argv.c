@@ -99,12 +99,6 @@ argv_push(struct argv *a, const char *s, size_t len)
 }
 
 void
-argv_push_str(struct argv *a, const char *s)
-{
-	argv_push(a, s, strlen(s));
-}
-
-void
 argv_push_fmt(struct argv *a, const char *fmt, ...)
 {
 	va_list	ap;
@@ -145,7 +139,14 @@ static char *
 header(char *p, char type, size_t n)
 {
 	*p++ = type;
-	p += decimal_format((int64_t)n, p);
+	/* Most arguments are under 100 bytes: no call for those. */
+	if (n < 10)
+		*p++ = (char)('0' + n);
+	else if (n < 100) {
+		*p++ = (char)('0' + n / 10);
+		*p++ = (char)('0' + n % 10);
+	} else
+		p += decimal_format((int64_t)n, p);
 	*p++ = '\r';
 	*p++ = '\n';
 	return p;
@@ -165,7 +166,8 @@ argv_format(struct argv *a, size_t *len)
 
 	total = 1 + decimal_digits(a->n) + 2;
 	for (i = 0; i < a->n; i++)
-		total += 1 + decimal_digits(a->v[i].len) + 2 + a->v[i].len + 2;
+		total += 1 + (a->v[i].len < 10 ? 1 : a->v[i].len < 100 ? 2 :
+		    decimal_digits(a->v[i].len)) + 2 + a->v[i].len + 2;
 	/* The digits and the NUL of the last header fit in the slack. */
 	if ((cmd = malloc(total + DECIMAL_MAX)) == NULL)
 		fatal("argv: formatting the command");

@@ -146,29 +146,35 @@ received_at_parse(const char *s, size_t len, int64_t now_ms, int64_t *out)
  * `tier`, which a gateway may send (tiers.trust_request).  Written here
  * once; README "Reserved field names" lists them for gateway authors.
  */
-static const char *reserved_names[] = {
-	"ticket_id", "source_id", "urgency", "score", "team", "route",
-	"policy", "status", "status_before", "created_at", "routed_at",
-	"rules_version", "paused_at", "resolved_at", "raised", "reassigned",
-	"rev",
+#define NAME(s)	{ s, sizeof(s) - 1 }
+static const struct reserved {
+	const char	*s;
+	size_t		 len;
+} reserved_names[] = {
+	NAME("ticket_id"), NAME("source_id"), NAME("urgency"), NAME("score"),
+	NAME("team"), NAME("route"), NAME("policy"), NAME("status"),
+	NAME("status_before"), NAME("created_at"), NAME("routed_at"),
+	NAME("rules_version"), NAME("paused_at"), NAME("resolved_at"),
+	NAME("raised"), NAME("reassigned"), NAME("rev"),
+}, reserved_prefixes[] = {
+	NAME("first_response_"), NAME("resolution_"), NAME("fired:"),
 };
-static const char *reserved_prefixes[] = {
-	"first_response_", "resolution_", "fired:",
-};
+#undef NAME
 
+/* Every field of every request comes here: lengths first, no strlen(). */
 int
 request_field_reserved(const char *name, size_t len)
 {
 	for (size_t i = 0; i < sizeof reserved_names / sizeof *reserved_names;
 	    i++)
-		if (strlen(reserved_names[i]) == len &&
-		    memcmp(reserved_names[i], name, len) == 0)
+		if (reserved_names[i].len == len &&
+		    memcmp(reserved_names[i].s, name, len) == 0)
 			return 1;
 	for (size_t i = 0; i < sizeof reserved_prefixes /
 	    sizeof *reserved_prefixes; i++) {
-		size_t	plen = strlen(reserved_prefixes[i]);
+		const struct reserved	*p = &reserved_prefixes[i];
 
-		if (len >= plen && memcmp(reserved_prefixes[i], name, plen) == 0)
+		if (len >= p->len && memcmp(p->s, name, p->len) == 0)
 			return 1;
 	}
 	return 0;

@@ -2,7 +2,9 @@
  * test_argv.c - the command builder against hiredis itself: whatever is
  * pushed, argv_format() gives byte for byte what redisFormatCommandArgv()
  * gives for the same arguments; a reset builder starts empty; a call that
- * outgrows the buffer many times over is whole.
+ * outgrows the buffer many times over is whole; argv_format_args() says
+ * the same of a small command, and how much room it needs when it has too
+ * little.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -56,6 +58,46 @@ test_every_kind_of_push(void **state)
 	argv_push_fmt(a, "x=%d y=%s", 7, "seven");
 	expect_command(a, 9, argv, argvlen);
 	argv_free(a);
+}
+
+/* Every length from 0 to 1,100: across the 1-, 2-, 3- and 4-digit headers. */
+static void
+test_lengths_across_digits(void **state)
+{
+	static char	 blob[1100];
+	const char	*argv[1101];
+	size_t		 argvlen[1101];
+	struct argv	*a = argv_new();
+	char		 small[64], *big, *want;
+	int		 wantlen;
+	size_t		 need, got;
+
+	(void)state;
+	memset(blob, 'x', sizeof blob);
+	for (size_t i = 0; i <= 1100; i++) {
+		argv[i] = blob;
+		argvlen[i] = i;
+		argv_push(a, blob, i);
+	}
+	expect_command(a, 1101, argv, argvlen);
+	argv_free(a);
+
+	wantlen = redisFormatCommandArgv(&want, 1101, argv, argvlen);
+	need = argv_format_args(1101, argv, argvlen, small, sizeof small);
+	assert_true(need >= (size_t)wantlen);
+	big = malloc(need);
+	got = argv_format_args(1101, argv, argvlen, big, need);
+	assert_int_equal(got, wantlen);
+	assert_memory_equal(big, want, got);
+	free(big);
+	free(want);
+
+	/* Small enough: written in place. */
+	wantlen = redisFormatCommandArgv(&want, 3, argv + 2, argvlen + 2);
+	got = argv_format_args(3, argv + 2, argvlen + 2, small, sizeof small);
+	assert_int_equal(got, wantlen);
+	assert_memory_equal(small, want, got);
+	free(want);
 }
 
 static void
@@ -131,6 +173,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_kind_of_push),
+		cmocka_unit_test(test_lengths_across_digits),
 		cmocka_unit_test(test_reset_starts_empty),
 		cmocka_unit_test(test_growth_and_outsized),
 	};
