@@ -39,6 +39,7 @@
 #include "metrics.h"
 #include "now.h"
 #include "redis.h"
+#include "reply_arena.h"
 #include "slotmap.h"
 
 #define BACKOFF_MIN_MS	100
@@ -474,6 +475,8 @@ rconn_connect(struct rconn *rc)
 	}
 	ac->data = rc;
 	rc->ac = ac;
+	/* Replies in a few blocks, not an allocation per element. */
+	ac->c.reader->fn = &reply_arena_functions;
 	redisLibeventAttach(ac, rc->base);
 	redisAsyncSetConnectCallback(ac, on_connect);
 	redisAsyncSetDisconnectCallback(ac, on_disconnect);
