@@ -62,13 +62,16 @@ argv_reset(struct argv *a)
 	a->n = a->len = 0;
 }
 
-/* Room for need more bytes in buf. */
+/*
+ * Room for need more bytes in buf.  buf exists after the first call even
+ * when need is 0, so that an empty argument is copied from a real address.
+ */
 static void
 room(struct argv *a, size_t need)
 {
 	size_t	cap = a->cap ? a->cap : 4096;
 
-	if (a->len + need <= a->cap)
+	if (a->len + need <= a->cap && a->buf != NULL)
 		return;
 	while (cap < a->len + need)
 		cap *= 2;

@@ -112,6 +112,7 @@ struct target {
 	enum tstate	 state;
 	enum outcome	 outcome;
 	int		 attempts;
+	int		 last;		/* the attempt on the give-up time */
 	char		*reason;	/* a dead target's, for P+dead */
 	char		*member;	/* P+firing member to add, or NULL */
 	char		*stored;	/* its stored alert */
@@ -484,7 +485,12 @@ failed(struct target *t, const struct receiver *r, const char *why)
 	int64_t		 at, wait;
 	char		 w[320], reason[512];
 
-	if ((at = payload_retry_at(t->attempts, now, fired,
+	/*
+	 * The attempt armed for the give-up time is the last whatever the
+	 * clock says now: libevent arms timers from the time its loop woke
+	 * up, so the timer can run a few ms before the give-up time.
+	 */
+	if (t->last || (at = payload_retry_at(t->attempts, now, fired,
 	    r->give_up_after_ms)) == -1) {
 		snprintf(reason, sizeof reason, "gave up delivering to %s "
 		    "after %d attempts over %llds: %s", t->receiver,
@@ -496,6 +502,7 @@ failed(struct target *t, const struct receiver *r, const char *why)
 		return;
 	}
 	wait = at - now;
+	t->last = at == fired + r->give_up_after_ms;
 	log_warnx("deliver: %s -> %s via %s failed (%s); attempt %d, next in "
 	    "%.1fs", what(j, w, sizeof w), alert_who(&j->alert), t->receiver,
 	    why, t->attempts, wait / 1000.0);

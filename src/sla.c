@@ -62,7 +62,8 @@
 #define SLA_GAUGE_MS		5000	/* open clocks gauge refresh */
 
 /*
- * KEYS: sla set, alerts stream.  ARGV: key prefix, now, then per member:
+ * KEYS: sla set, alerts stream.  ARGV: key prefix, now, '1' on a Redis
+ * Cluster ('' otherwise), then per member:
  *   member ticket metric step gen kind notify raise lowers reassign
  *   oncall oncall_name next_at next
  * next is the clock's next step (clock_step()), '' after the last: put in
@@ -83,7 +84,7 @@
 
 static const char fire_script[] =
 "local sla, alerts, prefix, now = KEYS[1], KEYS[2], ARGV[1], ARGV[2]\n"
-"local out, i = {}, 3\n"
+"local out, i = {}, 4\n"
 "local function cut(s, max)\n"
 "  if #s <= max then return s end\n"
 "  local n = max\n"
@@ -97,16 +98,18 @@ static const char fire_script[] =
 /*
  * Redis Cluster: read every key the call may write before the first write.
  * A key already migrated out of a migrating slot fails the call here, with
- * nothing written, instead of after the ZREM that takes the step.  Members
- * are the 12 arguments each that the loop below reads.
+ * nothing written, instead of after the ZREM that takes the step.  A
+ * single Redis has no such thing, and is spared the reads.
  */
-"for j = 3, #ARGV, " FIRE_RECORD " do\n"
+"if ARGV[3] == '1' then\n"
+"for j = 4, #ARGV, " FIRE_RECORD " do\n"
 "  local team = redis.call('HGET', prefix .. '" KEYS_TICKET "' .. ARGV[j + 1],"
 " 'team')\n"
 "  if ARGV[j + 9] ~= '' then\n"
 "    redis.call('EXISTS', prefix .. '" KEYS_QUEUE "' .. (team or ''))\n"
 "    redis.call('EXISTS', prefix .. '" KEYS_QUEUE "' .. ARGV[j + 9])\n"
 "  end\n"
+"end\n"
 "end\n"
 "while i <= #ARGV do\n"
 "  local member, id, metric, step, gen, kind, notify, raise, lowers,\n"
@@ -119,7 +122,7 @@ static const char fire_script[] =
 "    local fired = 'fired:' .. metric .. ':' .. step\n"
 "    local t = redis.call('HMGET', tkey, 'status', 'team', 'tier',\n"
 "      'urgency', 'policy', metric .. '_due', metric .. '_gen',\n"
-"      'first_response_at', 'paused_at', fired, 'subject')\n"
+"      'first_response_at', 'paused_at', fired, 'subject', 'rev')\n"
 "    local runs = t[1] and t[1] ~= 'resolved' and (t[7] or '0') == gen\n"
 "    if metric == 'first_response' then runs = runs and not t[8]\n"
 "    else runs = runs and not t[9] end\n"
@@ -141,9 +144,7 @@ static const char fire_script[] =
 "        a[#a + 1] = 'subject'\n"
 "        a[#a + 1] = cut(t[11], " ALERT_SUBJECT_MAX ")\n"
 "      end\n"
-"      redis.call('HSET', tkey, fired, now)\n"
-"      redis.call('HSET', tkey, 'rev',\n"
-"        (tonumber(redis.call('HGET', tkey, 'rev')) or 0) + 1)\n"
+"      redis.call('HSET', tkey, fired, now, 'rev', (tonumber(t[12]) or 0) + 1)\n"
 "      if raise ~= '' and t[4] and\n"
 "         string.find(',' .. lowers .. ',', ',' .. t[4] .. ',', 1, true) then\n"
 "        redis.call('HSET', tkey, 'urgency', raise, 'raised', raise)\n"
@@ -462,7 +463,7 @@ tick(evutil_socket_t fd, short ev, void *arg)
 	call_reset(s);
 	snprintf(now, sizeof now, "%lld", (long long)s->now);
 	snprintf(batch, sizeof batch, "%d", SLA_BATCH);
-	/* EVALSHA sha 2 sla alerts prefix now, then the members. */
+	/* EVALSHA sha 2 sla alerts prefix now cluster, then the members. */
 	argv_push_str(s->call, "EVALSHA");
 	argv_push_str(s->call, s->fire.sha);
 	argv_push_str(s->call, "2");
@@ -470,6 +471,7 @@ tick(evutil_socket_t fd, short ev, void *arg)
 	argv_push_str(s->call, s->fixed.alerts);
 	argv_push_str(s->call, s->boot->redis.prefix);
 	argv_push_str(s->call, now);
+	argv_push_str(s->call, s->boot->redis.cluster ? "1" : "");
 	s->busy = 1;
 	s->replies = 0;
 	if (rconn_command(s->writer, range_reply, s, "ZRANGEBYSCORE %s -inf "
