@@ -24,5 +24,7 @@ struct sla	*sla_new(struct event_base *, struct rconn *writer,
 void		 sla_free(struct sla *);	/* accepts NULL */
 /* The rules after a reload: the next tick uses them. */
 void		 sla_set_config(struct sla *, struct live_config *);
+/* The writer is up: look at the schedule now, not at the next retry. */
+void		 sla_kick(struct sla *);
 
 #endif

@@ -20,7 +20,15 @@
  *                             dead letter, and for receivers told of
  *                             resolution the alert into P+firing (firing.c)
  *   EVALSHA record (ack)      once every receiver is done or dead: XACK
- *                             and drop P+delivery:ID, in one step
+ *                             and drop P+delivery:ID, in one step; in the
+ *                             last receiver's record when the others are
+ *                             recorded already
+ *
+ * An alert with nobody to post to (its notify target is a name only) is
+ * acked with the others read in the same turn of the loop: one XACK of
+ * their IDs, and a PEXPIRE each for a progress hash left by rules that did
+ * deliver it before a reload.  A catch-up fires many of those; a script
+ * call each cost Redis ten times the XACK's share.
  *
  * A receiver that was accepted is recorded before the entry is acked, so a
  * kill -9 anywhere re-posts at most the one post whose answer was not yet
@@ -68,6 +76,7 @@
 /* Alertmanager forgets a firing alert not posted again before endsAt. */
 #define DELIVER_AM_HOLD_MS	(4 * 60 * 1000)
 #define DELIVER_REPOST_MS	(60 * 1000)
+#define DELIVER_ACK_BATCH	256	/* IDs in one XACK */
 
 /*
  * KEYS: progress hash, alerts stream, dead stream, firing set, firing
@@ -113,6 +122,7 @@ struct target {
 	enum outcome	 outcome;
 	int		 attempts;
 	int		 last;		/* the attempt on the give-up time */
+	int		 with_ack;	/* its record acks the entry */
 	char		*reason;	/* a dead target's, for P+dead */
 	char		*member;	/* P+firing member to add, or NULL */
 	char		*stored;	/* its stored alert */
@@ -132,6 +142,14 @@ struct job {
 	int		 acking;
 	struct event	*timer;		/* reading progress or acking again */
 	struct job	*next, *prev;
+	struct job	*anext;		/* waiting for the batched XACK */
+};
+
+/* One XACK of several name-only alerts, in flight. */
+struct ack_batch {
+	struct deliver	*d;
+	size_t		 n;
+	struct job	*j[DELIVER_ACK_BATCH];
 };
 
 struct deliver {
@@ -152,12 +170,16 @@ struct deliver {
 	size_t			 nposting;
 	int			 writes;	/* writer commands in flight */
 	struct event		*lease_timer;
+	struct job		*ackq;		/* name-only alerts to XACK */
+	size_t			 nackq;
+	struct event		*ack_ev;	/* sends them, after this turn */
 };
 
 static void	pump(struct deliver *);
 static void	load(struct job *);
 static void	record(struct target *);
 static void	ack(struct job *);
+static void	ack_later(struct job *);
 
 static const char *
 kind_name(const struct receiver *r)
@@ -297,6 +319,11 @@ record_reply(struct rconn *rc, redisReply *r, void *arg)
 	}
 	t->state = T_FINISHED;
 	j->nfinished++;
+	if (t->with_ack) {
+		job_free(j);
+		deliver_read_kick(d->rd);
+		return;
+	}
 	maybe_ack(j);
 }
 
@@ -381,8 +408,15 @@ record(struct target *t)
 		arm(t->timer, DELIVER_LOADING_MS);
 		return;
 	}
+	/* The last to be recorded acks the entry in the same call. */
+	t->with_ack = 1;
+	for (size_t k = 0; k < j->nt; k++)
+		if (&j->t[k] != t && j->t[k].state != T_FINISHED)
+			t->with_ack = 0;
+	if (t->with_ack)
+		j->acking = 1;
 	a = record_call(d, j, t->receiver, t->outcome == OUT_DONE ? "done" :
-	    t->outcome == OUT_EXPIRED ? "expired" : "dead", 0);
+	    t->outcome == OUT_EXPIRED ? "expired" : "dead", t->with_ack);
 	argv_push_str(a, t->member != NULL ? t->member : "");
 	argv_push_num(a, t->score);
 	argv_push_str(a, t->stored != NULL ? t->stored : "");
@@ -442,6 +476,88 @@ ack(struct job *j)
 	if (write_argv(d, a, ack_reply, j) == -1)
 		arm(j->timer, DELIVER_RETRY_MS);
 	argv_free(a);
+}
+
+static void
+ack_batch_reply(struct rconn *rc, redisReply *r, void *arg)
+{
+	struct ack_batch	*b = arg;
+	struct deliver		*d = b->d;
+
+	d->writes--;
+	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+		if (r != NULL) {
+			log_warnx("deliver: acknowledging %zu alerts failed: "
+			    "%.*s", b->n, (int)r->len, r->str);
+			metrics_inc(METRIC_REDIS_ERRORS);
+		}
+		/* Each on its own, the way every other alert is acked. */
+		for (size_t i = 0; i < b->n; i++) {
+			b->j[i]->acking = 1;
+			arm(b->j[i]->timer, DELIVER_RETRY_MS);
+		}
+	} else {
+		for (size_t i = 0; i < b->n; i++)
+			job_free(b->j[i]);
+		deliver_read_kick(d->rd);
+	}
+	free(b);
+}
+
+/* XACK the name-only alerts queued, DELIVER_ACK_BATCH IDs a command. */
+static void
+ack_ev_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct deliver		*d = arg;
+	struct ack_batch	*b;
+	struct job		*j;
+	struct argv		*a = argv_new();
+	char			 h[KEYS_MAX];
+
+	while ((j = d->ackq) != NULL) {
+		if ((b = calloc(1, sizeof *b)) == NULL)
+			fatal("deliver acks");
+		b->d = d;
+		argv_push_str(a, "XACK");
+		argv_push_str(a, d->fixed.alerts);
+		argv_push_str(a, DELIVER_GROUP);
+		for (; j != NULL && b->n < DELIVER_ACK_BATCH; j = j->anext) {
+			b->j[b->n++] = j;
+			argv_push_str(a, j->id);
+		}
+		d->ackq = j;
+		d->nackq -= b->n;
+		if (rconn_state(d->writer) != RCONN_READY ||
+		    write_argv(d, a, ack_batch_reply, b) == -1) {
+			for (size_t i = 0; i < b->n; i++) {
+				b->j[i]->acking = 1;
+				arm(b->j[i]->timer, DELIVER_RETRY_MS);
+			}
+			free(b);
+		} else {
+			for (size_t i = 0; i < b->n; i++) {
+				(void)keys_delivery(h, sizeof h,
+				    d->boot->redis.prefix, b->j[i]->id);
+				(void)rconn_command(d->writer, NULL, NULL,
+				    "PEXPIRE %s 1", h);
+			}
+		}
+		argv_reset(a);
+	}
+	argv_free(a);
+}
+
+/* A name-only alert: acked with the others of this turn of the loop. */
+static void
+ack_later(struct job *j)
+{
+	struct deliver	*d = j->d;
+
+	j->acking = 1;
+	j->anext = d->ackq;
+	d->ackq = j;
+	if (d->nackq++ == 0)
+		event_active(d->ack_ev, EV_TIMEOUT, 0);
 }
 
 static void
@@ -827,7 +943,7 @@ add_entry(const redisReply *e, void *arg)
 	}
 	if (j->nt == 0) {
 		/* A name only: the alert is in the stream, nothing to post. */
-		ack(j);
+		ack_later(j);
 		return 1;
 	}
 	load(j);
@@ -928,7 +1044,8 @@ deliver_new(struct event_base *base, struct rconn *reader,
 	    (d->rd = deliver_read_new(base, reader, writer, d->fixed.alerts,
 	    DELIVER_GROUP, consumer, &sink)) == NULL ||
 	    (d->lease_timer = event_new(base, -1, EV_PERSIST, lease_timer_cb,
-	    d)) == NULL) {
+	    d)) == NULL ||
+	    (d->ack_ev = event_new(base, -1, 0, ack_ev_cb, d)) == NULL) {
 		deliver_free(d);
 		return NULL;
 	}
@@ -954,7 +1071,7 @@ deliver_stop(struct deliver *d)
 int
 deliver_idle(const struct deliver *d)
 {
-	return d->nposting == 0 && d->writes == 0 &&
+	return d->nposting == 0 && d->writes == 0 && d->nackq == 0 &&
 	    !deliver_read_busy(d->rd);
 }
 
@@ -968,6 +1085,8 @@ deliver_free(struct deliver *d)
 	deliver_read_free(d->rd);
 	if (d->lease_timer != NULL)
 		event_free(d->lease_timer);
+	if (d->ack_ev != NULL)
+		event_free(d->ack_ev);
 	keys_clear(&d->fixed);
 	free(d->consumer);
 	live_release(d->live);

@@ -435,6 +435,21 @@ batch_done(struct batch *b, void *arg)
 	intake_batch_done(d->intake, b);
 }
 
+/*
+ * The writer's state: the router loads its script on it, and the
+ * schedule is looked at as soon as it is up rather than at the next retry
+ * (a restart after an outage has steps overdue).
+ */
+static void
+writer_state(struct rconn *rc, enum rconn_state s, void *arg)
+{
+	struct daemon	*d = arg;
+
+	router_writer_state(rc, s, d->router);
+	if (s == RCONN_READY)
+		sla_kick(d->sla);
+}
+
 /* The routing script is loaded: reading can start. */
 static void
 script_loaded(void *arg)
@@ -619,7 +634,7 @@ main(int argc, char **argv)
 	rconn_set_state_cb(d->reader, intake_reader_state, d->intake);
 	rconn_set_state_cb(d->alerts_reader, deliver_reader_state,
 	    d->deliver);
-	rconn_set_state_cb(d->writer, router_writer_state, d->router);
+	rconn_set_state_cb(d->writer, writer_state, d);
 
 	if (cfg->http_listen != NULL && *cfg->http_listen != '\0' &&
 	    (http = http_new(d->base, cfg->http_listen, &(struct http_probe){

@@ -18,15 +18,21 @@
  *                                                    reassign; ZADD the
  *                                                    clock's next step
  *
+ * A full range (a backlog: a restart after an outage) is followed by the
+ * next one at once, read before the call of the range before it is sent
+ * (LIMIT skipping its members): while Redis runs one call, the daemon
+ * builds the next, two fire calls taking turns.
+ *
  * What a due step does (warning or breach, who is told, raise, reassign,
  * or drop it because the rules no longer have it) is decided in clock.c;
  * whether the ticket's clock still runs is checked by the script, in the
  * same atomic step as the write.
  *
- * Exactly once: the fire script removes the member first and acts only if
- * its ZREM removed it, so of several triaged processes polling the same set
- * exactly one fires each step; the removal and the alert are one atomic
- * script, so a crash cannot separate them.  The ticket's `fired:METRIC:STEP`
+ * Exactly once: the fire script acts on a member only if it is still in
+ * the schedule when the script runs, and removes it in the same atomic
+ * step, so of several triaged processes polling the same set exactly one
+ * fires each step; the removal and the alert are one atomic script, so a
+ * crash cannot separate them.  The ticket's `fired:METRIC:STEP`
  * field is a second guard, so a step never fires twice even if a schedule
  * is rebuilt (resumed, reopened).
  *
@@ -47,6 +53,7 @@
 #include "keys.h"
 #include "live.h"
 #include "deadline.h"
+#include "decimal.h"
 #include "log.h"
 #include "metrics.h"
 #include "now.h"
@@ -98,7 +105,7 @@ static const char fire_script[] =
 /*
  * Redis Cluster: read every key the call may write before the first write.
  * A key already migrated out of a migrating slot fails the call here, with
- * nothing written, instead of after the ZREM that takes the step.  A
+ * nothing written, instead of after the ZREM that takes the steps.  A
  * single Redis has no such thing, and is spared the reads.
  */
 "if ARGV[3] == '1' then\n"
@@ -111,13 +118,29 @@ static const char fire_script[] =
 "  end\n"
 "end\n"
 "end\n"
+/*
+ * Which members are still in the schedule, in one read: those this call
+ * takes; then one ZREM of them all.  One command each for the batch
+ * rather than one a member: the per-call overhead was a third of the
+ * script's cost.
+ */
+"local members = {}\n"
+"for j = 4, #ARGV, " FIRE_RECORD " do members[#members + 1] = ARGV[j] end\n"
+"local present = redis.call('ZMSCORE', sla, unpack(members))\n"
+"local taken = {}\n"
+"for k = 1, #members do\n"
+"  if present[k] then taken[#taken + 1] = members[k] end\n"
+"end\n"
+"if #taken > 0 then redis.call('ZREM', sla, unpack(taken)) end\n"
+"local nexts, k = {}, 0\n"
 "while i <= #ARGV do\n"
 "  local member, id, metric, step, gen, kind, notify, raise, lowers,\n"
 "    reassign, oncall, oncall_name, next_at, next =\n"
 "    unpack(ARGV, i, i + " FIRE_RECORD " - 1)\n"
 "  i = i + " FIRE_RECORD "\n"
+"  k = k + 1\n"
 "  local r = '-'\n"
-"  if redis.call('ZREM', sla, member) == 1 then\n"
+"  if present[k] then\n"
 "    local tkey = prefix .. '" KEYS_TICKET "' .. id\n"
 "    local fired = 'fired:' .. metric .. ':' .. step\n"
 "    local t = redis.call('HMGET', tkey, 'status', 'team', 'tier',\n"
@@ -127,7 +150,10 @@ static const char fire_script[] =
 "    if metric == 'first_response' then runs = runs and not t[8]\n"
 "    else runs = runs and not t[9] end\n"
 "    local running = runs and not t[10] and kind ~= ''\n"
-"    if runs and next ~= '' then redis.call('ZADD', sla, next_at, next) end\n"
+"    if runs and next ~= '' then\n"
+"      nexts[#nexts + 1] = next_at\n"
+"      nexts[#nexts + 1] = next\n"
+"    end\n"
 "    r = t[1] and 's' or 'x'\n"
 "    if running then\n"
 "      local a = {'ticket', id, 'team', t[2] or '', 'tier', t[3] or '',\n"
@@ -169,6 +195,7 @@ static const char fire_script[] =
 "  end\n"
 "  out[#out + 1] = r\n"
 "end\n"
+"if #nexts > 0 then redis.call('ZADD', sla, unpack(nexts)) end\n"
 "return table.concat(out)\n";
 
 /* What the fire call said about each member, for logs and metrics. */
@@ -181,53 +208,87 @@ struct fired {
 	int64_t	 at;		/* when it was due to fire */
 };
 
+/*
+ * One fire call: the members of one due range, sent, then waited for.
+ * Two of them take turns, so that the next one is built while Redis runs
+ * the one before.
+ */
+struct fire_call {
+	struct sla	*s;
+	struct argv	*argv;
+	struct fired	*fired;
+	size_t		 nfired, fired_cap;
+	int64_t		 now;		/* its range's now: fired_at */
+	int		 sent;		/* its reply is to come */
+};
+
 struct sla {
 	struct rconn		*writer;
 	const struct config	*boot;		/* the key prefix: fixed */
 	struct live_config	*live;		/* the rules in force */
 	struct script	 fire;
 	struct event	*timer;
-	int		 busy;		/* a tick is in flight */
-	int		 replies;	/* range replies still to come */
-	int		 got;		/* range replies seen */
-	int		 failed;	/* one of them failed */
+	int		 reading;	/* range replies to come */
+	int		 replies;	/* of them, still to come */
+	int		 got;		/* of them, seen */
+	int		 failed;	/* a read or a fire failed: retry */
 	int		 full;		/* the due range hit SLA_BATCH */
-	int64_t		 now;		/* the tick's now */
+	int64_t		 now;		/* the range's now */
 	int64_t		 next_ms;	/* earliest future score, -1 none */
 	int64_t		 gauge_ms;	/* last open clocks refresh */
 	struct keys	 fixed;		/* sla, alerts */
-	struct argv	*call;		/* the fire call being built */
-	struct fired	*fired;
-	size_t		 nfired, fired_cap;
-	char		*cmd;
-	size_t		 cmdlen;
+	struct fire_call calls[2];
+	int		 cur;		/* the call the due range fills */
 };
 
 static void	arm(struct sla *, int64_t ms);
 
-static void
-call_reset(struct sla *s)
+/* A range read or a fire call is out: its reply arms the timer. */
+static int
+in_flight(const struct sla *s)
 {
-	argv_reset(s->call);
-	for (size_t i = 0; i < s->nfired; i++) {
-		free(s->fired[i].member);
-		free(s->fired[i].notify);
-		free(s->fired[i].oncall);
-		free(s->fired[i].oncall_name);
+	return s->reading || s->calls[0].sent || s->calls[1].sent;
+}
+
+static void
+call_reset(struct fire_call *c)
+{
+	argv_reset(c->argv);
+	for (size_t i = 0; i < c->nfired; i++) {
+		free(c->fired[i].member);
+		free(c->fired[i].notify);
+		free(c->fired[i].oncall);
+		free(c->fired[i].oncall_name);
 	}
-	s->nfired = 0;
-	free(s->cmd);
-	s->cmd = NULL;
+	c->nfired = 0;
+}
+
+/* EVALSHA sha 2 sla alerts prefix now cluster; the members follow. */
+static void
+call_start(struct sla *s, struct fire_call *c)
+{
+	char	now[DECIMAL_MAX];
+
+	call_reset(c);
+	c->now = s->now;
+	argv_push_str(c->argv, "EVALSHA");
+	argv_push_str(c->argv, s->fire.sha);
+	argv_push_str(c->argv, "2");
+	argv_push_str(c->argv, s->fixed.sla);
+	argv_push_str(c->argv, s->fixed.alerts);
+	argv_push_str(c->argv, s->boot->redis.prefix);
+	argv_push(c->argv, now, decimal_format(c->now, now));
+	argv_push_str(c->argv, s->boot->redis.cluster ? "1" : "");
 }
 
 /* Append one due member's record to the fire call, as clock.c decides. */
 static void
-add_member(struct sla *s, const struct rules *rules, const char *m,
-    size_t len, int64_t at)
+add_member(struct sla *s, struct fire_call *c, const struct rules *rules,
+    const char *m, size_t len, int64_t at)
 {
 	const struct config		*cf = s->live->cfg;
 	const struct oncall_person	*who = NULL;
-	struct argv			*a = s->call;
+	struct argv			*a = c->argv;
 	struct clock_step		 cs;
 	struct fired			*f;
 	const char			*kind = "", *notify = "";
@@ -269,7 +330,7 @@ add_member(struct sla *s, const struct rules *rules, const char *m,
 	/* Who is on call when the step fires: the tick's now is fired_at. */
 	if (cs.kind != NULL)
 		who = oncall_resolve(cf->oncall,
-		    config_notify_target(cf, notify), s->now);
+		    config_notify_target(cf, notify), c->now);
 	argv_push_str(a, who != NULL ? who->key : "");
 	argv_push_str(a, who != NULL ? who->name : "");
 	argv_push_num(a, cs.next_at);
@@ -278,13 +339,13 @@ add_member(struct sla *s, const struct rules *rules, const char *m,
 	if (cs.next_len > 0 && (s->next_ms == -1 || cs.next_at < s->next_ms))
 		s->next_ms = cs.next_at;
 out:
-	if (s->nfired == s->fired_cap) {
-		s->fired_cap = s->fired_cap ? s->fired_cap * 2 : 64;
-		if ((s->fired = realloc(s->fired, s->fired_cap *
-		    sizeof *s->fired)) == NULL)
+	if (c->nfired == c->fired_cap) {
+		c->fired_cap = c->fired_cap ? c->fired_cap * 2 : 64;
+		if ((c->fired = realloc(c->fired, c->fired_cap *
+		    sizeof *c->fired)) == NULL)
 			fatal("sla fired");
 	}
-	f = &s->fired[s->nfired++];
+	f = &c->fired[c->nfired++];
 	snprintf(f->kind, sizeof f->kind, "%s", kind);
 	if ((f->member = strndup(m, len)) == NULL ||
 	    (f->notify = strdup(notify)) == NULL ||
@@ -342,59 +403,84 @@ log_fired(const struct fired *f, int64_t now)
 	    f->member, (long long)f->at, (long long)(now - f->at));
 }
 
-static void	send_fire(struct sla *);
+static void	range_reply(struct rconn *, redisReply *, void *);
+
+/*
+ * Nothing in flight any more: sleep until the next step is due (at once
+ * if the last range was full, after SLA_RETRY_MS if something failed).
+ */
+static void
+settle(struct sla *s)
+{
+	if (in_flight(s))
+		return;
+	arm(s, s->failed ? SLA_RETRY_MS : s->full ? 0 : -1);
+}
 
 static void
 fire_reply(struct rconn *rc, redisReply *reply, void *arg)
 {
-	struct sla	*s = arg;
+	struct fire_call	*c = arg;
+	struct sla		*s = c->s;
 
+	c->sent = 0;
 	if (reply == NULL) {
 		/* Unknown outcome: the next tick sees what is still due. */
-		s->busy = 0;
-		call_reset(s);
-		arm(s, SLA_RETRY_MS);
-		return;
-	}
-	if (script_missing(&s->fire, rc, reply)) {
-		arm(s, SLA_RETRY_MS);
-		s->busy = 0;
-		call_reset(s);
-		return;
-	}
-	s->busy = 0;
-	if (reply->type == REDIS_REPLY_ERROR) {
-		log_warnx("sla: firing %zu steps failed: %.*s", s->nfired,
+		s->failed = 1;
+	} else if (script_missing(&s->fire, rc, reply))
+		s->failed = 1;
+	else if (reply->type == REDIS_REPLY_ERROR) {
+		log_warnx("sla: firing %zu steps failed: %.*s", c->nfired,
 		    (int)reply->len, reply->str);
 		metrics_inc(METRIC_REDIS_ERRORS);
-		call_reset(s);
-		arm(s, SLA_RETRY_MS);
-		return;
-	}
-	for (size_t i = 0; i < s->nfired && reply->type == REDIS_REPLY_STRING &&
-	    i < reply->len; i++) {
-		struct fired	*f = &s->fired[i];
+		s->failed = 1;
+	} else {
+		for (size_t i = 0; i < c->nfired &&
+		    reply->type == REDIS_REPLY_STRING && i < reply->len; i++) {
+			struct fired	*f = &c->fired[i];
 
-		if (reply->str[i] != 'F')
-			continue;
-		metrics_alert(f->kind);
-		log_fired(f, s->now);
+			if (reply->str[i] != 'F')
+				continue;
+			metrics_alert(f->kind);
+			log_fired(f, c->now);
+		}
 	}
-	call_reset(s);
-	/* More may be due right now. */
-	arm(s, s->full ? 0 : -1);
+	call_reset(c);
+	settle(s);
 }
 
 static void
-send_fire(struct sla *s)
+send_fire(struct sla *s, struct fire_call *c)
 {
-	s->cmd = argv_format(s->call, &s->cmdlen);
-	if (rconn_formatted(s->writer, fire_reply, s, s->cmd,
-	    s->cmdlen) == -1) {
-		s->busy = 0;
-		call_reset(s);
-		arm(s, SLA_RETRY_MS);
+	char	*cmd;
+	size_t	 len;
+
+	cmd = argv_format(c->argv, &len);
+	if (rconn_formatted(s->writer, fire_reply, c, cmd, len) == 0)
+		c->sent = 1;
+	else {
+		s->failed = 1;
+		call_reset(c);
 	}
+	free(cmd);
+}
+
+/*
+ * The next SLA_BATCH due members past the skip members of the call about
+ * to be sent: this read runs before that call, and sees them still there.
+ * Should a member be read twice all the same (one scheduled meanwhile at
+ * an earlier score), its second ZREM finds it gone and fires nothing.
+ */
+static int
+read_due(struct sla *s, size_t skip)
+{
+	char	now[DECIMAL_MAX], off[DECIMAL_MAX], batch[DECIMAL_MAX];
+
+	now[decimal_format(s->now, now)] = '\0';
+	off[decimal_format((long long)skip, off)] = '\0';
+	batch[decimal_format(SLA_BATCH, batch)] = '\0';
+	return rconn_command(s->writer, range_reply, s, "ZRANGEBYSCORE %s "
+	    "-inf %s WITHSCORES LIMIT %s %s", s->fixed.sla, now, off, batch);
 }
 
 static void
@@ -402,8 +488,8 @@ range_reply(struct rconn *rc, redisReply *reply, void *arg)
 {
 	struct sla		*s = arg;
 	const struct rules	*rules = s->live->cfg->rules;
+	struct fire_call	*c = &s->calls[s->cur];
 	int			 which = s->got++;
-	int64_t			 wait;
 
 	s->replies--;
 	if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
@@ -413,14 +499,18 @@ range_reply(struct rconn *rc, redisReply *reply, void *arg)
 			metrics_inc(METRIC_REDIS_ERRORS);
 		}
 		s->failed = 1;
-	} else if (which == 0 && reply->type == REDIS_REPLY_ARRAY) {
+	} else if (which == 0 && reply->type == REDIS_REPLY_ARRAY &&
+	    !c->sent) {
 		/* Due members, with their scores. */
 		s->full = reply->elements / 2 >= SLA_BATCH;
+		call_start(s, c);
 		for (size_t i = 0; i + 1 < reply->elements; i += 2)
-			add_member(s, rules, reply->element[i]->str,
+			add_member(s, c, rules, reply->element[i]->str,
 			    reply->element[i]->len,
 			    strtoll(reply->element[i + 1]->str, NULL, 10));
-	} else if (which == 1 && reply->type == REDIS_REPLY_ARRAY &&
+	} else if (which == 0)
+		s->failed = 1;
+	else if (which == 1 && reply->type == REDIS_REPLY_ARRAY &&
 	    reply->elements == 2) {
 		int64_t	next = strtoll(reply->element[1]->str, NULL, 10);
 
@@ -431,24 +521,39 @@ range_reply(struct rconn *rc, redisReply *reply, void *arg)
 		metrics_set_open_clocks(reply->integer);
 	if (s->replies > 0)
 		return;
-	if (s->failed || s->nfired == 0) {
-		s->busy = 0;
-		call_reset(s);
-		wait = s->failed ? SLA_RETRY_MS : -1;
-		arm(s, wait);
+	s->reading = 0;
+	if (s->failed || c->nfired == 0) {
+		s->full = 0;
+		call_reset(c);
+		settle(s);
 		return;
 	}
-	send_fire(s);
+	/*
+	 * More due: read them before this call is sent, so that Redis has
+	 * the next call to run while this one's reply comes back.
+	 */
+	if (s->full) {
+		s->now = now_ms();
+		s->got = 0;
+		if (read_due(s, c->nfired) == 0) {
+			s->reading = 1;
+			s->replies = 1;
+		} else
+			s->failed = 1;
+	}
+	s->cur = !s->cur;
+	send_fire(s, c);
+	settle(s);
 }
 
 static void
 tick(evutil_socket_t fd, short ev, void *arg)
 {
 	struct sla	*s = arg;
-	char		 now[24], batch[16];
+	char		 now[DECIMAL_MAX];
 	int		 n = 0;
 
-	if (s->busy)
+	if (in_flight(s))
 		return;
 	if (rconn_state(s->writer) != RCONN_READY ||
 	    !script_ensure(&s->fire, s->writer)) {
@@ -460,22 +565,8 @@ tick(evutil_socket_t fd, short ev, void *arg)
 	s->full = 0;
 	s->got = 0;
 	s->failed = 0;
-	call_reset(s);
-	snprintf(now, sizeof now, "%lld", (long long)s->now);
-	snprintf(batch, sizeof batch, "%d", SLA_BATCH);
-	/* EVALSHA sha 2 sla alerts prefix now cluster, then the members. */
-	argv_push_str(s->call, "EVALSHA");
-	argv_push_str(s->call, s->fire.sha);
-	argv_push_str(s->call, "2");
-	argv_push_str(s->call, s->fixed.sla);
-	argv_push_str(s->call, s->fixed.alerts);
-	argv_push_str(s->call, s->boot->redis.prefix);
-	argv_push_str(s->call, now);
-	argv_push_str(s->call, s->boot->redis.cluster ? "1" : "");
-	s->busy = 1;
-	s->replies = 0;
-	if (rconn_command(s->writer, range_reply, s, "ZRANGEBYSCORE %s -inf "
-	    "%s WITHSCORES LIMIT 0 %s", s->fixed.sla, now, batch) == 0)
+	now[decimal_format(s->now, now)] = '\0';
+	if (read_due(s, 0) == 0)
 		n++;
 	if (rconn_command(s->writer, range_reply, s, "ZRANGEBYSCORE %s (%s "
 	    "+inf WITHSCORES LIMIT 0 1", s->fixed.sla, now) == 0)
@@ -487,11 +578,9 @@ tick(evutil_socket_t fd, short ev, void *arg)
 		n++;
 	}
 	s->replies = n;
-	if (n == 0) {
-		s->busy = 0;
-		call_reset(s);
+	s->reading = n > 0;
+	if (n == 0)
 		arm(s, SLA_RETRY_MS);
-	}
 }
 
 /* Wake up in ms (0: at once; -1: at the next poll). */
@@ -515,7 +604,7 @@ script_loaded(void *arg)
 {
 	struct sla	*s = arg;
 
-	if (!s->busy)
+	if (!in_flight(s))
 		arm(s, 0);
 }
 
@@ -530,7 +619,10 @@ sla_new(struct event_base *base, struct rconn *writer,
 	s->writer = writer;
 	s->boot = boot;
 	s->live = live_acquire(live);
-	s->call = argv_new();
+	for (int i = 0; i < 2; i++) {
+		s->calls[i].s = s;
+		s->calls[i].argv = argv_new();
+	}
 	script_init(&s->fire, "escalation", fire_script, script_loaded, s);
 	keys_init(&s->fixed, boot->redis.prefix, boot->intake.stream,
 	    boot->intake.events);
@@ -548,15 +640,24 @@ sla_set_config(struct sla *s, struct live_config *live)
 }
 
 void
+sla_kick(struct sla *s)
+{
+	if (!in_flight(s))
+		arm(s, 0);
+}
+
+void
 sla_free(struct sla *s)
 {
 	if (s == NULL)
 		return;
-	call_reset(s);
 	if (s->timer != NULL)
 		event_free(s->timer);
-	argv_free(s->call);
-	free(s->fired);
+	for (int i = 0; i < 2; i++) {
+		call_reset(&s->calls[i]);
+		argv_free(s->calls[i].argv);
+		free(s->calls[i].fired);
+	}
 	keys_clear(&s->fixed);
 	live_release(s->live);
 	free(s);
