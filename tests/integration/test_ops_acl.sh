@@ -121,6 +121,28 @@ op dead redrive --all >/dev/null 2>&1
 check_true "operator: dead redrive runs (the bad request is re-driven)" \
     test "$(rcli xlen ${P}dead)" -le 1
 
+# The escalation timer fires under the user: a VIP ticket written 70
+# minutes ago has its warning (75%) and its breach (100%) overdue.  The
+# warning notifies a name only (delivery acks it without a post), the
+# breach pages through receivers that are down here (retried).
+old=$(( $(date +%s%3N) - 70 * 60000 ))
+rcli hset ${P}ticket:ACL-LATE ticket_id ACL-LATE customer_id VIP1 channel web \
+    tier vip urgency low score 0 team general route default policy vip \
+    status open created_at $old routed_at $old \
+    first_response_due $(( old + 3600000 )) first_response_target 3600000 \
+    resolution_due $(( old + 28800000 )) resolution_target 28800000 >/dev/null
+rcli zadd ${P}queue:general $(( old + 3600000 )) ACL-LATE >/dev/null
+rcli zadd ${P}sla $(( old + 2700000 )) "ACL-LATE|first_response|0|0|vip" >/dev/null
+late_steps() {
+	rcli --raw xrange ${P}alerts - + | awk 'p == "ticket" { t = $0 } p == "step" && t == "ACL-LATE" { print } { p = $0 }' |
+	    sort | paste -sd' '
+}
+wait_until 15 eval '[ "$(late_steps)" = "0 1" ]'
+check "the warning and the breach fired as the ACL user" "0 1" "$(late_steps)"
+wait_until 15 eval '[ "$(rcli xpending ${P}alerts deliver | head -n 1)" -le 1 ]'
+check_true "delivery acked the warning as the ACL user" \
+    test "$(rcli xpending ${P}alerts deliver | head -n 1)" -le 1
+
 # The wallboard's script reads queues, tickets and alerts under the user.
 # The first GET after an idle spell gets the copy cached before and starts
 # a refresh: poll until a refresh has run.
