@@ -50,7 +50,7 @@ check "the gauge follows the queue" 2 \
 # After a restart with the new rules: found again at start.
 kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID"
 daemon_start "$T_DIR/triage.yaml" second
-wait_until 15 is_eq 2 metric 'triaged_queue_orphaned_tickets{team="billing"}'
+wait_until 30 is_eq 2 metric 'triaged_queue_orphaned_tickets{team="billing"}'
 check "found again after a restart" 2 \
     "$(metric 'triaged_queue_orphaned_tickets{team="billing"}')"
 
