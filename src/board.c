@@ -550,7 +550,13 @@ board_reply(struct evhttp_request *req, const char *type, const void *data,
 		return;
 	}
 	board_headers(req, type);
-	evbuffer_add_reference(buf, data, len, NULL, NULL);
+	/*
+	 * A copy, not a reference: evhttp moves the chain into the
+	 * connection's output and writes it when the socket lets it, and a
+	 * refresh in between frees the text (a use after free that ASan
+	 * caught with fifty screens polling at once).
+	 */
+	evbuffer_add(buf, data, len);
 	evhttp_send_reply(req, 200, "OK", buf);
 	evbuffer_free(buf);
 }

@@ -1,7 +1,8 @@
 # lib.sh - shared by the integration tests: a private redis-server, the real
 # triaged binary, and assertions.  Source it; it cleans up on exit.
 #
-# Environment (set by ctest): TRIAGED, TRIAGECTL, SOURCE_DIR.
+# Environment (set by ctest): TRIAGED, TRIAGECTL, SOURCE_DIR.  KEEP_T_DIR=1
+# keeps the test's directory (logs, configs) after it ends, for a look.
 
 set -u
 
@@ -104,7 +105,7 @@ finish() {
 			echo "--- $f (last 30 lines)"; tail -n 30 "$f"
 		done
 	fi
-	rm -rf "$T_DIR"
+	[ -n "${KEEP_T_DIR:-}" ] || rm -rf "$T_DIR"
 	echo "$T_PASSES passed, $T_FAILS failed"
 	[ "$T_FAILS" -eq 0 ] && [ "$rc" -eq 0 ]
 }
