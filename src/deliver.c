@@ -478,6 +478,17 @@ ack(struct job *j)
 	argv_free(a);
 }
 
+/* A batch not acked: each of its alerts on its own, the way others are. */
+static void
+ack_each(struct ack_batch *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		b->j[i]->acking = 1;
+		arm(b->j[i]->timer, DELIVER_RETRY_MS);
+	}
+	free(b);
+}
+
 static void
 ack_batch_reply(struct rconn *rc, redisReply *r, void *arg)
 {
@@ -491,16 +502,12 @@ ack_batch_reply(struct rconn *rc, redisReply *r, void *arg)
 			    "%.*s", b->n, (int)r->len, r->str);
 			metrics_inc(METRIC_REDIS_ERRORS);
 		}
-		/* Each on its own, the way every other alert is acked. */
-		for (size_t i = 0; i < b->n; i++) {
-			b->j[i]->acking = 1;
-			arm(b->j[i]->timer, DELIVER_RETRY_MS);
-		}
-	} else {
-		for (size_t i = 0; i < b->n; i++)
-			job_free(b->j[i]);
-		deliver_read_kick(d->rd);
+		ack_each(b);
+		return;
 	}
+	for (size_t i = 0; i < b->n; i++)
+		job_free(b->j[i]);
+	deliver_read_kick(d->rd);
 	free(b);
 }
 
@@ -528,13 +535,9 @@ ack_ev_cb(evutil_socket_t fd, short ev, void *arg)
 		d->ackq = j;
 		d->nackq -= b->n;
 		if (rconn_state(d->writer) != RCONN_READY ||
-		    write_argv(d, a, ack_batch_reply, b) == -1) {
-			for (size_t i = 0; i < b->n; i++) {
-				b->j[i]->acking = 1;
-				arm(b->j[i]->timer, DELIVER_RETRY_MS);
-			}
-			free(b);
-		} else {
+		    write_argv(d, a, ack_batch_reply, b) == -1)
+			ack_each(b);
+		else {
 			for (size_t i = 0; i < b->n; i++) {
 				(void)keys_delivery(h, sizeof h,
 				    d->boot->redis.prefix, b->j[i]->id);
