@@ -57,6 +57,7 @@
 #include "config.h"
 #include "curlev.h"
 #include "deliver.h"
+#include "deliver_ack.h"
 #include "deliver_read.h"
 #include "field.h"
 #include "keys.h"
@@ -76,7 +77,6 @@
 /* Alertmanager forgets a firing alert not posted again before endsAt. */
 #define DELIVER_AM_HOLD_MS	(4 * 60 * 1000)
 #define DELIVER_REPOST_MS	(60 * 1000)
-#define DELIVER_ACK_BATCH	256	/* IDs in one XACK */
 
 /*
  * KEYS: progress hash, alerts stream, dead stream, firing set, firing
@@ -142,14 +142,6 @@ struct job {
 	int		 acking;
 	struct event	*timer;		/* reading progress or acking again */
 	struct job	*next, *prev;
-	struct job	*anext;		/* waiting for the batched XACK */
-};
-
-/* One XACK of several name-only alerts, in flight. */
-struct ack_batch {
-	struct deliver	*d;
-	size_t		 n;
-	struct job	*j[DELIVER_ACK_BATCH];
 };
 
 struct deliver {
@@ -170,16 +162,13 @@ struct deliver {
 	size_t			 nposting;
 	int			 writes;	/* writer commands in flight */
 	struct event		*lease_timer;
-	struct job		*ackq;		/* name-only alerts to XACK */
-	size_t			 nackq;
-	struct event		*ack_ev;	/* sends them, after this turn */
+	struct deliver_ack	*acks;		/* name-only alerts */
 };
 
 static void	pump(struct deliver *);
 static void	load(struct job *);
 static void	record(struct target *);
 static void	ack(struct job *);
-static void	ack_later(struct job *);
 
 static const char *
 kind_name(const struct receiver *r)
@@ -478,89 +467,25 @@ ack(struct job *j)
 	argv_free(a);
 }
 
-/* A batch not acked: each of its alerts on its own, the way others are. */
+/*
+ * deliver_ack.c's answer for a batch of name-only alerts: acked, or each
+ * acked on its own later, the way the others are.
+ */
 static void
-ack_each(struct ack_batch *b)
+acked(void **items, size_t n, int ok, void *arg)
 {
-	for (size_t i = 0; i < b->n; i++) {
-		b->j[i]->acking = 1;
-		arm(b->j[i]->timer, DELIVER_RETRY_MS);
+	struct deliver	*d = arg;
+
+	for (size_t i = 0; i < n; i++) {
+		struct job	*j = items[i];
+
+		if (ok)
+			job_free(j);
+		else
+			arm(j->timer, DELIVER_RETRY_MS);
 	}
-	free(b);
-}
-
-static void
-ack_batch_reply(struct rconn *rc, redisReply *r, void *arg)
-{
-	struct ack_batch	*b = arg;
-	struct deliver		*d = b->d;
-
-	d->writes--;
-	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-		if (r != NULL) {
-			log_warnx("deliver: acknowledging %zu alerts failed: "
-			    "%.*s", b->n, (int)r->len, r->str);
-			metrics_inc(METRIC_REDIS_ERRORS);
-		}
-		ack_each(b);
-		return;
-	}
-	for (size_t i = 0; i < b->n; i++)
-		job_free(b->j[i]);
-	deliver_read_kick(d->rd);
-	free(b);
-}
-
-/* XACK the name-only alerts queued, DELIVER_ACK_BATCH IDs a command. */
-static void
-ack_ev_cb(evutil_socket_t fd, short ev, void *arg)
-{
-	struct deliver		*d = arg;
-	struct ack_batch	*b;
-	struct job		*j;
-	struct argv		*a = argv_new();
-	char			 h[KEYS_MAX];
-
-	while ((j = d->ackq) != NULL) {
-		if ((b = calloc(1, sizeof *b)) == NULL)
-			fatal("deliver acks");
-		b->d = d;
-		argv_push_str(a, "XACK");
-		argv_push_str(a, d->fixed.alerts);
-		argv_push_str(a, DELIVER_GROUP);
-		for (; j != NULL && b->n < DELIVER_ACK_BATCH; j = j->anext) {
-			b->j[b->n++] = j;
-			argv_push_str(a, j->id);
-		}
-		d->ackq = j;
-		d->nackq -= b->n;
-		if (rconn_state(d->writer) != RCONN_READY ||
-		    write_argv(d, a, ack_batch_reply, b) == -1)
-			ack_each(b);
-		else {
-			for (size_t i = 0; i < b->n; i++) {
-				(void)keys_delivery(h, sizeof h,
-				    d->boot->redis.prefix, b->j[i]->id);
-				(void)rconn_command(d->writer, NULL, NULL,
-				    "PEXPIRE %s 1", h);
-			}
-		}
-		argv_reset(a);
-	}
-	argv_free(a);
-}
-
-/* A name-only alert: acked with the others of this turn of the loop. */
-static void
-ack_later(struct job *j)
-{
-	struct deliver	*d = j->d;
-
-	j->acking = 1;
-	j->anext = d->ackq;
-	d->ackq = j;
-	if (d->nackq++ == 0)
-		event_active(d->ack_ev, EV_TIMEOUT, 0);
+	if (ok)
+		deliver_read_kick(d->rd);
 }
 
 static void
@@ -946,7 +871,8 @@ add_entry(const redisReply *e, void *arg)
 	}
 	if (j->nt == 0) {
 		/* A name only: the alert is in the stream, nothing to post. */
-		ack_later(j);
+		j->acking = 1;
+		deliver_ack_add(d->acks, j->id, j);
 		return 1;
 	}
 	load(j);
@@ -1048,7 +974,8 @@ deliver_new(struct event_base *base, struct rconn *reader,
 	    DELIVER_GROUP, consumer, &sink)) == NULL ||
 	    (d->lease_timer = event_new(base, -1, EV_PERSIST, lease_timer_cb,
 	    d)) == NULL ||
-	    (d->ack_ev = event_new(base, -1, 0, ack_ev_cb, d)) == NULL) {
+	    (d->acks = deliver_ack_new(base, writer, d->fixed.alerts,
+	    DELIVER_GROUP, boot->redis.prefix, acked, d)) == NULL) {
 		deliver_free(d);
 		return NULL;
 	}
@@ -1074,7 +1001,8 @@ deliver_stop(struct deliver *d)
 int
 deliver_idle(const struct deliver *d)
 {
-	return d->nposting == 0 && d->writes == 0 && d->nackq == 0 &&
+	return d->nposting == 0 && d->writes == 0 &&
+	    deliver_ack_idle(d->acks) &&
 	    !deliver_read_busy(d->rd);
 }
 
@@ -1088,8 +1016,7 @@ deliver_free(struct deliver *d)
 	deliver_read_free(d->rd);
 	if (d->lease_timer != NULL)
 		event_free(d->lease_timer);
-	if (d->ack_ev != NULL)
-		event_free(d->ack_ev);
+	deliver_ack_free(d->acks);
 	keys_clear(&d->fixed);
 	free(d->consumer);
 	live_release(d->live);
