@@ -1,18 +1,21 @@
 /*
- * argv.h - a Redis command built one argument at a time, then formatted.
+ * argv.h - a Redis command built one argument at a time, in the protocol.
  *
- * The script calls (route.c, events.c, sla.c) gather their arguments from
- * stream entries, the rules, the clock's decisions and numbers.  Each
- * argument is copied into the builder's one buffer and kept as an offset,
- * so the buffer may move as it grows; argv_format() makes the whole
- * command in the Redis protocol, byte for byte what hiredis would write.
+ * The script calls (route.c, events.c, sla.c, deliver.c, firing.c) gather
+ * their arguments from stream entries, the rules, the clock's decisions
+ * and numbers.  Each argument is written into the builder's one buffer as
+ * Redis reads it ("$LEN\r\n" BYTES "\r\n"), byte for byte what hiredis
+ * would write, so the command is ready the moment the last one is pushed:
  *
- *   argv_push*() ...  ──>  argv_format()  ──> rconn_formatted()
+ *   argv_push*() ...  ──>  argv_command()  the command in the buffer, lent
+ *                     ──>  argv_take()     the buffer handed over, kept
+ *                                          until its answer (route.c)
  *   argv_reset()      keeps the memory for the next call, unless the call
- *                     was outsized (ARGV_KEEP_*): that much is given back
+ *                     was outsized (ARGV_KEEP_BYTES): that much is given
+ *                     back
  *
- * After warm-up, building a call allocates nothing but the formatted
- * command.  Running out of memory is fatal.
+ * After warm-up, building a call allocates nothing.  Running out of
+ * memory is fatal.
  */
 #ifndef TRIAGED_ARGV_H
 #define TRIAGED_ARGV_H
@@ -20,8 +23,7 @@
 #include <stddef.h>
 #include <string.h>
 
-/* What a reset keeps; a call that grew past either gives its memory back. */
-#define ARGV_KEEP_ARGS		(64 * 1024)
+/* What a reset keeps; a call that grew past it gives its memory back. */
 #define ARGV_KEEP_BYTES		(4 * 1024 * 1024)
 
 struct argv;
@@ -46,9 +48,17 @@ argv_push_str(struct argv *a, const char *s)
 
 /*
  * The command made of the arguments pushed since the last reset, in the
- * Redis protocol; *len is its length.  The caller frees it with free().
+ * Redis protocol, *len bytes.  Lent: valid until the next push, reset or
+ * free; rconn_formatted() copies it.
  */
-char		*argv_format(struct argv *, size_t *len);
+const char	*argv_command(struct argv *, size_t *len);
+/*
+ * The same command, given to the caller: free(*mem) when done, the
+ * command is *len bytes from the pointer returned (inside *mem).  The
+ * builder is empty after it, and its next buffer starts at this one's
+ * size.
+ */
+const char	*argv_take(struct argv *, char **mem, size_t *len);
 /*
  * Those bytes for argc/argv into buf: their length, or, when over cap,
  * the cap they need (and nothing written).

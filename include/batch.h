@@ -30,8 +30,9 @@ struct router;
  */
 struct batch_call {
 	size_t	 from, to;
-	char	*cmd;			/* formatted, kept until answered */
-	size_t	 len;
+	char		*mem;		/* argv_take(): kept until answered */
+	const char	*cmd;		/* len bytes in mem */
+	size_t		 len;
 	int	 state;			/* BATCH_CALL_* */
 };
 

@@ -1,11 +1,15 @@
 /*
  * argv.c - a Redis command built one argument at a time (argv.h).
  *
- *   buf  "EVALSHA" "3f2a..." "4" "triage:events" ...   one buffer, no NULs
- *   v    {0,7} {7,40} {47,1} {48,13} ...                 offset, length
+ *   buf  [ reserved for "*N\r\n" ] "$7\r\nEVALSHA\r\n" "$40\r\n3f2a...\r\n" ...
+ *        0                  ARGV_HEAD                                      len
  *
- * Offsets rather than pointers, since buf moves when it grows.
- * argv_format() writes the Redis protocol from them in one allocation.
+ * Each push writes its argument in the protocol at the end of buf; only
+ * the count is unknown until the end, so room for its header is kept in
+ * front, and argv_command() writes it there, flush with the first
+ * argument.  The command is then buf from that header on: no second pass
+ * over the arguments and no copy (hiredis 0.14's redisFormatCommandArgv()
+ * calls sprintf() per argument, a tenth of the daemon's CPU on a batch).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,15 +20,17 @@
 #include "decimal.h"
 #include "log.h"
 
-struct arg {
-	size_t	off, len;
-};
+/* '*', the longest count, "\r\n". */
+#define ARGV_HEAD	(1 + DECIMAL_MAX + 2)
+/* A header and the "\r\n" after the bytes. */
+#define ARGV_FRAME	(1 + DECIMAL_MAX + 2 + 2)
+#define ARGV_FIRST	4096
 
 struct argv {
-	char		*buf;
-	size_t		 len, cap;
-	struct arg	*v;
-	size_t		 n, vcap;
+	char	*buf;		/* NULL until the first push */
+	size_t	 len, cap;
+	size_t	 n;		/* arguments pushed */
+	size_t	 next_cap;	/* the size of a buffer given away */
 };
 
 struct argv *
@@ -37,42 +43,38 @@ argv_new(void)
 	return a;
 }
 
-static void
-release(struct argv *a)
-{
-	free(a->buf);
-	free(a->v);
-	*a = (struct argv){ 0 };
-}
-
 void
 argv_free(struct argv *a)
 {
 	if (a == NULL)
 		return;
-	release(a);
+	free(a->buf);
 	free(a);
 }
 
 void
 argv_reset(struct argv *a)
 {
-	if (a->vcap > ARGV_KEEP_ARGS || a->cap > ARGV_KEEP_BYTES)
-		release(a);
-	a->n = a->len = 0;
+	if (a->cap > ARGV_KEEP_BYTES) {
+		free(a->buf);
+		a->buf = NULL;
+		a->cap = 0;
+	}
+	a->n = 0;
+	a->len = ARGV_HEAD;
 }
 
-/*
- * Room for need more bytes in buf.  buf exists after the first call even
- * when need is 0, so that an empty argument is copied from a real address.
- */
+/* The buffer made, or made larger, for need more bytes. */
 static void
-room(struct argv *a, size_t need)
+grow(struct argv *a, size_t need)
 {
-	size_t	cap = a->cap ? a->cap : 4096;
+	size_t	cap;
 
-	if (a->len + need <= a->cap && a->buf != NULL)
-		return;
+	if (a->buf == NULL) {
+		cap = a->next_cap ? a->next_cap : ARGV_FIRST;
+		a->len = ARGV_HEAD;
+	} else
+		cap = a->cap;
 	while (cap < a->len + need)
 		cap *= 2;
 	if ((a->buf = realloc(a->buf, cap)) == NULL)
@@ -80,65 +82,16 @@ room(struct argv *a, size_t need)
 	a->cap = cap;
 }
 
-/* A slot for the next argument: len bytes at the end of buf. */
-static void
-slot(struct argv *a, size_t len)
+/* Room for need more bytes after the reserved head. */
+static inline void
+room(struct argv *a, size_t need)
 {
-	if (a->n == a->vcap) {
-		a->vcap = a->vcap ? a->vcap * 2 : 256;
-		if ((a->v = realloc(a->v, a->vcap * sizeof *a->v)) == NULL)
-			fatal("argv");
-	}
-	a->v[a->n++] = (struct arg){ a->len, len };
-	a->len += len;
-}
-
-void
-argv_push(struct argv *a, const char *s, size_t len)
-{
-	room(a, len);
-	memcpy(a->buf + a->len, s, len);
-	slot(a, len);
-}
-
-void
-argv_push_fmt(struct argv *a, const char *fmt, ...)
-{
-	va_list	ap;
-	int	n;
-
-	/* Straight into buf when it fits, which is nearly always. */
-	room(a, 64);
-	va_start(ap, fmt);
-	n = vsnprintf(a->buf + a->len, a->cap - a->len, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		fatal("argv: formatting an argument");
-	if ((size_t)n >= a->cap - a->len) {
-		room(a, (size_t)n + 1);
-		va_start(ap, fmt);
-		(void)vsnprintf(a->buf + a->len, a->cap - a->len, fmt, ap);
-		va_end(ap);
-	}
-	slot(a, (size_t)n);
-}
-
-void
-argv_push_num(struct argv *a, long long n)
-{
-	char	buf[DECIMAL_MAX];
-
-	argv_push(a, buf, decimal_format(n, buf));
-}
-
-size_t
-argv_count(const struct argv *a)
-{
-	return a->n;
+	if (a->buf == NULL || a->len + need > a->cap)
+		grow(a, need);
 }
 
 /* "$LEN\r\n" or "*N\r\n" at p; returns the end. */
-static char *
+static inline char *
 header(char *p, char type, size_t n)
 {
 	*p++ = type;
@@ -155,35 +108,92 @@ header(char *p, char type, size_t n)
 	return p;
 }
 
-/*
- * The Redis protocol by hand: hiredis 0.14's redisFormatCommandArgv()
- * calls sprintf() for every argument, which was a tenth of the daemon's
- * CPU on a batch of a few thousand arguments.  Same bytes (test_argv
- * compares), same owner: the caller frees it with free().
- */
-char *
-argv_format(struct argv *a, size_t *len)
+void
+argv_push(struct argv *a, const char *s, size_t len)
 {
-	char	*cmd, *p;
-	size_t	 total, i;
+	char	*p;
 
-	total = 1 + decimal_digits(a->n) + 2;
-	for (i = 0; i < a->n; i++)
-		total += 1 + (a->v[i].len < 10 ? 1 : a->v[i].len < 100 ? 2 :
-		    decimal_digits(a->v[i].len)) + 2 + a->v[i].len + 2;
-	/* The digits and the NUL of the last header fit in the slack. */
-	if ((cmd = malloc(total + DECIMAL_MAX)) == NULL)
-		fatal("argv: formatting the command");
-	p = header(cmd, '*', a->n);
-	for (i = 0; i < a->n; i++) {
-		p = header(p, '$', a->v[i].len);
-		memcpy(p, a->buf + a->v[i].off, a->v[i].len);
-		p += a->v[i].len;
-		*p++ = '\r';
-		*p++ = '\n';
+	room(a, ARGV_FRAME + len);
+	p = header(a->buf + a->len, '$', len);
+	if (len > 0)
+		memcpy(p, s, len);
+	p += len;
+	*p++ = '\r';
+	*p++ = '\n';
+	a->len = (size_t)(p - a->buf);
+	a->n++;
+}
+
+void
+argv_push_fmt(struct argv *a, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 small[256], *s = small;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof small, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		fatal("argv: formatting an argument");
+	if ((size_t)n >= sizeof small) {
+		if ((s = malloc((size_t)n + 1)) == NULL)
+			fatal("argv");
+		va_start(ap, fmt);
+		(void)vsnprintf(s, (size_t)n + 1, fmt, ap);
+		va_end(ap);
 	}
-	*p = '\0';
-	*len = total;
+	argv_push(a, s, (size_t)n);
+	if (s != small)
+		free(s);
+}
+
+void
+argv_push_num(struct argv *a, long long n)
+{
+	char	buf[DECIMAL_MAX];
+
+	argv_push(a, buf, decimal_format(n, buf));
+}
+
+size_t
+argv_count(const struct argv *a)
+{
+	return a->n;
+}
+
+/* The count's header written flush with the first argument: its start. */
+static char *
+finish(struct argv *a, size_t *len)
+{
+	char	 head[ARGV_HEAD], *start;
+	size_t	 hlen;
+
+	room(a, 0);
+	hlen = (size_t)(header(head, '*', a->n) - head);
+	start = a->buf + ARGV_HEAD - hlen;
+	memcpy(start, head, hlen);
+	*len = a->len - (ARGV_HEAD - hlen);
+	return start;
+}
+
+const char *
+argv_command(struct argv *a, size_t *len)
+{
+	return finish(a, len);
+}
+
+const char *
+argv_take(struct argv *a, char **mem, size_t *len)
+{
+	const char	*cmd = finish(a, len);
+
+	*mem = a->buf;
+	a->next_cap = a->cap <= ARGV_KEEP_BYTES ? a->cap : 0;
+	a->buf = NULL;
+	a->cap = 0;
+	a->n = 0;
+	a->len = ARGV_HEAD;
 	return cmd;
 }
 

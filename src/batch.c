@@ -50,7 +50,7 @@ batch_release(struct batch *b)
 	free(b->next_cust);
 	free(b->next_id);
 	for (size_t i = 0; i < b->ncalls; i++)
-		free(b->calls[i].cmd);	/* never sent, at exit */
+		free(b->calls[i].mem);	/* never sent, at exit */
 	free(b->calls);
 	memset(b, 0, sizeof *b);
 }

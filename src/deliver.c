@@ -235,13 +235,12 @@ job_free(struct job *j)
 static int
 write_argv(struct deliver *d, struct argv *a, rconn_reply_cb *cb, void *arg)
 {
-	char	*cmd;
-	size_t	 len;
-	int	 rv;
+	const char	*cmd;
+	size_t		 len;
+	int		 rv;
 
-	cmd = argv_format(a, &len);
+	cmd = argv_command(a, &len);
 	rv = rconn_formatted(d->writer, cb, arg, cmd, len);
-	free(cmd);
 	if (rv == 0)
 		d->writes++;
 	return rv;
@@ -908,6 +907,8 @@ lease_timer_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct deliver	*d = arg;
 	struct argv	*a;
+	const char	*cmd;
+	size_t		 len;
 
 	if (d->njobs == 0 || rconn_state(d->writer) != RCONN_READY)
 		return;
@@ -920,14 +921,8 @@ lease_timer_cb(evutil_socket_t fd, short ev, void *arg)
 	for (struct job *j = d->jobs; j != NULL; j = j->next)
 		argv_push_str(a, j->id);
 	argv_push_str(a, "JUSTID");
-	{
-		char	*cmd;
-		size_t	 len;
-
-		cmd = argv_format(a, &len);
-		(void)rconn_formatted(d->writer, NULL, NULL, cmd, len);
-		free(cmd);
-	}
+	cmd = argv_command(a, &len);
+	(void)rconn_formatted(d->writer, NULL, NULL, cmd, len);
 	argv_free(a);
 }
 

@@ -68,10 +68,10 @@ batch_reply(struct rconn *rc, redisReply *r, void *arg)
 static int
 send_batch(struct deliver_ack *da, struct batch *b, const struct pending *p)
 {
-	char	*cmd;
-	char	 h[KEYS_MAX];
-	size_t	 len;
-	int	 rv;
+	const char	*cmd;
+	char		 h[KEYS_MAX];
+	size_t		 len;
+	int		 rv;
 
 	if (rconn_state(da->writer) != RCONN_READY)
 		return 0;
@@ -81,9 +81,8 @@ send_batch(struct deliver_ack *da, struct batch *b, const struct pending *p)
 	argv_push_str(da->a, da->group);
 	for (size_t i = 0; i < b->n; i++)
 		argv_push_str(da->a, p[i].id);
-	cmd = argv_format(da->a, &len);
+	cmd = argv_command(da->a, &len);
 	rv = rconn_formatted(da->writer, batch_reply, b, cmd, len);
-	free(cmd);
 	if (rv == -1)
 		return 0;
 	da->inflight++;

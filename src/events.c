@@ -157,8 +157,7 @@ struct events {
 	/* The ticket as read: fields pointing into its reply. */
 	struct field	*fields;
 	size_t		 fields_cap;
-	struct argv	*call;		/* the apply call being built */
-	char		*cmd;		/* and as sent */
+	struct argv	*call;		/* the apply call being built, or sent */
 };
 
 static void	step(struct events *);
@@ -168,8 +167,6 @@ static void
 call_reset(struct events *ev)
 {
 	argv_reset(ev->call);
-	free(ev->cmd);
-	ev->cmd = NULL;
 }
 
 /* EVALSHA sha 4 events dead ticket sla group src mode rev */
@@ -199,11 +196,11 @@ static void	apply_reply(struct rconn *, redisReply *, void *);
 static void
 call_send(struct events *ev)
 {
-	size_t	len;
+	const char	*cmd;
+	size_t		 len;
 
-	ev->cmd = argv_format(ev->call, &len);
-	if (rconn_formatted(ev->writer, apply_reply, ev, ev->cmd,
-	    len) == -1)
+	cmd = argv_command(ev->call, &len);
+	if (rconn_formatted(ev->writer, apply_reply, ev, cmd, len) == -1)
 		later(ev);
 }
 

@@ -191,7 +191,7 @@ static void
 forget(struct firing *f, const char *member)
 {
 	struct argv	*a;
-	char		*cmd;
+	const char	*cmd;
 	size_t		 len;
 
 	if (rconn_state(f->writer) != RCONN_READY || !f->ops.ready)
@@ -209,10 +209,9 @@ forget(struct firing *f, const char *member)
 	argv_push_str(a, "x");
 	argv_push_str(a, member);
 	argv_push_str(a, "0");
-	cmd = argv_format(a, &len);
+	cmd = argv_command(a, &len);
 	if (rconn_formatted(f->writer, forget_reply, f, cmd, len) == 0)
 		f->writes++;
-	free(cmd);
 	argv_free(a);
 }
 
@@ -370,7 +369,7 @@ static void
 send_ops(struct firing *f)
 {
 	struct argv	*a;
-	char		*cmd;
+	const char	*cmd;
 	size_t		 len, n = 0;
 	int		 rv;
 
@@ -400,9 +399,8 @@ send_ops(struct firing *f)
 		    REDIS_REPLY_ARRAY }, f);
 		return;
 	}
-	cmd = argv_format(a, &len);
+	cmd = argv_command(a, &len);
 	rv = rconn_formatted(f->writer, ops_reply, f, cmd, len);
-	free(cmd);
 	argv_free(a);
 	if (rv == -1)
 		tick_done(f);

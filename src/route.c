@@ -150,7 +150,7 @@ static void
 settle(struct router *r, struct batch *b)
 {
 	for (size_t i = 0; i < b->ncalls; i++)
-		free(b->calls[i].cmd);
+		free(b->calls[i].mem);
 	b->ncalls = 0;
 	b->awaiting = 0;
 	live_release(b->config);
@@ -693,9 +693,8 @@ build_call(struct router *r, struct batch *b, size_t from)
 	c->from = from;
 	c->to = to;
 	c->state = BATCH_CALL_UNSENT;
-	c->cmd = argv_format(a, &c->len);
-	/* Kept for the next batch, unless this one was outsized. */
-	argv_reset(a);
+	/* Kept until answered; the builder starts the next at its size. */
+	c->cmd = argv_take(a, &c->mem, &c->len);
 	return to;
 }
 

@@ -442,17 +442,16 @@ fire_reply(struct rconn *rc, redisReply *reply, void *arg)
 static void
 send_fire(struct sla *s, struct fire_call *c)
 {
-	char	*cmd;
-	size_t	 len;
+	const char	*cmd;
+	size_t		 len;
 
-	cmd = argv_format(c->argv, &len);
+	cmd = argv_command(c->argv, &len);
 	if (rconn_formatted(s->writer, fire_reply, c, cmd, len) == 0)
 		c->sent = 1;
 	else {
 		s->failed = 1;
 		call_reset(c);
 	}
-	free(cmd);
 }
 
 /*

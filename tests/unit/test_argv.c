@@ -1,10 +1,10 @@
 /*
  * test_argv.c - the command builder against hiredis itself: whatever is
- * pushed, argv_format() gives byte for byte what redisFormatCommandArgv()
- * gives for the same arguments; a reset builder starts empty; a call that
- * outgrows the buffer many times over is whole; argv_format_args() says
- * the same of a small command, and how much room it needs when it has too
- * little.
+ * pushed, argv_command() and argv_take() give byte for byte what
+ * redisFormatCommandArgv() gives for the same arguments; a reset builder,
+ * or one whose buffer was taken, starts empty; a call that outgrows the
+ * buffer many times over is whole; argv_format_args() says the same of a
+ * small command, and how much room it needs when it has too little.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,22 +19,26 @@
 
 #include "argv.h"
 
-/* argv_format(a) is what hiredis makes of argv[0..argc). */
+/* argv_command(a) is what hiredis makes of argv[0..argc). */
 static void
 expect_command(struct argv *a, int argc, const char **argv,
     const size_t *argvlen)
 {
-	char	*want, *got;
-	int	 wantlen;
-	size_t	 gotlen;
+	const char	*got;
+	char		*want;
+	int		 wantlen;
+	size_t		 gotlen;
 
 	assert_int_equal(argv_count(a), argc);
 	wantlen = redisFormatCommandArgv(&want, argc, argv, argvlen);
 	assert_true(wantlen > 0);
-	got = argv_format(a, &gotlen);
+	got = argv_command(a, &gotlen);
 	assert_int_equal(gotlen, wantlen);
 	assert_memory_equal(got, want, gotlen);
-	free(got);
+	/* Asked again, the same. */
+	got = argv_command(a, &gotlen);
+	assert_int_equal(gotlen, wantlen);
+	assert_memory_equal(got, want, gotlen);
 	free(want);
 }
 
@@ -125,7 +129,7 @@ static void
 test_growth_and_outsized(void **state)
 {
 	struct argv	*a = argv_new();
-	size_t		 n = ARGV_KEEP_ARGS + 1000;
+	size_t		 n = 70000;	/* 70 of them 100 kB: outsized */
 	const char	**argv = calloc(n, sizeof *argv);
 	size_t		*argvlen = calloc(n, sizeof *argvlen);
 	char		*big = malloc(100000), *text = calloc(n, 24);
@@ -168,6 +172,55 @@ test_growth_and_outsized(void **state)
 	free(text);
 }
 
+/*
+ * A taken command is the caller's, whole, after the builder goes on; the
+ * builder starts empty; the next command, even one of more than 9 or 99
+ * arguments, whose count needs more digits, is right too.
+ */
+static void
+test_take(void **state)
+{
+	struct argv	*a = argv_new();
+	const char	*argv[150], *got, *again;
+	size_t		 argvlen[150], gotlen;
+	char		*mem, *want, name[150][8];
+	int		 wantlen;
+
+	for (int i = 0; i < 150; i++) {
+		snprintf(name[i], sizeof name[i], "k%d", i);
+		argv[i] = name[i];
+		argvlen[i] = strlen(name[i]);
+	}
+	for (int i = 0; i < 3; i++)
+		argv_push_str(a, argv[i]);
+	got = argv_take(a, &mem, &gotlen);
+	assert_non_null(mem);
+	assert_true(got >= mem);
+	assert_int_equal(argv_count(a), 0);
+	for (int i = 0; i < 150; i++)
+		argv_push_str(a, argv[i]);
+	expect_command(a, 150, argv, argvlen);
+	wantlen = redisFormatCommandArgv(&want, 3, argv, argvlen);
+	assert_int_equal(gotlen, wantlen);
+	assert_memory_equal(got, want, gotlen);
+	free(want);
+	free(mem);
+
+	/* An empty builder's command has no arguments. */
+	argv_reset(a);
+	again = argv_command(a, &gotlen);
+	assert_int_equal(gotlen, 4);
+	assert_memory_equal(again, "*0\r\n", 4);
+	argv_free(a);
+
+	a = argv_new();
+	again = argv_take(a, &mem, &gotlen);
+	assert_int_equal(gotlen, 4);
+	assert_memory_equal(again, "*0\r\n", 4);
+	free(mem);
+	argv_free(a);
+}
+
 int
 main(void)
 {
@@ -176,6 +229,7 @@ main(void)
 		cmocka_unit_test(test_lengths_across_digits),
 		cmocka_unit_test(test_reset_starts_empty),
 		cmocka_unit_test(test_growth_and_outsized),
+		cmocka_unit_test(test_take),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
