@@ -78,12 +78,16 @@ take(struct root *rt, size_t n)
 	return p;
 }
 
-/* A zeroed reply of type, linked into its parent array, if any. */
+/*
+ * A zeroed reply of type, linked into its parent array, if any, with
+ * extra bytes after it (a string's, cut with the reply in one go).
+ */
 static redisReply *
-make(const redisReadTask *task, int type)
+make(const redisReadTask *task, int type, size_t extra)
 {
 	struct root	*rt;
 	redisReply	*r;
+	char		*p = NULL;
 
 	if (task->parent == NULL) {
 		if ((rt = malloc(sizeof *rt)) == NULL)
@@ -91,21 +95,25 @@ make(const redisReadTask *task, int type)
 		rt->blocks = NULL;
 		rt->next_cap = BLOCK_FIRST;
 		r = &rt->reply;
+		if (extra > 0)
+			p = take(rt, extra);
 	} else {
-		r = take(root_of(task, NULL), sizeof *r);
+		r = take(root_of(task, NULL), sizeof *r + extra);
+		if (extra > 0)
+			p = (char *)(r + 1);
 		((redisReply *)task->parent->obj)->element[task->idx] = r;
 	}
 	memset(r, 0, sizeof *r);
 	r->type = type;
+	r->str = p;
 	return r;
 }
 
 static void *
 create_string(const redisReadTask *task, char *str, size_t len)
 {
-	redisReply	*r = make(task, task->type);
+	redisReply	*r = make(task, task->type, len + 1);
 
-	r->str = take(root_of(task, r), len + 1);
 	memcpy(r->str, str, len);
 	r->str[len] = '\0';
 	r->len = len;
@@ -115,7 +123,7 @@ create_string(const redisReadTask *task, char *str, size_t len)
 static void *
 create_array(const redisReadTask *task, int elements)
 {
-	redisReply	*r = make(task, REDIS_REPLY_ARRAY);
+	redisReply	*r = make(task, REDIS_REPLY_ARRAY, 0);
 
 	if (elements <= 0)
 		return r;
@@ -129,7 +137,7 @@ create_array(const redisReadTask *task, int elements)
 static void *
 create_integer(const redisReadTask *task, long long value)
 {
-	redisReply	*r = make(task, REDIS_REPLY_INTEGER);
+	redisReply	*r = make(task, REDIS_REPLY_INTEGER, 0);
 
 	r->integer = value;
 	return r;
@@ -138,7 +146,7 @@ create_integer(const redisReadTask *task, long long value)
 static void *
 create_nil(const redisReadTask *task)
 {
-	return make(task, REDIS_REPLY_NIL);
+	return make(task, REDIS_REPLY_NIL, 0);
 }
 
 static void
