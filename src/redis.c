@@ -27,7 +27,6 @@
 #include <time.h>
 
 #include <event2/event.h>
-#include <hiredis/adapters/libevent.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
@@ -39,6 +38,7 @@
 #include "metrics.h"
 #include "now.h"
 #include "redis.h"
+#include "redis_event.h"
 #include "reply_arena.h"
 #include "slotmap.h"
 
@@ -477,7 +477,10 @@ rconn_connect(struct rconn *rc)
 	rc->ac = ac;
 	/* Replies in a few blocks, not an allocation per element. */
 	ac->c.reader->fn = &reply_arena_functions;
-	redisLibeventAttach(ac, rc->base);
+	if (redis_event_attach(ac, rc->base) == -1) {
+		rconn_drop(rc, "cannot connect: out of memory");
+		return;
+	}
 	redisAsyncSetConnectCallback(ac, on_connect);
 	redisAsyncSetDisconnectCallback(ac, on_disconnect);
 	rconn_set_state(rc, RCONN_CONNECTING, NULL);
