@@ -4,7 +4,9 @@
  * deliver_read.c reads the alerts through the group `deliver` on their
  * own connection (group creation, this consumer's pending alerts, claims
  * of idle ones, blocking reads) and hands each entry here, add_entry(),
- * as long as room() says there is space.
+ * as long as room() says there is space.  deliver_record.c writes each
+ * outcome and ack (one script call each); deliver_ack.c acks the alerts
+ * with nobody to post to, many at a time.
  *
  * Each alert read becomes a job: one target per receiver its notify target
  * lists (config_notify_target()->deliver, from the rules in force).  On the
@@ -59,6 +61,7 @@
 #include "deliver.h"
 #include "deliver_ack.h"
 #include "deliver_read.h"
+#include "deliver_record.h"
 #include "field.h"
 #include "keys.h"
 #include "live.h"
@@ -67,7 +70,6 @@
 #include "now.h"
 #include "oncall.h"
 #include "payload.h"
-#include "script.h"
 
 #define DELIVER_MAX_JOBS	1024
 #define DELIVER_MAX_POSTS	32
@@ -77,30 +79,6 @@
 /* Alertmanager forgets a firing alert not posted again before endsAt. */
 #define DELIVER_AM_HOLD_MS	(4 * 60 * 1000)
 #define DELIVER_REPOST_MS	(60 * 1000)
-
-/*
- * KEYS: progress hash, alerts stream, dead stream, firing set, firing
- * alerts hash.  The ack drops the progress hash with an expiry of 1 ms:
- * DEL is not in the ACL rule, where it would let the daemon delete the
- * CRM's records too.  ARGV: group, entry ID, receiver, state, ack, member,
- * score, stored alert, then a dead letter's field/value pairs if any.
- */
-static const char record_script[] =
-"local h, alerts, dead, firing, fa = KEYS[1], KEYS[2], KEYS[3], KEYS[4],\n"
-"  KEYS[5]\n"
-"local group, id, recv, state, ack, member, score, data =\n"
-"  ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]\n"
-"if recv ~= '' then redis.call('HSET', h, recv, state) end\n"
-"if member ~= '' then\n"
-"  redis.call('ZADD', firing, score, member)\n"
-"  redis.call('HSET', fa, member, data)\n"
-"end\n"
-"if #ARGV > 8 then redis.call('XADD', dead, '*', unpack(ARGV, 9)) end\n"
-"if ack == '1' then\n"
-"  redis.call('XACK', alerts, group, id)\n"
-"  redis.call('PEXPIRE', h, 1)\n"
-"end\n"
-"return 1\n";
 
 enum tstate {
 	T_LOADING,	/* progress being read */
@@ -153,7 +131,7 @@ struct deliver {
 	const struct config	*boot;
 	char			*consumer;
 	struct keys		 fixed;
-	struct script		 record;
+	struct deliver_record	*records;	/* the record script */
 	int			 stopping;
 	struct job		*jobs;		/* every job held */
 	size_t			 njobs;
@@ -231,21 +209,6 @@ job_free(struct job *j)
 	free(j);
 }
 
-/* A command on the writer, counted so that a stop can wait for it. */
-static int
-write_argv(struct deliver *d, struct argv *a, rconn_reply_cb *cb, void *arg)
-{
-	const char	*cmd;
-	size_t		 len;
-	int		 rv;
-
-	cmd = argv_command(a, &len);
-	rv = rconn_formatted(d->writer, cb, arg, cmd, len);
-	if (rv == 0)
-		d->writes++;
-	return rv;
-}
-
 static void
 target_timer_cb(evutil_socket_t fd, short ev, void *arg)
 {
@@ -292,7 +255,7 @@ record_reply(struct rconn *rc, redisReply *r, void *arg)
 	struct deliver	*d = j->d;
 
 	d->writes--;
-	if (r != NULL && script_missing(&d->record, rc, r)) {
+	if (r != NULL && deliver_record_missing(d->records, r)) {
 		arm(t->timer, 250);
 		return;
 	}
@@ -316,86 +279,34 @@ record_reply(struct rconn *rc, redisReply *r, void *arg)
 }
 
 /*
- * An alert's dead letter, in deadletter.h's layout: the alert's fields,
- * then error, source_id, failed_at, source_stream, so that
- * deadletter_original() and `triagectl dead redrive` take it apart like
- * any other.  It is not made by deadletter_argv(), for two reasons: that
- * builder copies an entry of a struct batch (route.c's and events.c's
- * arena), while a job keeps only the alert parsed out of its entry, whose
- * reply is gone by the time a receiver gives up; and a receiver's dead
- * letter carries `receiver` among the original fields (a redrive delivers
- * to that receiver alone), which the shared builder has no place for.
- * There are at most ALERT_NFIELDS fields, copied out of an entry Redis
- * already holds, so nothing is left out or cut (no fields_dropped or
- * values_cut).
+ * Send a call to the record script; one it could not send, again later.
+ * Counted in d->writes so that a stop can wait for the answer.
  */
 static void
-push_dead_letter(struct argv *a, const struct job *j, const char *recv,
-    const char *reason)
+send_record(struct deliver *d, const struct deliver_record_call *c,
+    rconn_reply_cb *cb, void *arg, struct event *again)
 {
-	for (int i = 0; i < ALERT_NFIELDS; i++) {
-		if (j->alert.f[i] == NULL)
-			continue;
-		argv_push_str(a, alert_field_name(i));
-		argv_push_str(a, j->alert.f[i]);
+	switch (deliver_record_send(d->records, c, cb, arg)) {
+	case RECORD_SENT:
+		d->writes++;
+		break;
+	case RECORD_LOADING:
+		arm(again, DELIVER_LOADING_MS);
+		break;
+	case RECORD_DOWN:
+		arm(again, DELIVER_RETRY_MS);
+		break;
 	}
-	if (recv != NULL) {
-		/* A redrive delivers it to this receiver only. */
-		argv_push_str(a, "receiver");
-		argv_push_str(a, recv);
-	}
-	argv_push_str(a, "error");
-	argv_push_str(a, reason);
-	argv_push_str(a, "source_id");
-	argv_push_str(a, j->id);
-	argv_push_str(a, "failed_at");
-	argv_push_num(a, now_ms());
-	argv_push_str(a, "source_stream");
-	argv_push_str(a, KEYS_ALERTS);
-}
-
-/* The record call's head: KEYS and the fixed ARGV. */
-static struct argv *
-record_call(struct deliver *d, const struct job *j, const char *recv,
-    const char *state, int ack_it)
-{
-	struct argv	*a = argv_new();
-	char		 h[KEYS_MAX];
-
-	(void)keys_delivery(h, sizeof h, d->boot->redis.prefix, j->id);
-	argv_push_str(a, "EVALSHA");
-	argv_push_str(a, d->record.sha);
-	argv_push_str(a, "5");
-	argv_push_str(a, h);
-	argv_push_str(a, d->fixed.alerts);
-	argv_push_str(a, d->fixed.dead);
-	argv_push_str(a, d->fixed.firing);
-	argv_push_str(a, d->fixed.firing_alerts);
-	argv_push_str(a, DELIVER_GROUP);
-	argv_push_str(a, j->id);
-	argv_push_str(a, recv);
-	argv_push_str(a, state);
-	argv_push_str(a, ack_it ? "1" : "0");
-	return a;
 }
 
 /* Write a finished target's outcome; on failure, again later. */
 static void
 record(struct target *t)
 {
-	struct job	*j = t->job;
-	struct deliver	*d = j->d;
-	struct argv	*a;
+	struct job			*j = t->job;
+	struct deliver_record_call	 c = { 0 };
 
 	t->state = T_RECORDING;
-	if (rconn_state(d->writer) != RCONN_READY) {
-		arm(t->timer, DELIVER_RETRY_MS);
-		return;
-	}
-	if (!script_ensure(&d->record, d->writer)) {
-		arm(t->timer, DELIVER_LOADING_MS);
-		return;
-	}
 	/* The last to be recorded acks the entry in the same call. */
 	t->with_ack = 1;
 	for (size_t k = 0; k < j->nt; k++)
@@ -403,16 +314,18 @@ record(struct target *t)
 			t->with_ack = 0;
 	if (t->with_ack)
 		j->acking = 1;
-	a = record_call(d, j, t->receiver, t->outcome == OUT_DONE ? "done" :
-	    t->outcome == OUT_EXPIRED ? "expired" : "dead", t->with_ack);
-	argv_push_str(a, t->member != NULL ? t->member : "");
-	argv_push_num(a, t->score);
-	argv_push_str(a, t->stored != NULL ? t->stored : "");
+	c.id = j->id;
+	c.alert = &j->alert;
+	c.receiver = t->receiver;
+	c.state = t->outcome == OUT_DONE ? "done" :
+	    t->outcome == OUT_EXPIRED ? "expired" : "dead";
+	c.ack = t->with_ack;
+	c.member = t->member;
+	c.score = t->score;
+	c.stored = t->stored;
 	if (t->outcome == OUT_DEAD)
-		push_dead_letter(a, j, t->receiver, t->reason);
-	if (write_argv(d, a, record_reply, t) == -1)
-		arm(t->timer, DELIVER_RETRY_MS);
-	argv_free(a);
+		c.dead = t->reason;
+	send_record(j->d, &c, record_reply, t, t->timer);
 }
 
 static void
@@ -422,7 +335,7 @@ ack_reply(struct rconn *rc, redisReply *r, void *arg)
 	struct deliver	*d = j->d;
 
 	d->writes--;
-	if (r != NULL && script_missing(&d->record, rc, r)) {
+	if (r != NULL && deliver_record_missing(d->records, r)) {
 		arm(j->timer, 250);
 		return;
 	}
@@ -443,27 +356,14 @@ ack_reply(struct rconn *rc, redisReply *r, void *arg)
 static void
 ack(struct job *j)
 {
-	struct deliver	*d = j->d;
-	struct argv	*a;
+	struct deliver_record_call	 c = { 0 };
 
 	j->acking = 1;
-	if (rconn_state(d->writer) != RCONN_READY) {
-		arm(j->timer, DELIVER_RETRY_MS);
-		return;
-	}
-	if (!script_ensure(&d->record, d->writer)) {
-		arm(j->timer, DELIVER_LOADING_MS);
-		return;
-	}
-	a = record_call(d, j, "", "", 1);
-	argv_push_str(a, "");
-	argv_push_str(a, "0");
-	argv_push_str(a, "");
-	if (j->bad != NULL)
-		push_dead_letter(a, j, NULL, j->bad);
-	if (write_argv(d, a, ack_reply, j) == -1)
-		arm(j->timer, DELIVER_RETRY_MS);
-	argv_free(a);
+	c.id = j->id;
+	c.alert = &j->alert;
+	c.ack = 1;
+	c.dead = j->bad;
+	send_record(j->d, &c, ack_reply, j, j->timer);
 }
 
 /*
@@ -553,15 +453,7 @@ failed(struct target *t, const struct receiver *r, const char *why)
 	t->state = T_WAITING;
 	if (!d->stopping)
 		arm(t->timer, wait);
-	/* Remember the count, so that a restart does not start over. */
-	if (rconn_state(d->writer) == RCONN_READY) {
-		char	h[KEYS_MAX], state[32];
-
-		(void)keys_delivery(h, sizeof h, d->boot->redis.prefix, j->id);
-		snprintf(state, sizeof state, "retry %d", t->attempts);
-		(void)rconn_command(d->writer, NULL, NULL, "HSET %s %s %s", h,
-		    t->receiver, state);
-	}
+	deliver_record_attempts(d->records, j->id, t->receiver, t->attempts);
 }
 
 /* An answer from the receiver (or none). */
@@ -893,8 +785,8 @@ deliver_reader_state(struct rconn *rc, enum rconn_state s, void *arg)
 	struct deliver	*d = arg;
 
 	/* Loaded before the first delivery needs it, not after. */
-	if (s == RCONN_READY && rconn_state(d->writer) == RCONN_READY)
-		(void)script_ensure(&d->record, d->writer);
+	if (s == RCONN_READY)
+		deliver_record_load(d->records);
 	deliver_read_state(d->rd, s);
 }
 
@@ -962,9 +854,10 @@ deliver_new(struct event_base *base, struct rconn *reader,
 	d->qtail = &d->qhead;
 	keys_init(&d->fixed, boot->redis.prefix, boot->intake.stream,
 	    boot->intake.events);
-	script_init(&d->record, "delivery record", record_script, NULL, NULL);
 	sink.arg = d;
 	if ((d->consumer = strdup(consumer)) == NULL ||
+	    (d->records = deliver_record_new(writer, boot->redis.prefix,
+	    &d->fixed)) == NULL ||
 	    (d->rd = deliver_read_new(base, reader, writer, d->fixed.alerts,
 	    DELIVER_GROUP, consumer, &sink)) == NULL ||
 	    (d->lease_timer = event_new(base, -1, EV_PERSIST, lease_timer_cb,
@@ -1012,6 +905,7 @@ deliver_free(struct deliver *d)
 	if (d->lease_timer != NULL)
 		event_free(d->lease_timer);
 	deliver_ack_free(d->acks);
+	deliver_record_free(d->records);
 	keys_clear(&d->fixed);
 	free(d->consumer);
 	live_release(d->live);
