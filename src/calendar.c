@@ -63,6 +63,25 @@
 #define CAL_SEARCH_MS		(CAL_SEARCH_DAYS * MS_PER_DAY)
 #define CAL_MAX_WINDOWS		32
 
+/*
+ * The days already turned into UTC intervals, each in the slot of its day
+ * number modulo CAL_MEMO_DAYS.  Routing asks for the same days again and
+ * again (every clock of every request starts today, and its steps end
+ * within days), and a day costs two zone lookups per window.  A walk
+ * longer than the memo would evict its own first days before the next
+ * walk asks for them again, so it holds a month.  The answers are the same
+ * without it.  A calendar is used by one thread (the daemon's loop, or
+ * triagectl), so a const calendar may fill its memo.
+ */
+#define CAL_MEMO_DAYS		32
+#define CAL_MEMO_EMPTY		INT64_MIN
+
+struct memo_day {
+	int64_t		 day;
+	int		 n;
+	int64_t		 iv[CAL_MAX_WINDOWS][2];
+};
+
 struct window {
 	/* Local minutes after 00:00, [start, end). */
 	int		 start;
@@ -85,6 +104,7 @@ struct calendar {
 	size_t		 holidays_size;
 
 	int		 continuous;	/* 24x7, no holidays */
+	struct memo_day	*memo;		/* [CAL_MEMO_DAYS] */
 };
 
 static const char *const calendar_day_names[7] = {
@@ -128,6 +148,25 @@ calendar_update(struct calendar *cal)
 		    cal->windows[d][0].end != MINUTES_PER_DAY)
 			cal->continuous = 0;
 	}
+	for (d = 0; d < CAL_MEMO_DAYS; d++)
+		cal->memo[d].day = CAL_MEMO_EMPTY;
+}
+
+/* A calendar with its name, zone name and an empty memo; no zone yet. */
+static struct calendar *
+calendar_alloc(const char *name, const char *timezone)
+{
+	struct calendar	*cal;
+
+	if ((cal = calloc(1, sizeof *cal)) == NULL ||
+	    (cal->name = strdup(name)) == NULL ||
+	    (cal->timezone = strdup(timezone)) == NULL ||
+	    (cal->memo = calloc(CAL_MEMO_DAYS, sizeof *cal->memo)) == NULL) {
+		calendar_free(cal);
+		return NULL;
+	}
+	calendar_update(cal);
+	return cal;
 }
 
 struct calendar *
@@ -140,12 +179,9 @@ calendar_new(const char *name, const char *timezone, char *err, size_t errlen)
 		    "time zone");
 		return NULL;
 	}
-	if ((cal = calloc(1, sizeof *cal)) == NULL ||
-	    (cal->name = strdup(name)) == NULL ||
-	    (cal->timezone = strdup(timezone)) == NULL) {
+	if ((cal = calendar_alloc(name, timezone)) == NULL) {
 		calendar_error(err, errlen, "cannot create calendar '%s': "
 		    "out of memory", name);
-		calendar_free(cal);
 		return NULL;
 	}
 	if (zone_load(&cal->zone, timezone, err, errlen) != 0) {
@@ -274,12 +310,8 @@ calendar_always(void)
 {
 	struct calendar	*cal;
 
-	if ((cal = calloc(1, sizeof *cal)) == NULL ||
-	    (cal->name = strdup("always")) == NULL ||
-	    (cal->timezone = strdup("UTC")) == NULL) {
-		calendar_free(cal);
+	if ((cal = calendar_alloc("always", "UTC")) == NULL)
 		return NULL;
-	}
 	/* An empty zone is UTC: no transitions, offset 0. */
 	if (calendar_add_window(cal, CALENDAR_ALL_DAYS, 0, MINUTES_PER_DAY,
 	    NULL, 0) != 0) {
@@ -296,6 +328,7 @@ calendar_free(struct calendar *cal)
 		return;
 	zone_clear(&cal->zone);
 	free(cal->holidays);
+	free(cal->memo);
 	free(cal->name);
 	free(cal->timezone);
 	free(cal);
@@ -342,35 +375,43 @@ calendar_local_day(const struct calendar *cal, int64_t t)
 }
 
 /*
- * The working intervals of one local day as UTC ms, ascending; returns how
- * many.  Days follow each other without overlap, since the wall clock to
- * UTC mapping never goes backwards.
+ * The working intervals of one local day as UTC ms, ascending, and how
+ * many (*n); valid until the next call.  Days follow each other without
+ * overlap, since the wall clock to UTC mapping never goes backwards.
  */
-static int
-calendar_day(const struct calendar *cal, int64_t day,
-    int64_t iv[CAL_MAX_WINDOWS][2])
+static const int64_t (*
+calendar_day(const struct calendar *cal, int64_t day, int *n))[2]
 {
+	struct memo_day		*m = &cal->memo[(uint64_t)day % CAL_MEMO_DAYS];
 	const struct window	*w;
 	int64_t			 base = day * SECS_PER_DAY;
-	int			 wd = civil_weekday(day), i, n;
+	int			 wd, i;
 
-	n = cal->nwindows[wd];
-	if (n == 0 || (cal->nholidays != 0 && calendar_is_holiday(cal, day)))
-		return 0;
-	for (i = 0; i < n; i++) {
-		w = &cal->windows[wd][i];
-		iv[i][0] = zone_utc(&cal->zone, base + w->start * 60) * 1000;
-		iv[i][1] = zone_utc(&cal->zone, base + w->end * 60) * 1000;
+	if (m->day == day) {
+		*n = m->n;
+		return (const int64_t (*)[2])m->iv;
 	}
-	return n;
+	wd = civil_weekday(day);
+	m->n = cal->nwindows[wd];
+	if (cal->nholidays != 0 && calendar_is_holiday(cal, day))
+		m->n = 0;
+	for (i = 0; i < m->n; i++) {
+		w = &cal->windows[wd][i];
+		m->iv[i][0] = zone_utc(&cal->zone, base + w->start * 60) * 1000;
+		m->iv[i][1] = zone_utc(&cal->zone, base + w->end * 60) * 1000;
+	}
+	m->day = day;
+	*n = m->n;
+	return (const int64_t (*)[2])m->iv;
 }
 
 int64_t
 calendar_deadline(const struct calendar *cal, int64_t start_ms,
     int64_t business_ms)
 {
-	int64_t	iv[CAL_MAX_WINDOWS][2], t, limit, left, day, last, a, b;
-	int	i, n;
+	const int64_t	(*iv)[2];
+	int64_t		 t, limit, left, day, last, a, b;
+	int		 i, n;
 
 	if (business_ms <= 0)
 		return start_ms;
@@ -392,7 +433,7 @@ calendar_deadline(const struct calendar *cal, int64_t start_ms,
 	day = calendar_local_day(cal, t);
 	last = day + CAL_SEARCH_DAYS + 3;
 	for (; day <= last; day++) {
-		n = calendar_day(cal, day, iv);
+		iv = calendar_day(cal, day, &n);
 		for (i = 0; i < n; i++) {
 			a = iv[i][0];
 			b = iv[i][1];
@@ -413,9 +454,10 @@ calendar_deadline(const struct calendar *cal, int64_t start_ms,
 int64_t
 calendar_elapsed(const struct calendar *cal, int64_t from_ms, int64_t to_ms)
 {
-	int64_t	iv[CAL_MAX_WINDOWS][2], from, to, day, last, a, b;
-	int64_t	sum = 0;
-	int	i, n;
+	const int64_t	(*iv)[2];
+	int64_t		 from, to, day, last, a, b;
+	int64_t		 sum = 0;
+	int		 i, n;
 
 	from = clamp_ms(from_ms);
 	to = clamp_ms(to_ms);
@@ -432,7 +474,7 @@ calendar_elapsed(const struct calendar *cal, int64_t from_ms, int64_t to_ms)
 	day = calendar_local_day(cal, from);
 	last = calendar_local_day(cal, to) + 2;
 	for (; day <= last; day++) {
-		n = calendar_day(cal, day, iv);
+		iv = calendar_day(cal, day, &n);
 		for (i = 0; i < n; i++) {
 			a = iv[i][0];
 			b = iv[i][1];

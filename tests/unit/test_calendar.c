@@ -1046,6 +1046,51 @@ test_random_consistency(void **state)
 	}
 }
 
+/*
+ * calendar.c keeps the days it has worked out.  A calendar asked many
+ * questions in any order answers each as a new one does, and a change
+ * (a holiday added after the day was worked out) is seen at once.
+ */
+static void
+test_days_remembered(void **state)
+{
+	struct calendar	*warm, *cold, *cal;
+	size_t		 i;
+	int64_t		 s, d, mon;
+	int		 k;
+
+	for (i = 0; i < sizeof specs / sizeof specs[0]; i++) {
+		warm = spec_calendar(&specs[i]);
+		for (k = 0; k < 300; k++) {
+			/* Clustered, as routing asks: 2026, a few days apart. */
+			s = 1767225600000 +
+			    (int64_t)(next_random() % (40 * 24 * HOUR));
+			d = 1 + (int64_t)(next_random() % (100 * HOUR));
+			cold = spec_calendar(&specs[i]);
+			assert_int_equal(calendar_deadline(warm, s, d),
+			    calendar_deadline(cold, s, d));
+			calendar_free(cold);
+			cold = spec_calendar(&specs[i]);
+			assert_int_equal(calendar_elapsed(warm, s, s + d),
+			    calendar_elapsed(cold, s, s + d));
+			calendar_free(cold);
+		}
+		calendar_free(warm);
+	}
+
+	/* Mon 2026-03-02 10:00 Shanghai (02:00Z): 1 h, done at 11:00. */
+	cal = cn_office();
+	mon = 1772416800000;
+	assert_int_equal(calendar_deadline(cal, mon, HOUR), mon + HOUR);
+	/* That Monday off: Tuesday 10:00 (+24 h). */
+	add_holiday(cal, 2026, 3, 2);
+	assert_int_equal(calendar_deadline(cal, mon, HOUR), mon + 24 * HOUR);
+	/* A window added on Tuesday 00:00-01:00 comes first. */
+	add_window(cal, TUE, 0, 60);
+	assert_int_equal(calendar_deadline(cal, mon, HOUR), mon + 15 * HOUR);
+	calendar_free(cal);
+}
+
 int
 main(void)
 {
@@ -1073,6 +1118,7 @@ main(void)
 		cmocka_unit_test(test_always),
 		cmocka_unit_test(test_random_against_libc),
 		cmocka_unit_test(test_random_consistency),
+		cmocka_unit_test(test_days_remembered),
 	};
 
 	unsetenv("TZDIR");
