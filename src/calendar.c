@@ -6,7 +6,8 @@
  * working time lies between two instants (calendar_elapsed).  Both walk local
  * days forward, turning each day's working windows into UTC intervals through
  * the zone's offsets, so the cost is a few binary searches per day and never
- * a loop per minute.
+ * a loop per minute; a day already worked out is remembered (the memo
+ * below), so routing's many clocks pay for each day once.
  *
  * The zone is read once, in calendar_new, by zone.c from the TZif file under TZDIR (or
  * /usr/share/zoneinfo): its transitions, then the POSIX TZ footer expanded
