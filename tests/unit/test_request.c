@@ -145,6 +145,23 @@ test_utf8(void **state)
 	assert_false(request_utf8_valid("\xe7\xb4", 2));	/* truncated */
 	assert_false(request_utf8_valid("\xf4\x90\x80\x80", 4)); /* > U+10FFFF */
 	assert_true(request_utf8_valid("\xf0\x9f\x98\x80", 4));	/* emoji */
+	/*
+	 * ASCII is checked eight bytes at a time: a bad byte, or a sequence
+	 * cut by the end, at every position around those eight.
+	 */
+	for (size_t at = 0; at < 20; at++) {
+		char	buf[24];
+
+		memset(buf, 'a', sizeof buf);
+		buf[at] = '\xff';
+		assert_false(request_utf8_valid(buf, at + 1));
+		assert_false(request_utf8_valid(buf, sizeof buf));
+		assert_true(request_utf8_valid(buf, at));
+		memcpy(buf + at, "\xe7\xb4\xa7", 3);	/* 紧 */
+		assert_true(request_utf8_valid(buf, sizeof buf));
+		assert_true(request_utf8_valid(buf, at + 3));
+		assert_false(request_utf8_valid(buf, at + 2));
+	}
 	n = make(f, "customer_id", "C1", "channel", "chat", "subject",
 	    "bad \xff", NULL);
 	assert_int_equal(check(&rq, err, n, f), REQUEST_BAD_UTF8);
