@@ -8,14 +8,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,16 +21,17 @@
 
 #include "config.h"
 #include "deliver_ack.h"
+#include "private_redis.h"
 #include "redis.h"
 
 #define NIDS		600	/* three batches: 256, 256, 88 */
-#define DEADLINE_S	30
 
-static char		 dir[] = "/tmp/test_deliver_ack.XXXXXX";
-static char		 sock[64];
-static pid_t		 server;
-static redisContext	*sc;		/* setup and checks */
-static struct event_base *base;
+static struct private_redis	 pr;
+static struct event_base	*base;
+
+#define cmd(...)	private_redis_cmd(&pr, __VA_ARGS__)
+#define cmd_int(...)	private_redis_int(&pr, __VA_ARGS__)
+#define expired		private_redis_expired
 
 /* What the callback was told, batch by batch. */
 static struct {
@@ -42,43 +39,6 @@ static struct {
 	size_t	 sizes[8];
 	void	*order[NIDS];
 } seen;
-
-static redisReply *
-cmd(const char *fmt, ...)
-{
-	va_list		 ap;
-	redisReply	*r;
-
-	va_start(ap, fmt);
-	r = redisvCommand(sc, fmt, ap);
-	va_end(ap);
-	if (r == NULL)
-		fail_msg("redis: %s", sc->errstr);
-	return r;
-}
-
-static long long
-cmd_int(const char *fmt, ...)
-{
-	va_list		 ap;
-	redisReply	*r;
-	long long	 v;
-
-	va_start(ap, fmt);
-	r = redisvCommand(sc, fmt, ap);
-	va_end(ap);
-	assert_non_null(r);
-	assert_int_equal(r->type, REDIS_REPLY_INTEGER);
-	v = r->integer;
-	freeReplyObject(r);
-	return v;
-}
-
-static int
-expired(time_t start)
-{
-	return time(NULL) - start > DEADLINE_S;
-}
 
 static void
 acked_cb(void **items, size_t n, int ok, void *arg)
@@ -116,25 +76,7 @@ connect_ready(const char *path)
 static int
 setup(void **state)
 {
-	struct stat	st;
-	time_t		start = time(NULL);
-
-	if (mkdtemp(dir) == NULL)
-		return -1;
-	snprintf(sock, sizeof sock, "%s/redis.sock", dir);
-	if ((server = fork()) == -1)
-		return -1;
-	if (server == 0) {
-		/* Stopped with this test even when a sanitizer aborts it. */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		execlp("redis-server", "redis-server", "--port", "0",
-		    "--unixsocket", sock, "--save", "", "--appendonly", "no",
-		    "--dir", dir, (char *)NULL);
-		_exit(127);
-	}
-	while (stat(sock, &st) == -1 && !expired(start))
-		usleep(20 * 1000);
-	if ((sc = redisConnectUnix(sock)) == NULL || sc->err)
+	if (private_redis_start(&pr, "test_deliver_ack", 0) == -1)
 		return -1;
 	if ((base = event_base_new()) == NULL)
 		return -1;
@@ -144,16 +86,9 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	if (sc != NULL)
-		redisFree(sc);
 	if (base != NULL)
 		event_base_free(base);
-	if (server > 0) {
-		kill(server, SIGTERM);
-		waitpid(server, NULL, 0);
-	}
-	unlink(sock);
-	rmdir(dir);
+	private_redis_stop(&pr);
 	return 0;
 }
 
@@ -162,7 +97,7 @@ test_batches(void **state)
 {
 	static char		 ids[NIDS][48];
 	static int		 items[NIDS];
-	struct rconn		*rc = connect_ready(sock);
+	struct rconn		*rc = connect_ready(pr.sock);
 	struct deliver_ack	*da;
 	redisReply		*r;
 	time_t			 start;
@@ -230,7 +165,7 @@ static void
 test_refused(void **state)
 {
 	static int		 items[3];
-	struct rconn		*rc = connect_ready(sock);
+	struct rconn		*rc = connect_ready(pr.sock);
 	struct deliver_ack	*da;
 	time_t			 start = time(NULL);
 

@@ -14,33 +14,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 #include <event2/event.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
+#include "private_redis.h"
 #include "redis_event.h"
 
-#define DEADLINE_S	60
 #define NINCR		1000
 #define NPING		500
 #define BIG		(32 * 1024 * 1024)
 
-static char		 dir[] = "/tmp/test_redis_event.XXXXXX";
-static char		 sock[64];
-static int		 port;
-static pid_t		 server;
-static redisContext	*sc;		/* setup and checks */
-static struct event_base *base;
+static struct private_redis	 pr;
+static struct event_base	*base;
+
+#define cmd_int(...)	private_redis_int(&pr, __VA_ARGS__)
+#define expired		private_redis_expired
 
 /* What the async side heard. */
 static struct {
@@ -53,39 +45,15 @@ static struct {
 static long long
 info_reads(void)
 {
-	redisReply	*r = redisCommand(sc, "INFO stats");
+	redisReply	*r = private_redis_cmd(&pr, "INFO stats");
 	const char	*p;
 	long long	 v;
 
-	assert_non_null(r);
 	p = strstr(r->str, "total_reads_processed:");
 	assert_non_null(p);
 	v = atoll(p + strlen("total_reads_processed:"));
 	freeReplyObject(r);
 	return v;
-}
-
-static long long
-cmd_int(const char *fmt, ...)
-{
-	va_list		 ap;
-	redisReply	*r;
-	long long	 v;
-
-	va_start(ap, fmt);
-	r = redisvCommand(sc, fmt, ap);
-	va_end(ap);
-	assert_non_null(r);
-	assert_int_equal(r->type, REDIS_REPLY_INTEGER);
-	v = r->integer;
-	freeReplyObject(r);
-	return v;
-}
-
-static int
-expired(time_t start)
-{
-	return time(NULL) - start > DEADLINE_S;
 }
 
 static void
@@ -198,7 +166,7 @@ test_tcp(void **state)
 {
 	redisAsyncContext	*ac;
 
-	ac = attached(redisAsyncConnect("127.0.0.1", port));
+	ac = attached(redisAsyncConnect("127.0.0.1", pr.port));
 	incr_before_connect(ac);
 	redisAsyncFree(ac);
 }
@@ -208,7 +176,7 @@ test_unix(void **state)
 {
 	redisAsyncContext	*ac;
 
-	ac = attached(redisAsyncConnectUnix(sock));
+	ac = attached(redisAsyncConnectUnix(pr.sock));
 	incr_before_connect(ac);
 	redisAsyncFree(ac);
 }
@@ -220,7 +188,7 @@ test_one_write_per_turn(void **state)
 	redisAsyncContext	*ac;
 	long long		 before, after;
 
-	ac = attached(redisAsyncConnectUnix(sock));
+	ac = attached(redisAsyncConnectUnix(pr.sock));
 	memset(&heard, 0, sizeof heard);
 	redisAsyncCommand(ac, client_id_cb, NULL, "CLIENT ID");
 	while (heard.client_id == 0)
@@ -246,7 +214,7 @@ test_partial_write(void **state)
 	redisAsyncContext	*ac;
 	char			*big;
 
-	ac = attached(redisAsyncConnectUnix(sock));
+	ac = attached(redisAsyncConnectUnix(pr.sock));
 	memset(&heard, 0, sizeof heard);
 	assert_non_null(big = malloc(BIG));
 	memset(big, 'x', BIG);
@@ -268,7 +236,7 @@ test_server_closes(void **state)
 	redisAsyncContext	*ac;
 	time_t			 start = time(NULL);
 
-	ac = attached(redisAsyncConnectUnix(sock));
+	ac = attached(redisAsyncConnectUnix(pr.sock));
 	memset(&heard, 0, sizeof heard);
 	redisAsyncCommand(ac, client_id_cb, NULL, "CLIENT ID");
 	while (heard.client_id == 0 && !expired(start))
@@ -286,50 +254,11 @@ test_server_closes(void **state)
 }
 
 static int
-free_port(void)
-{
-	struct sockaddr_in	sin = { .sin_family = AF_INET };
-	socklen_t		len = sizeof sin;
-	int			fd, p;
-
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		return -1;
-	if (bind(fd, (struct sockaddr *)&sin, sizeof sin) == -1 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1)
-		p = -1;
-	else
-		p = ntohs(sin.sin_port);
-	close(fd);
-	return p;
-}
-
-static int
 setup(void **state)
 {
-	struct stat	st;
-	char		portstr[16];
-	time_t		start = time(NULL);
-
 	/* As the daemon: a write to a closed socket is an error, not death. */
 	signal(SIGPIPE, SIG_IGN);
-	if (mkdtemp(dir) == NULL || (port = free_port()) == -1)
-		return -1;
-	snprintf(sock, sizeof sock, "%s/redis.sock", dir);
-	snprintf(portstr, sizeof portstr, "%d", port);
-	if ((server = fork()) == -1)
-		return -1;
-	if (server == 0) {
-		/* Stopped with this test even when a sanitizer aborts it. */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		execlp("redis-server", "redis-server", "--port", portstr,
-		    "--bind", "127.0.0.1", "--unixsocket", sock, "--save", "",
-		    "--appendonly", "no", "--dir", dir, (char *)NULL);
-		_exit(127);
-	}
-	while (stat(sock, &st) == -1 && !expired(start))
-		usleep(20 * 1000);
-	if ((sc = redisConnectUnix(sock)) == NULL || sc->err)
+	if (private_redis_start(&pr, "test_redis_event", 1) == -1)
 		return -1;
 	if ((base = event_base_new()) == NULL)
 		return -1;
@@ -339,16 +268,9 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	if (sc != NULL)
-		redisFree(sc);
 	if (base != NULL)
 		event_base_free(base);
-	if (server > 0) {
-		kill(server, SIGTERM);
-		waitpid(server, NULL, 0);
-	}
-	unlink(sock);
-	rmdir(dir);
+	private_redis_stop(&pr);
 	return 0;
 }
 
