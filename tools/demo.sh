@@ -45,6 +45,8 @@ sed -e "s/^  port: 6379/  port: $PORT/" \
     -e "s|http://127.0.0.1:9093|http://127.0.0.1:$AM_PORT|" \
     -e "s|http://127.0.0.1:9095|http://127.0.0.1:$HOOK_PORT|" \
     conf/triage.yaml > "$DIR/triage.yaml"
+# Both receivers listening before the first page goes out.
+until [ -s "$DIR/hook.port" ]; do sleep 0.1; done
 if [ -x "$AM_BIN" ]; then
 	until curl -sf "http://127.0.0.1:$AM_PORT/-/ready" >/dev/null; do
 		sleep 0.1
