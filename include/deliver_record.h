@@ -45,7 +45,7 @@ enum deliver_record_sent {
 	RECORD_DOWN,		/* the writer is not ready: again later */
 };
 
-/* Calls on writer, to the keys of prefix; fixed is borrowed. */
+/* Calls on writer, to the keys of prefix; prefix and fixed are borrowed. */
 struct deliver_record *deliver_record_new(struct rconn *writer,
 		    const char *prefix, const struct keys *fixed);
 void		 deliver_record_free(struct deliver_record *); /* NULL ok */

@@ -4,7 +4,6 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "argv.h"
 #include "deliver.h"
@@ -38,7 +37,7 @@ static const char record_script[] =
 
 struct deliver_record {
 	struct rconn		*writer;
-	char			*prefix;
+	const char		*prefix;
 	const struct keys	*fixed;
 	struct script		 script;
 };
@@ -156,10 +155,7 @@ deliver_record_new(struct rconn *writer, const char *prefix,
 
 	if ((dr = calloc(1, sizeof *dr)) == NULL)
 		return NULL;
-	if ((dr->prefix = strdup(prefix)) == NULL) {
-		free(dr);
-		return NULL;
-	}
+	dr->prefix = prefix;
 	dr->writer = writer;
 	dr->fixed = fixed;
 	script_init(&dr->script, "delivery record", record_script, NULL,
@@ -172,6 +168,5 @@ deliver_record_free(struct deliver_record *dr)
 {
 	if (dr == NULL)
 		return;
-	free(dr->prefix);
 	free(dr);
 }

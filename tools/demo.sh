@@ -46,7 +46,9 @@ sed -e "s/^  port: 6379/  port: $PORT/" \
     -e "s|http://127.0.0.1:9095|http://127.0.0.1:$HOOK_PORT|" \
     conf/triage.yaml > "$DIR/triage.yaml"
 # Both receivers listening before the first page goes out.
-until [ -s "$DIR/hook.port" ]; do sleep 0.1; done
+for _ in $(seq 100); do [ -s "$DIR/hook.port" ] && break; sleep 0.1; done
+[ -s "$DIR/hook.port" ] || { echo "demo: the webhook receiver" \
+    "(tests/integration/webhook.py) did not start within 10 s" >&2; exit 1; }
 if [ -x "$AM_BIN" ]; then
 	until curl -sf "http://127.0.0.1:$AM_PORT/-/ready" >/dev/null; do
 		sleep 0.1
