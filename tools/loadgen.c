@@ -359,7 +359,7 @@ main(int argc, char **argv)
 	redisContext	*c;
 	const char	*host = "127.0.0.1", *prefix = "triage:";
 	char		 stream[256];
-	int		 ch, port = 6379, rv;
+	int		 ch, port = 6379, rv = -1;
 
 	while ((ch = getopt(argc, argv, "h:p:P:")) != -1) {
 		switch (ch) {
