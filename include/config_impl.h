@@ -138,6 +138,8 @@ int		 config_yaml_is_null(const yaml_node_t *);
 const char	*config_yaml_kind(const yaml_node_t *);
 const char	*config_yaml_scalar(struct load *, yaml_node_t *,
 		    const char *what);
+const char	*config_yaml_name(struct load *, yaml_node_t *,
+		    const char *one);
 void		 config_yaml_string(struct load *, yaml_node_t *,
 		    const char *key, char **dst);
 int		 config_yaml_long(struct load *, yaml_node_t *, const char *key,

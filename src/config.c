@@ -784,7 +784,7 @@ config_load(const char *path, int flags, char **diag)
 	memset(&ld, 0, sizeof ld);
 	ld.path = path;
 	ld.flags = flags;
-	ld.budget = CONFIG_MAX_CONDS;
+	ld.budget = CONFIG_MAX_CONDS + 1;	/* reaching 0 is one too many */
 	ld.regex = CONFIG_MAX_REGEX;
 
 	if ((buf = config_read(path, &len)) == NULL) {

@@ -245,8 +245,7 @@ config_calendars_load(struct load *ld, yaml_node_t *n)
 	    p++) {
 		k = config_yaml_node(ld, p->key);
 		v = config_yaml_node(ld, p->value);
-		if ((name = config_yaml_scalar(ld, k,
-		    "a calendar name")) == NULL)
+		if ((name = config_yaml_name(ld, k, "calendar")) == NULL)
 			continue;
 		if (strcmp(name, "always") == 0) {
 			config_diag_error(ld, k, "calendar 'always' is built "

@@ -404,7 +404,7 @@ when_tree(struct load *ld, yaml_node_t *n, enum config_stage stage,
 		return NULL;
 	}
 	if (ld->budget == 0)
-		return NULL;
+		return NULL;		/* refused already */
 	if (--ld->budget == 0) {
 		config_diag_error(ld, n, "conditions too large (at most %d "
 		    "nodes in a file)", CONFIG_MAX_CONDS);

@@ -439,8 +439,7 @@ read_schedules(struct load *ld, struct oncall *oc, yaml_node_t *n)
 	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
 	    p++) {
 		k = config_yaml_node(ld, p->key);
-		if ((name = config_yaml_scalar(ld, k,
-		    "a schedule name")) == NULL)
+		if ((name = config_yaml_name(ld, k, "schedule")) == NULL)
 			continue;
 		if (oncall_schedule(oc, name) != NULL) {
 			config_diag_error(ld, k, "duplicate schedule '%s'",
@@ -571,8 +570,7 @@ read_receivers(struct load *ld, struct oncall *oc, yaml_node_t *n)
 	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
 	    p++) {
 		k = config_yaml_node(ld, p->key);
-		if ((name = config_yaml_scalar(ld, k,
-		    "a receiver name")) == NULL)
+		if ((name = config_yaml_name(ld, k, "receiver")) == NULL)
 			continue;
 		if (config_receiver(ld->cf, name) != NULL) {
 			config_diag_error(ld, k, "duplicate receiver '%s'",

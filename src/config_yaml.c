@@ -378,6 +378,27 @@ config_yaml_scalar(struct load *ld, yaml_node_t *n, const char *what)
 	return s;
 }
 
+/*
+ * A scalar that names one thing (a calendar, a schedule, a receiver, an
+ * item of a list of names): NULL, with an error, unless it is a non-empty
+ * string.
+ */
+const char *
+config_yaml_name(struct load *ld, yaml_node_t *n, const char *one)
+{
+	char		 what[128];
+	const char	*s;
+
+	snprintf(what, sizeof what, "a %s name", one);
+	if ((s = config_yaml_scalar(ld, n, what)) == NULL)
+		return NULL;
+	if (*s == '\0') {
+		config_diag_error(ld, n, "empty %s name", one);
+		return NULL;
+	}
+	return s;
+}
+
 /* Replace *dst with the string at n. */
 void
 config_yaml_string(struct load *ld, yaml_node_t *n, const char *key, char **dst)
@@ -560,7 +581,6 @@ config_yaml_names(struct load *ld, yaml_node_t *n, const char *what,
 	yaml_node_item_t	*items;
 	yaml_node_t		*item;
 	const char		*s;
-	char			 expect[128];
 	size_t			 i, nitem;
 
 	if (config_yaml_seq(ld, n, what, &items, &nitem) == -1 ||
@@ -571,15 +591,10 @@ config_yaml_names(struct load *ld, yaml_node_t *n, const char *what,
 		    "%s)", what, one);
 		return;
 	}
-	snprintf(expect, sizeof expect, "a %s name", one);
 	for (i = 0; i < nitem; i++) {
 		item = config_yaml_node(ld, items[i]);
-		if ((s = config_yaml_scalar(ld, item, expect)) == NULL)
+		if ((s = config_yaml_name(ld, item, one)) == NULL)
 			continue;
-		if (*s == '\0') {
-			config_diag_error(ld, item, "empty %s name", one);
-			continue;
-		}
 		if (config_yaml_find(*out, *nout, s) != -1) {
 			config_diag_error(ld, item, "duplicate %s '%s' in %s",
 			    one, s, what);

@@ -1058,6 +1058,7 @@ test_error_calendars(void **state)
 		    "(expected a date YYYY-MM-DD)",
 		"22:28: error: bad holiday '2027-02-29' in calendar 'night': "
 		    "2027 is not a leap year",
+		"23:3: error: empty calendar name",
 	};
 
 	diag = load_text(BASE
@@ -1071,7 +1072,8 @@ test_error_calendars(void **state)
 	    "  night:\n"
 	    "    timezone: UTC\n"
 	    "    hours: {mon: \"18:00-09:00\"}\n"
-	    "    holidays: [2026-13-01, 2027-02-29]\n", 0, &cf);
+	    "    holidays: [2026-13-01, 2027-02-29]\n"
+	    "  \"\": {timezone: UTC, hours: {mon: \"09:00-10:00\"}}\n", 0, &cf);
 	assert_null(cf);
 	assert_non_null(diag);
 	expect_lines(diag, tmp_path, want, sizeof want / sizeof want[0]);
@@ -1242,6 +1244,45 @@ test_hostile_aliases(void **state)
 	    "12:26: error: alias '*w' is used inside the node it names");
 	expect_error(BASE "routes: [{when: &w {any: [{x: 1}, *w]}, team: a}]"
 	    "\n", "12:35: error: alias '*w' is used inside the node it names");
+}
+
+/*
+ * A file may hold 100,000 condition nodes, aliases counted at each use.
+ * BASE has one (a tier's); 99 routes of 1,000 (an any of 999) and one of
+ * 999 make 100,000, which load; one more node is refused where it is.
+ */
+static void
+test_condition_budget(void **state)
+{
+	struct config	*cf;
+	char		*first, *most, *yaml, *diag, *counts;
+
+	(void)state;
+	first = repeat(BASE "routes:\n  - {team: a, when: &w {any: [",
+	    "{category: x}, ", 998, "{category: x}]}}\n");
+	most = repeat(first, "  - {team: a, when: *w}\n", 98,
+	    "  - {team: a, when: {any: [");
+	yaml = repeat(most, "{category: x}, ", 997, "{category: x}]}}\n");
+	diag = load_text(yaml, 0, &cf);
+	if (cf == NULL)
+		fail_msg("%s", diag);
+	counts = config_counts(cf, CONFIG_COUNTS_ROUTING);
+	assert_non_null(strstr(counts, "100 routes"));
+	free(counts);
+	config_free(cf);
+	free(diag);
+	free(first);
+
+	first = repeat(yaml, "", 0, "  - {team: a, when: {category: y}}\n");
+	diag = load_text(first, 0, &cf);
+	assert_null(cf);
+	assert_non_null(diag);
+	assert_non_null(strstr(diag, ":113:21: error: conditions too large "
+	    "(at most 100000 nodes in a file)\n"));
+	free(diag);
+	free(first);
+	free(yaml);
+	free(most);
 }
 
 /* Over 4 MiB the file is not parsed at all; at 4 MiB it is. */
@@ -1430,6 +1471,7 @@ main(void)
 		cmocka_unit_test(test_error_calendars),
 		cmocka_unit_test(test_hostile_nesting),
 		cmocka_unit_test(test_hostile_aliases),
+		cmocka_unit_test(test_condition_budget),
 		cmocka_unit_test(test_hostile_size),
 		cmocka_unit_test(test_hostile_regex),
 		cmocka_unit_test(test_hostile_numbers),

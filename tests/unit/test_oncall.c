@@ -431,6 +431,16 @@ test_config_errors(void **state)
 	    "as Asia/Shanghai)");
 	expect_error(BASE "notify: [x]\n"
 	    "receivers:\n"
+	    "  \"\": {webhook: {url: \"http://h/x\"}}\n",
+	    "7:3: error: empty receiver name");
+	expect_error(BASE "notify: [x]\n"
+	    "oncall:\n"
+	    "  schedules:\n"
+	    "    \"\": {timezone: UTC, rotation: daily, start: 2026-01-05, "
+	    "people: []}\n",
+	    "8:5: error: empty schedule name");
+	expect_error(BASE "notify: [x]\n"
+	    "receivers:\n"
 	    "  r: {webhook: {url: \"ftp://h/x\"}}\n",
 	    "7:22: error: bad url 'ftp://h/x' in receiver 'r' (webhook) "
 	    "(expected http:// or https:// and a host, e.g. "
