@@ -41,8 +41,14 @@ void		 router_set_config(struct router *, struct live_config *);
 void		 router_writer_state(struct rconn *, enum rconn_state, void *);
 /* Take a batch; cb.done is called when it is settled. */
 void		 router_submit(struct router *, struct batch *);
-/* 1 once the routing script is loaded. */
+/*
+ * 1 once the routing script is loaded.  Until then, router_not_ready()
+ * says why ("" if it is just loading), and router_retry() loads it again
+ * after a refusal: the daemon calls it every second.
+ */
 int		 router_ready(const struct router *);
+const char	*router_not_ready(const struct router *);
+void		 router_retry(struct router *);
 size_t		 router_inflight(const struct router *);
 
 #endif

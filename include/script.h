@@ -4,7 +4,8 @@
  * The script is loaded with SCRIPT LOAD the first time it is wanted and
  * again whenever the server answers NOSCRIPT (it restarted or flushed its
  * scripts); callers hold their call until script_ready() and resend it
- * after a NOSCRIPT.
+ * after a NOSCRIPT.  A refused load (an ACL without SCRIPT LOAD, say) is
+ * tried again at the next script_ensure(), and logged once until it works.
  */
 #ifndef TRIAGED_SCRIPT_H
 #define TRIAGED_SCRIPT_H
@@ -20,6 +21,7 @@ struct script {
 	char		 sha[41];
 	int		 ready;
 	int		 loading;
+	char		 error[160];	/* why the last load failed, or "" */
 	script_ready_cb	*cb;		/* called once loaded */
 	void		*arg;
 };

@@ -348,6 +348,7 @@ heartbeat_cb(evutil_socket_t fd, short ev, void *arg)
 	struct daemon	*d = arg;
 
 	d->last_loop_ms = now_ms();
+	router_retry(d->router);	/* a refused SCRIPT LOAD, say */
 	notify("WATCHDOG=1");
 	status_update(d);
 	progress(d);
@@ -375,8 +376,13 @@ health(void *arg)
 		    rconn_reason(d->writer));
 		return why;
 	}
-	if (!router_ready(d->router))
-		return "routing script not loaded yet";
+	if (!router_ready(d->router)) {
+		if (router_not_ready(d->router)[0] == '\0')
+			return "routing script not loaded yet";
+		snprintf(why, sizeof why, "routing script not loaded: %s",
+		    router_not_ready(d->router));
+		return why;
+	}
 	if (now_ms() - d->last_loop_ms > HEALTH_LOOP_STALE_MS)
 		return "event loop stalled";
 	if (d->stopping)

@@ -914,6 +914,18 @@ router_ready(const struct router *r)
 	return r->script.ready;
 }
 
+const char *
+router_not_ready(const struct router *r)
+{
+	return r->script.ready ? "" : r->script.error;
+}
+
+void
+router_retry(struct router *r)
+{
+	(void)script_ensure(&r->script, r->writer);
+}
+
 size_t
 router_inflight(const struct router *r)
 {

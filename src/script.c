@@ -2,6 +2,7 @@
  * script.c - loading a Lua script and noticing when the server lost it
  * (see script.h).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include <hiredis/hiredis.h>
@@ -31,12 +32,25 @@ load_reply(struct rconn *rc, redisReply *reply, void *arg)
 	if (reply == NULL)
 		return;		/* loaded again once the connection is back */
 	if (reply->type != REDIS_REPLY_STRING || reply->len != 40) {
-		log_warnx("SCRIPT LOAD of the %s script failed: %.*s", s->name,
-		    reply->type == REDIS_REPLY_ERROR ? (int)reply->len : 0,
-		    reply->type == REDIS_REPLY_ERROR ? reply->str : "");
+		const char	*why = "an unexpected reply";
+		int		 len = (int)strlen(why);
+
+		if (reply->type == REDIS_REPLY_ERROR) {
+			why = reply->str;
+			len = (int)reply->len;
+		}
+		/* Tried again at every script_ensure(): warn once. */
+		if (s->error[0] == '\0')
+			log_warnx("SCRIPT LOAD of the %s script failed: %.*s "
+			    "(trying again)", s->name, len, why);
+		snprintf(s->error, sizeof s->error, "SCRIPT LOAD failed: %.*s",
+		    len, why);
 		metrics_inc(METRIC_REDIS_ERRORS);
 		return;
 	}
+	if (s->error[0] != '\0')
+		log_info("SCRIPT LOAD of the %s script worked", s->name);
+	s->error[0] = '\0';
 	memcpy(s->sha, reply->str, 40);
 	s->sha[40] = '\0';
 	s->ready = 1;

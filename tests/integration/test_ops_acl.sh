@@ -225,3 +225,42 @@ check_true "and counted in triaged_redis_errors_total" \
 check "not counted as trimmed" 0 "$(noxr_metric triaged_entries_trimmed_total)"
 kill -TERM "$noxr_pid"
 wait "$noxr_pid"
+
+# A rule without SCRIPT LOAD: /healthz says why the daemon is not ready,
+# the refusal is logged once however often it is tried, and once the
+# operator grants the command the daemon routes, with no restart.
+NOSL_PW="nosl-$RANDOM-$RANDOM"
+nosl_rule=${rule/>CHANGE-ME/>$NOSL_PW}
+nosl_rule=${nosl_rule/ +script|load / }
+check_true "the rule had +script|load to take out" \
+    test "$nosl_rule" != "${rule/>CHANGE-ME/>$NOSL_PW}"
+# shellcheck disable=SC2086
+check "ACL SETUSER with the rule less SCRIPT LOAD" OK \
+    "$(rcli acl setuser nosl reset $nosl_rule)"
+HTTP4=$(free_port)
+make_config "$T_DIR/nosl.yaml" -e "s/^  listen: .*/  listen: 127.0.0.1:$HTTP4/" \
+    -e 's/^  username: .*/  username: nosl/' \
+    -e 's/^  password_env: .*/  password_env: NOSL_PW/'
+NOSL_PW=$NOSL_PW daemon_start "$T_DIR/nosl.yaml" nosl
+nosl_pid=$DAEMON_PID
+nosl_metric() { HTTP_PORT=$HTTP4 metric "$1"; }
+wait_until 15 grep -q "SCRIPT LOAD of the routing script failed: NOPERM" \
+    "$T_DIR/nosl.log"
+check "not ready without SCRIPT LOAD" 503 "$(HTTP_PORT=$HTTP4 health_code)"
+check_true "and /healthz says why" grep -q \
+    "routing script not loaded: SCRIPT LOAD failed: NOPERM" \
+    <<<"$(HTTP_PORT=$HTTP4 health_body)"
+wait_until 15 is_ge 3 nosl_metric triaged_redis_errors_total
+check "tried again, logged once" 1 \
+    "$(grep -c "SCRIPT LOAD of the routing script failed" "$T_DIR/nosl.log")"
+rcli acl setuser nosl '+script|load' >/dev/null
+wait_until 15 eval 'HTTP_PORT=$HTTP4 healthy'
+check "ready once SCRIPT LOAD is granted" 200 "$(HTTP_PORT=$HTTP4 health_code)"
+check_true "and the log says so" \
+    grep -q "SCRIPT LOAD of the routing script worked" "$T_DIR/nosl.log"
+rcli xadd ${P}requests '*' id ACL-NOSL customer_id C4 channel web >/dev/null
+wait_until 15 key_exists ${P}ticket:ACL-NOSL
+check "routed without a restart" 1 "$(rcli exists ${P}ticket:ACL-NOSL)"
+kill -TERM "$nosl_pid"
+wait "$nosl_pid"
+check "clean stop" 0 "$?"
