@@ -66,7 +66,10 @@ void	metrics_event_rejected(const char *reason);	/* lifecycle events */
 /* A clock stopped (responded, resolved): within its target or not. */
 void	metrics_sla_stopped(const char *metric, const char *team,
 	    const char *policy, int met);
-/* A stream's consumer-group lag (-1: unknown) and pending count. */
+/*
+ * A stream's consumer-group lag and pending count.  Lag -1 is unknown:
+ * its series goes until Redis can tell again.
+ */
 void	metrics_set_stream(const char *stream, int64_t lag, int64_t pending);
 /* Every series the rules can produce, at zero (start and reload). */
 void	metrics_declare(const struct rules *);

@@ -288,15 +288,38 @@ metrics_sla_stopped(const char *metric, const char *team, const char *policy,
 	    labels)->value++;
 }
 
+/* Drop the series of metric with labels, or all of them (labels NULL). */
+static void
+series_remove(const char *metric, const char *labels)
+{
+	memset(routed_cache, 0, sizeof routed_cache);	/* may point here */
+	for (int b = 0; b < SERIES_BUCKETS; b++) {
+		struct series	**sp = &series_table[b], *s;
+
+		while ((s = *sp) != NULL) {
+			if (s->metric == metric && (labels == NULL ||
+			    strcmp(s->labels, labels) == 0)) {
+				*sp = s->next;
+				free(s->labels);
+				free(s);
+			} else
+				sp = &s->next;
+		}
+	}
+}
+
 void
 metrics_set_stream(const char *stream, int64_t lag, int64_t pending)
 {
 	char	labels[128];
 
 	snprintf(labels, sizeof labels, "stream=\"%s\"", stream);
+	/* Unknown (entries deleted unread): no value, rather than a stale one. */
 	if (lag >= 0)
 		series_get(series_help[SERIES_STREAM_LAG][0], labels)->value =
 		    lag;
+	else
+		series_remove(series_help[SERIES_STREAM_LAG][0], labels);
 	series_get(series_help[SERIES_STREAM_PENDING][0], labels)->value =
 	    pending;
 }
@@ -428,28 +451,10 @@ metrics_set_queue_depth(const char *team, int64_t depth)
 	series_get(series_help[SERIES_QUEUE_DEPTH][0], labels)->value = depth;
 }
 
-static void
-series_reset(const char *metric)
-{
-	memset(routed_cache, 0, sizeof routed_cache);	/* may point here */
-	for (int b = 0; b < SERIES_BUCKETS; b++) {
-		struct series	**sp = &series_table[b], *s;
-
-		while ((s = *sp) != NULL) {
-			if (s->metric == metric) {
-				*sp = s->next;
-				free(s->labels);
-				free(s);
-			} else
-				sp = &s->next;
-		}
-	}
-}
-
 void
 metrics_queue_depth_reset(void)
 {
-	series_reset(series_help[SERIES_QUEUE_DEPTH][0]);
+	series_remove(series_help[SERIES_QUEUE_DEPTH][0], NULL);
 }
 
 void
@@ -474,7 +479,7 @@ metrics_set_orphaned(const char *team, int64_t n)
 void
 metrics_orphaned_reset(void)
 {
-	series_reset(series_help[SERIES_ORPHANED][0]);
+	series_remove(series_help[SERIES_ORPHANED][0], NULL);
 }
 
 void
@@ -506,7 +511,7 @@ metrics_set_daemon(int healthy, int reader_up, int writer_up,
 	series_get(series_help[SERIES_IN_FLIGHT][0], "")->value =
 	    (int64_t)in_flight;
 	/* One series: the version in force, not every version ever loaded. */
-	series_reset(series_help[SERIES_RULES_INFO][0]);
+	series_remove(series_help[SERIES_RULES_INFO][0], NULL);
 	snprintf(labels, sizeof labels, "version=\"%s\"", rules_version);
 	series_get(series_help[SERIES_RULES_INFO][0], labels)->value = 1;
 }
