@@ -98,9 +98,12 @@ void	metrics_orphaned_reset(void);
  * last loaded successfully (start or reload), in Unix seconds.
  */
 void	metrics_set_reload(int ok, int64_t success_unix_s);
-/* The daemon's own state, set just before a scrape renders it. */
+/*
+ * The daemon's own state, set just before a scrape renders it: healthy, and
+ * each Redis connection up or not (requests reader, writer, alerts reader).
+ */
 void	metrics_set_daemon(int healthy, int reader_up, int writer_up,
-	    size_t in_flight, const char *rules_version);
+	    int alerts_up, size_t in_flight, const char *rules_version);
 
 /* Append the Prometheus text exposition to buf. */
 void	metrics_render(struct evbuffer *buf);

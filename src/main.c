@@ -408,8 +408,9 @@ refresh_gauges(void *arg)
 
 	metrics_set_daemon(*health(d) == '\0',
 	    rconn_state(d->reader) == RCONN_READY,
-	    rconn_state(d->writer) == RCONN_READY, router_inflight(d->router),
-	    d->live->cfg->version);
+	    rconn_state(d->writer) == RCONN_READY,
+	    rconn_state(d->alerts_reader) == RCONN_READY,
+	    router_inflight(d->router), d->live->cfg->version);
 }
 
 /* intake's sink: a batch goes to the router or to the events module. */

@@ -98,8 +98,8 @@ static const char *series_help[SERIES_COUNT][2] = {
 	[SERIES_ORPHANED] = { "triaged_queue_orphaned_tickets",
 	    "Tickets in queues of teams the rules in force do not name." },
 	[SERIES_OPEN_CLOCKS] = { "triaged_open_clocks",
-	    "Escalation steps waiting in the SLA schedule (one per step still "
-	    "to fire of each running clock)." },
+	    "Running SLA clocks in the schedule (one member each: its next "
+	    "escalation step)." },
 	[SERIES_RELOAD_OK] = { "triaged_config_last_reload_successful",
 	    "Whether the last reload of the rules took effect (1) or was "
 	    "refused (0)." },
@@ -498,7 +498,7 @@ metrics_set_open_clocks(int64_t n)
 }
 
 void
-metrics_set_daemon(int healthy, int reader_up, int writer_up,
+metrics_set_daemon(int healthy, int reader_up, int writer_up, int alerts_up,
     size_t in_flight, const char *rules_version)
 {
 	char	labels[64];
@@ -508,6 +508,8 @@ metrics_set_daemon(int healthy, int reader_up, int writer_up,
 	    "connection=\"reader\"")->value = reader_up;
 	series_get(series_help[SERIES_REDIS_CONNECTED][0],
 	    "connection=\"writer\"")->value = writer_up;
+	series_get(series_help[SERIES_REDIS_CONNECTED][0],
+	    "connection=\"alerts\"")->value = alerts_up;
 	series_get(series_help[SERIES_IN_FLIGHT][0], "")->value =
 	    (int64_t)in_flight;
 	/* One series: the version in force, not every version ever loaded. */

@@ -125,8 +125,8 @@ check "latency histogram +Inf bucket" 500 \
 check_true "latency sum is positive" \
     awk '$1 == "triaged_routing_latency_seconds_sum" { exit !($2 > 0) }' \
     "$T_DIR/metrics.txt"
-check "both Redis connections up" "1 1" \
-    "$(metric 'triaged_redis_connected{connection="reader"}') $(metric 'triaged_redis_connected{connection="writer"}')"
+check "the three Redis connections up" "1 1 1" \
+    "$(metric 'triaged_redis_connected{connection="reader"}') $(metric 'triaged_redis_connected{connection="writer"}') $(metric 'triaged_redis_connected{connection="alerts"}')"
 check "healthy gauge" 1 "$(metric triaged_healthy)"
 check "rules version shown" 1 "$(metric "triaged_rules_info{version=\"$(rcli hget ${P}ticket:H-1 rules_version)\"}")"
 # Queue depths are polled every 2 s: they match ZCARD once it ran.

@@ -53,6 +53,9 @@ check "/readyz says not ready" 503 "$(probe readyz)"
 check "/livez still says alive: no restart for a Redis outage" 200 "$(probe livez)"
 check_true "the reason says why" grep -q "^unhealthy: redis .*: \(connection lost\|cannot connect\)" \
     <<<"$(health_body)"
+alerts_conn() { metric 'triaged_redis_connected{connection="alerts"}'; }
+wait_until 10 is_eq 0 alerts_conn
+check "the alerts reader's connection shown down too" 0 "$(alerts_conn)"
 sleep 2
 # The gateway writes more while Redis comes back.
 redis_start $AOF
@@ -60,6 +63,8 @@ gen --count 500 --seed 3 --id-prefix LATE- | rcli --pipe >/dev/null
 wait_until 30 healthy
 check "Redis back: 200" 200 "$(health_code)"
 check "/readyz: ready again" 200 "$(probe readyz)"
+wait_until 15 is_eq 1 alerts_conn
+check "and up again" 1 "$(alerts_conn)"
 echo "# healthy again $(( $(now_ms) - killed )) ms after the kill"
 wait_until 40 is_eq 5500 bash -c "redis-cli -p $REDIS_PORT eval \"return #redis.call('KEYS', 'triage:ticket:KILL-*') + #redis.call('KEYS', 'triage:ticket:LATE-*')\" 0"
 check "every request before and after the restart routed" 5500 \
