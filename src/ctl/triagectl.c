@@ -22,7 +22,7 @@ static const struct {
 	const char	*usage;
 	const char	*what;
 } commands[] = {
-	{ "explain", ctl_explain, "explain field=value ...",
+	{ "explain", ctl_explain, "explain field=value ... [-o json]",
 	    "How a request would be classified, routed and timed, and which "
 	    "rule decided\neach step; no Redis needed.  customer.NAME=value "
 	    "stands for a CRM field,\ncustomer.contacts_24h=N for a contact "
@@ -38,9 +38,9 @@ static const struct {
 	    "reopened,\nreassigned team=TEAM) to the events stream.  An "
 	    "unknown event or team, or a\nticket that does not exist, is "
 	    "refused (exit 1, nothing written)." },
-	{ "queues", ctl_queues, "queues",
+	{ "queues", ctl_queues, "queues [-o json]",
 	    "Each team's queue depth and most pressing ticket." },
-	{ "ticket", ctl_ticket, "ticket ID",
+	{ "ticket", ctl_ticket, "ticket ID [-o json]",
 	    "One ticket: its fields, its clocks and what fired.  Control "
 	    "characters in\nwhat a request carried are shown escaped." },
 	{ "oncall", ctl_oncall, "oncall [--at TIME] [--next N] [-o json]",

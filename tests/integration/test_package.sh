@@ -133,6 +133,11 @@ else
 	echo "# bash-completion not installed: completion checked without its helpers"
 fi
 CONF=$SOURCE_DIR/conf/triage.yaml
+# Channels of a rules file, as a flow list and as a block list.
+printf 'intake:\n  batch: 10\n  channels: [phone, wechat, "whatsapp"]  # ours\nteams: [a]\n' \
+    >"$T_DIR/chan-flow.yaml"
+printf 'intake:\n  channels:\n    - phone\n    - wechat # ours\n  batch: 10\nteams: [a]\n' \
+    >"$T_DIR/chan-block.yaml"
 for m in $modes; do
 	check "completion ($m): commands" \
 	    "crm dead event explain oncall queues replay submit ticket" \
@@ -164,6 +169,10 @@ for m in $modes; do
 	    "$(complete_line $m 'triagectl -c rules.yaml replay --format ')"
 	check "completion ($m): channels after channel=" "email" \
 	    "$(complete_line $m 'triagectl -c rules.yaml submit channel=e')"
+	check "completion ($m): channels of the rules file" "wechat whatsapp" \
+	    "$(complete_line $m "triagectl -c $T_DIR/chan-flow.yaml submit channel=w")"
+	check "completion ($m): channels of the rules file, a block list" "phone wechat" \
+	    "$(complete_line $m "triagectl -c $T_DIR/chan-block.yaml explain channel=")"
 	check "completion ($m): --help of a command" "--help" \
 	    "$(complete_line $m 'triagectl ticket --he')"
 	check "completion ($m): -o takes text or json" "json text" \
