@@ -5,7 +5,7 @@
  * again whenever the server answers NOSCRIPT (it restarted or flushed its
  * scripts); callers hold their call until script_ready() and resend it
  * after a NOSCRIPT.  A refused load (an ACL without SCRIPT LOAD, say) is
- * tried again at the next script_ensure(), and logged once until it works.
+ * tried again at the next script_ensure(), and warned of once a cause.
  */
 #ifndef TRIAGED_SCRIPT_H
 #define TRIAGED_SCRIPT_H

@@ -139,13 +139,8 @@ read_tiers(struct load *ld, yaml_node_t *n)
 			    "name (expected name: and an optional when:)");
 			continue;
 		}
-		if ((s = config_yaml_scalar(ld, lk[0].value,
-		    "a tier name")) == NULL)
+		if ((s = config_yaml_name(ld, lk[0].value, "tier")) == NULL)
 			continue;
-		if (*s == '\0') {
-			config_diag_error(ld, lk[0].value, "empty tier name");
-			continue;
-		}
 		for (j = 0; j < r->ntiers; j++) {
 			if (strcmp(r->tiers[j].name, s) == 0)
 				break;

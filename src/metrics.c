@@ -292,8 +292,16 @@ metrics_sla_stopped(const char *metric, const char *team, const char *policy,
 static void
 series_remove(const char *metric, const char *labels)
 {
-	memset(routed_cache, 0, sizeof routed_cache);	/* may point here */
-	for (int b = 0; b < SERIES_BUCKETS; b++) {
+	uint32_t	b = 0, end = SERIES_BUCKETS;
+
+	/* The routed cache points at routed series, and only at those. */
+	if (metric == series_help[SERIES_ROUTED][0])
+		memset(routed_cache, 0, sizeof routed_cache);
+	if (labels != NULL) {
+		b = hash_str(metric, labels) % SERIES_BUCKETS;
+		end = b + 1;
+	}
+	for (; b < end; b++) {
 		struct series	**sp = &series_table[b], *s;
 
 		while ((s = *sp) != NULL) {

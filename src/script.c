@@ -34,17 +34,21 @@ load_reply(struct rconn *rc, redisReply *reply, void *arg)
 	if (reply->type != REDIS_REPLY_STRING || reply->len != 40) {
 		const char	*why = "an unexpected reply";
 		int		 len = (int)strlen(why);
+		char		 err[sizeof s->error];
 
 		if (reply->type == REDIS_REPLY_ERROR) {
 			why = reply->str;
 			len = (int)reply->len;
 		}
-		/* Tried again at every script_ensure(): warn once. */
-		if (s->error[0] == '\0')
+		snprintf(err, sizeof err, "SCRIPT LOAD failed: %.*s", len, why);
+		/* Tried again at every script_ensure(): warn once a cause. */
+		if (strcmp(err, s->error) != 0)
 			log_warnx("SCRIPT LOAD of the %s script failed: %.*s "
 			    "(trying again)", s->name, len, why);
-		snprintf(s->error, sizeof s->error, "SCRIPT LOAD failed: %.*s",
-		    len, why);
+		else
+			log_debug("SCRIPT LOAD of the %s script failed again: "
+			    "%.*s", s->name, len, why);
+		memcpy(s->error, err, sizeof s->error);
 		metrics_inc(METRIC_REDIS_ERRORS);
 		return;
 	}

@@ -63,9 +63,9 @@ gen --count 500 --seed 3 --id-prefix LATE- | rcli --pipe >/dev/null
 wait_until 30 healthy
 check "Redis back: 200" 200 "$(health_code)"
 check "/readyz: ready again" 200 "$(probe readyz)"
-wait_until 15 is_eq 1 alerts_conn
-check "and up again" 1 "$(alerts_conn)"
 echo "# healthy again $(( $(now_ms) - killed )) ms after the kill"
+wait_until 15 is_eq 1 alerts_conn
+check "the alerts reader's connection up again" 1 "$(alerts_conn)"
 wait_until 40 is_eq 5500 bash -c "redis-cli -p $REDIS_PORT eval \"return #redis.call('KEYS', 'triage:ticket:KILL-*') + #redis.call('KEYS', 'triage:ticket:LATE-*')\" 0"
 check "every request before and after the restart routed" 5500 \
     $(( $(count_keys "${P}ticket:KILL-*") + $(count_keys "${P}ticket:LATE-*") ))
