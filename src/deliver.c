@@ -391,6 +391,12 @@ static void
 finish(struct target *t, enum outcome o, const char *reason)
 {
 	t->outcome = o;
+	/* Only a post the receiver took is kept firing (and resolved). */
+	if (o != OUT_DONE) {
+		free(t->member);
+		free(t->stored);
+		t->member = t->stored = NULL;
+	}
 	if (reason != NULL && (t->reason = strdup(reason)) == NULL)
 		fatal("deliver reason");
 	record(t);
@@ -489,8 +495,6 @@ post_done(long status, const char *error, const char *excerpt,
 		    "dead-lettered", what(j, w, sizeof w), alert_who(&j->alert),
 		    t->receiver, status, excerpt);
 		metrics_delivery(t->receiver, "rejected");
-		free(t->member);
-		t->member = NULL;
 		finish(t, OUT_DEAD, why);
 		break;
 	case PAYLOAD_RETRY:

@@ -174,6 +174,8 @@ check_true "the give-up is logged with the receiver" \
 wait_until 15 eval '[ "$(rcli xpending ${P}alerts deliver | head -n 1)" = 0 ]'
 check "the alert is acked and its progress forgotten" "0 0" \
     "$(rcli xpending ${P}alerts deliver | head -n 1) $(count_keys "${P}delivery:*")"
+check "a page given up on is not kept firing (no resolution is posted for it)" "" \
+    "$(rcli zscore ${P}firing "down|DOWN-1|first_response|0")"
 # Longer than the claim cycle (claim_idle 2s), and across a restart.
 sleep 5
 kill -9 "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null
