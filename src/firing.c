@@ -16,6 +16,8 @@
  *       first_response_at per ticket, pipelined ─> per member:
  *         clock stopped     'm': move it to P+resolving
  *         due (score<=now)  'r': score += 1 min, and post it again
+ *                           (as many as FIRING_MAX_POSTS allows; the rest
+ *                           stay due, and the next tick comes in 100 ms)
  *         receiver gone     'd': drop it
  *   ZRANGEBYSCORE P+resolving -inf now ─> 'c': score += 10 s, post it
  *       resolved; accepted (or refused, or given up): 'x' forget it
@@ -46,6 +48,7 @@
 #include "script.h"
 
 #define FIRING_TICK_MS		1000
+#define FIRING_HURRY_MS		100	/* the next tick, when posts were due */
 #define FIRING_PAGE		256
 #define FIRING_MAX_POSTS	16
 #define FIRING_REPOST_MS	(60 * 1000)
@@ -119,6 +122,9 @@ struct firing {
 	int			 stopping;
 	int			 replies;	/* HMGETs still to come */
 	size_t			 offset;	/* the page of P+firing */
+	size_t			 page;		/* this tick's page */
+	int			 reposts;	/* 'r' decided this tick */
+	int			 left;		/* due, left for want of room */
 	struct member		*m;
 	size_t			 nm;
 	int			 posts;		/* posts in flight */
@@ -143,9 +149,10 @@ members_clear(struct firing *f)
 static void
 tick_done(struct firing *f)
 {
-	struct timeval	tv = { FIRING_TICK_MS / 1000,
-			    (FIRING_TICK_MS % 1000) * 1000 };
+	int		ms = f->left ? FIRING_HURRY_MS : FIRING_TICK_MS;
+	struct timeval	tv = { ms / 1000, (ms % 1000) * 1000 };
 
+	f->left = 0;
 	members_clear(f);
 	f->busy = 0;
 	evtimer_add(f->timer, &tv);
@@ -356,6 +363,8 @@ ops_reply(struct rconn *rc, redisReply *r, void *arg)
 		}
 	}
 	if (f->m != NULL && f->m[0].op != 'c') {
+		if (f->left)
+			f->offset = f->page;
 		/* The firing page is done: now the resolutions due. */
 		members_clear(f);
 		resolving_scan(f);
@@ -431,8 +440,20 @@ ticket_reply(struct rconn *rc, redisReply *r, void *arg)
 			m->op = 'd';
 		else if (alert_clock_stopped(part[2], status, responded))
 			m->op = 'm';
-		else if (rv->kind == RECEIVER_ALERTMANAGER && score <= f->now)
-			m->op = 'r';
+		else if (rv->kind == RECEIVER_ALERTMANAGER && score <= f->now) {
+			/*
+			 * Claim only what can be posted now: a member claimed
+			 * and not posted would wait a minute more, past the
+			 * hold Alertmanager was given.  The rest stay due,
+			 * and the next tick comes soon and reads this page
+			 * again.
+			 */
+			if (f->posts + f->reposts < FIRING_MAX_POSTS) {
+				m->op = 'r';
+				f->reposts++;
+			} else
+				f->left = 1;
+		}
 	} else if (r != NULL && member_split(m->name, buf, sizeof buf,
 	    part) == -1)
 		m->op = 'd';
@@ -456,6 +477,7 @@ range_reply(struct rconn *rc, redisReply *r, void *arg)
 		tick_done(f);
 		return;
 	}
+	f->page = f->offset;
 	f->offset = r->elements / 2 < FIRING_PAGE ? 0 :
 	    f->offset + FIRING_PAGE;
 	if (r->elements == 0) {
@@ -551,6 +573,8 @@ tick(evutil_socket_t fd, short ev, void *arg)
 	}
 	f->busy = 1;
 	f->now = now_ms();
+	f->reposts = 0;
+	f->left = 0;
 	(void)rconn_command(f->writer, card_reply, f, "ZCARD %s",
 	    f->fixed.firing);
 	/* hiredis's format knows no %zu. */
