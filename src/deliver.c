@@ -363,6 +363,7 @@ ack(struct job *j)
 	c.alert = &j->alert;
 	c.ack = 1;
 	c.dead = j->bad;
+	c.receiver = j->only;	/* a re-driven alert keeps its receiver */
 	send_record(j->d, &c, ack_reply, j, j->timer);
 }
 
@@ -763,6 +764,31 @@ add_entry(const redisReply *e, void *arg)
 		    t)) == NULL)
 			fatal("deliver target");
 		j->nt++;
+	}
+	if (j->nt == 0 && j->only != NULL) {
+		/*
+		 * A dead letter sent again for one receiver that its target
+		 * no longer lists (or the target is gone): to that receiver
+		 * still, as the operator asked, if the rules define it.
+		 */
+		struct target	*t = &j->t[0];
+
+		if (config_receiver(d->live->cfg, j->only) == NULL) {
+			if (asprintf(&j->bad, "receiver %s is not defined in "
+			    "the rules in force", j->only) == -1)
+				fatal("deliver: alert %s: reason", j->id);
+			log_warnx("deliver: alert %s cannot be delivered: %s; "
+			    "dead-lettered", j->id, j->bad);
+			ack(j);
+			return 1;
+		}
+		t->job = j;
+		t->state = T_LOADING;
+		if ((t->receiver = strdup(j->only)) == NULL ||
+		    (t->timer = evtimer_new(d->base, target_timer_cb,
+		    t)) == NULL)
+			fatal("deliver target");
+		j->nt = 1;
 	}
 	if (j->nt == 0) {
 		/* A name only: the alert is in the stream, nothing to post. */

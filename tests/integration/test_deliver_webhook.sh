@@ -106,6 +106,28 @@ wait_until 10 eval '[ "$(rcli xpending ${P}alerts deliver | head -n 1)" = 0 ]'
 check "and acknowledged, without a dead letter" "0 1" \
     "$(rcli xpending ${P}alerts deliver | head -n 1) $(xlen ${P}dead)"
 
+# --- Dead letters sent again for one receiver (what `dead redrive` appends:
+# the alert with `receiver`), after the rules changed: to a receiver its
+# target no longer lists, it is posted still; to one the rules no longer
+# define, it is dead-lettered again with the reason, never acked unsaid.
+now=$(( $(date +%s) * 1000 ))
+rcli xadd ${P}alerts '*' ticket RE-1 team general tier standard urgency low \
+    policy fast metric first_response step 0 kind breach notify gone_target \
+    due "$now" fired_at "$now" receiver hook >/dev/null
+rcli xadd ${P}alerts '*' ticket RE-2 team general tier standard urgency low \
+    policy fast metric first_response step 0 kind breach notify page \
+    due "$now" fired_at "$now" receiver ghost >/dev/null
+wait_until 15 eval '[ "$(count_posts hook "^RE-1:first_response:0 firing")" -ge 1 ]'
+check "to a receiver the target no longer lists: posted" 1 \
+    "$(count_posts hook "^RE-1:first_response:0 firing")"
+wait_until 15 eval '[ -n "$(dead_for RE-2)" ]'
+check_true "to a receiver no longer defined: dead-lettered, saying so ($(dead_for RE-2))" \
+    grep -q "^ghost|receiver ghost is not defined in the rules in force|" <<<"$(dead_for RE-2)"
+check_true "and logged" grep -q "deliver: alert .* cannot be delivered: receiver ghost is not defined" \
+    "$T_DIR/node-a.log"
+wait_until 10 eval '[ "$(rcli xpending ${P}alerts deliver | head -n 1)" = 0 ]'
+check "both acknowledged" 0 "$(rcli xpending ${P}alerts deliver | head -n 1)"
+
 kill -9 "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null
 
 # --- kill -9 while the receiver is down: nothing lost.
