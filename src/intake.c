@@ -9,7 +9,9 @@
  *   GROUP    XGROUP CREATE ... 0 MKSTREAM (BUSYGROUP is fine).  From 0, not
  *            $: requests written before the first start are routed too.
  *   RECOVER  this consumer's own pending entries (a crash left them),
- *            page by page: XPENDING for their delivery counts, then XCLAIM.
+ *            page by page: XPENDING for their delivery counts, then XCLAIM;
+ *            after a reconnect, once the batches still in the router are
+ *            back (their entries are pending too).
  *   CLAIM    entries of any consumer idle longer than intake.claim_idle
  *            (a dead peer's, or our own whose write failed): XPENDING IDLE,
  *            then XCLAIM with the same min-idle so two claimers cannot both
@@ -496,6 +498,17 @@ intake_kick(struct intake *in)
 		    "XGROUP CREATE %s %s 0 MKSTREAM", in->keys[in->cur], group);
 		break;
 	case PHASE_RECOVER:
+		/*
+		 * This consumer's pending list holds the entries of its
+		 * batches still in the router: claimed again now, an entry
+		 * would be routed by one copy and, one delivery further
+		 * (max_deliveries) or under other rules (a reload), dead-
+		 * lettered by the other.  So the stream in hand's batches
+		 * come back first; batch_done() kicks again.
+		 */
+		if (in->cur == BATCH_EVENTS ? in->ev_busy :
+		    batches_free(in) < INTAKE_MAX_BATCHES)
+			return;
 		rv = rconn_command(in->reader, pending_reply, in,
 		    "XPENDING %s %s %s + %s %s", in->keys[in->cur],
 		    group, in->cursor, count, in->consumer);
