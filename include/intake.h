@@ -46,6 +46,11 @@ void		 intake_stop(struct intake *);
 int		 intake_idle(const struct intake *);
 /* 1 once the group exists and the first read was sent. */
 int		 intake_reading(const struct intake *);
+/*
+ * Why the reader starts over, from the last error reply ("XPENDING on
+ * triage:requests failed: NOPERM ..."), until a read succeeds; else "".
+ */
+const char	*intake_error(const struct intake *);
 /* Send the next reader command if there is room (the script loaded, say). */
 void		 intake_kick(struct intake *);
 

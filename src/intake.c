@@ -19,6 +19,9 @@
  *   READ     XREADGROUP ... BLOCK 1000 STREAMS requests events > >, in
  *            batches, once both streams' consumers have room.
  *
+ * An error reply starts the phases over, after 1 s, doubling to 30 s:
+ * intake_error() says why meanwhile (/healthz).
+ *
  * XPENDING before XCLAIM (rather than XAUTOCLAIM) because XAUTOCLAIM does
  * not say how often an entry was delivered, and intake.max_deliveries needs
  * exactly that.  Entries trimmed from the stream while pending are dropped
@@ -52,6 +55,9 @@
 
 #define INTAKE_MAX_BATCHES	4
 #define INTAKE_BLOCK_MS		1000
+/* After an error reply, start over in 1 s, doubling to 30 s. */
+#define INTAKE_RETRY_MIN_MS	1000
+#define INTAKE_RETRY_MAX_MS	30000
 /*
  * A batch's byte budget.  Entries are usually a kilobyte, but one may carry
  * 1,000 fields of 64 KiB: after a read over budget the next reads ask for
@@ -85,6 +91,10 @@ struct intake {
 	struct batch		 ev_batch;	/* the one events batch */
 	int			 ev_busy;
 	struct event		*claim_timer;
+	struct event		*retry_timer;	/* after an error reply */
+	int			 retrying;	/* waiting for it */
+	int64_t			 retry_ms;	/* its next wait */
+	char			 error[256];	/* the last error reply, or "" */
 	struct keys		 fixed;		/* the stream keys */
 	const char		*keys[2];	/* by BATCH_REQUESTS/EVENTS */
 	int			 cur;		/* stream of GROUP/RECOVER/CLAIM */
@@ -176,14 +186,43 @@ reply_failed(struct intake *in, redisReply *r, const char *what)
 		return 1;
 	}
 	if (r->type == REDIS_REPLY_ERROR) {
-		log_warnx("%s on %s failed: %.*s", what, in->keys[in->cur],
-		    (int)r->len, r->str);
+		struct timeval	tv;
+
+		snprintf(in->error, sizeof in->error, "%s on %s failed: %.*s",
+		    what, in->keys[in->cur], (int)r->len, r->str);
+		log_warnx("%s (again in %llds)", in->error,
+		    (long long)in->retry_ms / 1000);
 		metrics_inc(METRIC_REDIS_ERRORS);
-		/* NOGROUP: somebody deleted the stream or group; recreate it. */
+		/*
+		 * NOGROUP: somebody deleted the stream or group; recreate it.
+		 * Not at once: an error that stays (an ACL without XPENDING,
+		 * say) would have the reader ask again and again.
+		 */
 		in->phase = PHASE_GROUP;
+		in->retrying = 1;
+		tv.tv_sec = in->retry_ms / 1000;
+		tv.tv_usec = (in->retry_ms % 1000) * 1000;
+		evtimer_add(in->retry_timer, &tv);
+		if ((in->retry_ms *= 2) > INTAKE_RETRY_MAX_MS)
+			in->retry_ms = INTAKE_RETRY_MAX_MS;
 		return 1;
 	}
 	return 0;
+}
+
+static void
+retry_timer_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct intake	*in = arg;
+
+	in->retrying = 0;
+	intake_kick(in);
+}
+
+const char *
+intake_error(const struct intake *in)
+{
+	return in->error;
 }
 
 static void
@@ -442,6 +481,8 @@ read_reply(struct rconn *rc, redisReply *r, void *arg)
 		intake_kick(in);
 		return;
 	}
+	in->error[0] = '\0';
+	in->retry_ms = INTAKE_RETRY_MIN_MS;
 	/* nil: BLOCK ran out with nothing new. */
 	for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements;
 	    i++) {
@@ -479,7 +520,7 @@ intake_kick(struct intake *in)
 		in->sink.progress(in->sink.arg);
 		return;
 	}
-	if (in->in_flight ||
+	if (in->in_flight || in->retrying ||
 	    rconn_state(in->reader) != RCONN_READY ||
 	    !in->sink.ready(in->sink.arg))
 		return;
@@ -601,6 +642,7 @@ intake_new(struct event_base *base, struct rconn *reader,
 	in->sink = *sink;
 	in->live = live_acquire(live);
 	in->phase = PHASE_WAIT;
+	in->retry_ms = INTAKE_RETRY_MIN_MS;
 	keys_init(&in->fixed, boot->redis.prefix, boot->intake.stream,
 	    boot->intake.events);
 	in->keys[BATCH_REQUESTS] = in->fixed.requests;
@@ -608,7 +650,9 @@ intake_new(struct event_base *base, struct rconn *reader,
 	if ((in->group = strdup(boot->intake.group)) == NULL ||
 	    (in->consumer = strdup(consumer)) == NULL ||
 	    (in->claim_timer = event_new(base, -1, EV_PERSIST, claim_timer_cb,
-	    in)) == NULL) {
+	    in)) == NULL ||
+	    (in->retry_timer = evtimer_new(base, retry_timer_cb, in)) ==
+	    NULL) {
 		intake_free(in);
 		return NULL;
 	}
@@ -639,6 +683,8 @@ intake_free(struct intake *in)
 		return;
 	if (in->claim_timer != NULL)
 		event_free(in->claim_timer);
+	if (in->retry_timer != NULL)
+		event_free(in->retry_timer);
 	for (int i = 0; i < INTAKE_MAX_BATCHES; i++)
 		batch_release(&in->batches[i]);
 	batch_release(&in->ev_batch);

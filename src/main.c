@@ -376,6 +376,11 @@ health(void *arg)
 		    rconn_reason(d->writer));
 		return why;
 	}
+	if (intake_error(d->intake)[0] != '\0') {
+		snprintf(why, sizeof why, "redis reader: %s",
+		    intake_error(d->intake));
+		return why;
+	}
 	if (!router_ready(d->router)) {
 		if (router_not_ready(d->router)[0] == '\0')
 			return "routing script not loaded yet";

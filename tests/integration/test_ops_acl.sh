@@ -265,3 +265,39 @@ check "routed without a restart" 1 "$(rcli exists ${P}ticket:ACL-NOSL)"
 kill -TERM "$nosl_pid"
 wait "$nosl_pid"
 check "clean stop" 0 "$?"
+
+# A rule without XPENDING: the reader cannot take back its pending entries.
+# It says so on /healthz, and asks again after 1 s, 2 s, 4 s ... (not in a
+# tight loop); granted the command, it reads and routes, with no restart.
+NOXP_PW="noxp-$RANDOM-$RANDOM"
+noxp_rule=${rule/>CHANGE-ME/>$NOXP_PW}
+noxp_rule=${noxp_rule/ +xpending / }
+check_true "the rule had +xpending to take out" \
+    test "$noxp_rule" != "${rule/>CHANGE-ME/>$NOXP_PW}"
+# shellcheck disable=SC2086
+check "ACL SETUSER with the rule less XPENDING" OK \
+    "$(rcli acl setuser noxp reset $noxp_rule)"
+HTTP5=$(free_port)
+make_config "$T_DIR/noxp.yaml" -e "s/^  listen: .*/  listen: 127.0.0.1:$HTTP5/" \
+    -e 's/^  username: .*/  username: noxp/' \
+    -e 's/^  password_env: .*/  password_env: NOXP_PW/'
+NOXP_PW=$NOXP_PW daemon_start "$T_DIR/noxp.yaml" noxp
+noxp_pid=$DAEMON_PID
+refusals() { grep -c "warning: XPENDING on ${P}requests failed: NOPERM" "$T_DIR/noxp.log"; }
+wait_until 15 is_ge 1 refusals
+check "not ready without XPENDING" 503 "$(HTTP_PORT=$HTTP5 health_code)"
+check_true "and /healthz says why" grep -q \
+    "redis reader: XPENDING on ${P}requests failed: NOPERM" \
+    <<<"$(HTTP_PORT=$HTTP5 health_body)"
+sleep 4
+check_true "asked again with a growing wait: $(refusals) times in about 4 s" \
+    test "$(refusals)" -ge 2 -a "$(refusals)" -le 4
+rcli acl setuser noxp '+xpending' >/dev/null
+wait_until 40 eval 'HTTP_PORT=$HTTP5 healthy'
+check "ready once XPENDING is granted" 200 "$(HTTP_PORT=$HTTP5 health_code)"
+rcli xadd ${P}requests '*' id ACL-NOXP customer_id C5 channel web >/dev/null
+wait_until 15 key_exists ${P}ticket:ACL-NOXP
+check "routed without a restart" 1 "$(rcli exists ${P}ticket:ACL-NOXP)"
+kill -TERM "$noxp_pid"
+wait "$noxp_pid"
+check "clean stop" 0 "$?"
