@@ -186,6 +186,28 @@ check "clean stop" 0 "$?"
 check_true "no log holds the password" \
     bash -c "! grep -qF '$PW' '$T_DIR/triaged.log' '$T_DIR/wrong.log'"
 
+# routes_and_stops ID CUSTOMER PID: a request routed with no restart, then a
+# clean stop of daemon PID.
+routes_and_stops() {
+	rcli xadd ${P}requests '*' id "$1" customer_id "$2" channel web >/dev/null
+	wait_until 15 key_exists "${P}ticket:$1"
+	check "routed without a restart" 1 "$(rcli exists "${P}ticket:$1")"
+	kill -TERM "$3"
+	wait "$3"
+	check "clean stop" 0 "$?"
+}
+
+# start_as USER PASSWORD PORT [DAEMON ARGS]: a daemon logged in as USER,
+# its HTTP on PORT, its log in $T_DIR/USER.log; DAEMON_PID is its PID.
+start_as() {
+	local user=$1 pw=$2 port=$3
+	shift 3
+	make_config "$T_DIR/$user.yaml" -e "s/^  listen: .*/  listen: 127.0.0.1:$port/" \
+	    -e "s/^  username: .*/  username: $user/" \
+	    -e 's/^  password_env: .*/  password_env: USER_PW/'
+	USER_PW=$pw daemon_start "$T_DIR/$user.yaml" "$user" "$@"
+}
+
 # A rule without XRANGE on the streams read through the group (the
 # wallboard keeps it on the alerts, by a selector, so its script's errors
 # count nothing here): the check of a trimmed entry is refused, and the
@@ -201,10 +223,7 @@ check_true "that rule denies XRANGE" grep -q NOPERM <<<"$(redis-cli \
     -p "$REDIS_PORT" --user noxr --pass "$NOXR_PW" --no-auth-warning \
     xrange ${P}requests - + 2>&1)"
 HTTP3=$(free_port)
-make_config "$T_DIR/noxr.yaml" -e "s/^  listen: .*/  listen: 127.0.0.1:$HTTP3/" \
-    -e 's/^  username: .*/  username: noxr/' \
-    -e 's/^  password_env: .*/  password_env: NOXR_PW/'
-NOXR_PW=$NOXR_PW daemon_start "$T_DIR/noxr.yaml" noxr
+start_as noxr "$NOXR_PW" "$HTTP3"
 noxr_pid=$DAEMON_PID
 noxr_metric() { HTTP_PORT=$HTTP3 metric "$1"; }
 wait_until 15 eval 'HTTP_PORT=$HTTP3 healthy'
@@ -238,10 +257,7 @@ check_true "the rule had +script|load to take out" \
 check "ACL SETUSER with the rule less SCRIPT LOAD" OK \
     "$(rcli acl setuser nosl reset $nosl_rule)"
 HTTP4=$(free_port)
-make_config "$T_DIR/nosl.yaml" -e "s/^  listen: .*/  listen: 127.0.0.1:$HTTP4/" \
-    -e 's/^  username: .*/  username: nosl/' \
-    -e 's/^  password_env: .*/  password_env: NOSL_PW/'
-NOSL_PW=$NOSL_PW daemon_start "$T_DIR/nosl.yaml" nosl --log-level debug
+start_as nosl "$NOSL_PW" "$HTTP4" --log-level debug
 nosl_pid=$DAEMON_PID
 wait_until 15 grep -q "SCRIPT LOAD of the routing script failed: NOPERM" \
     "$T_DIR/nosl.log"
@@ -259,12 +275,7 @@ wait_until 15 eval 'HTTP_PORT=$HTTP4 healthy'
 check "ready once SCRIPT LOAD is granted" 200 "$(HTTP_PORT=$HTTP4 health_code)"
 check_true "and the log says so" \
     grep -q "SCRIPT LOAD of the routing script worked" "$T_DIR/nosl.log"
-rcli xadd ${P}requests '*' id ACL-NOSL customer_id C4 channel web >/dev/null
-wait_until 15 key_exists ${P}ticket:ACL-NOSL
-check "routed without a restart" 1 "$(rcli exists ${P}ticket:ACL-NOSL)"
-kill -TERM "$nosl_pid"
-wait "$nosl_pid"
-check "clean stop" 0 "$?"
+routes_and_stops ACL-NOSL C4 "$nosl_pid"
 
 # A rule without XPENDING: the reader cannot take back its pending entries.
 # It says so on /healthz, and asks again after 1 s, 2 s, 4 s ... (not in a
@@ -278,10 +289,7 @@ check_true "the rule had +xpending to take out" \
 check "ACL SETUSER with the rule less XPENDING" OK \
     "$(rcli acl setuser noxp reset $noxp_rule)"
 HTTP5=$(free_port)
-make_config "$T_DIR/noxp.yaml" -e "s/^  listen: .*/  listen: 127.0.0.1:$HTTP5/" \
-    -e 's/^  username: .*/  username: noxp/' \
-    -e 's/^  password_env: .*/  password_env: NOXP_PW/'
-NOXP_PW=$NOXP_PW daemon_start "$T_DIR/noxp.yaml" noxp
+start_as noxp "$NOXP_PW" "$HTTP5"
 noxp_pid=$DAEMON_PID
 refusals() { grep -c "warning: XPENDING on ${P}requests failed: NOPERM" "$T_DIR/noxp.log"; }
 wait_until 15 is_ge 1 refusals
@@ -295,9 +303,4 @@ check_true "asked again with a growing wait: $(refusals) times in about 4 s" \
 rcli acl setuser noxp '+xpending' >/dev/null
 wait_until 40 eval 'HTTP_PORT=$HTTP5 healthy'
 check "ready once XPENDING is granted" 200 "$(HTTP_PORT=$HTTP5 health_code)"
-rcli xadd ${P}requests '*' id ACL-NOXP customer_id C5 channel web >/dev/null
-wait_until 15 key_exists ${P}ticket:ACL-NOXP
-check "routed without a restart" 1 "$(rcli exists ${P}ticket:ACL-NOXP)"
-kill -TERM "$noxp_pid"
-wait "$noxp_pid"
-check "clean stop" 0 "$?"
+routes_and_stops ACL-NOXP C5 "$noxp_pid"
