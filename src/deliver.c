@@ -680,6 +680,20 @@ job_find(const struct deliver *d, const char *id)
 	return NULL;
 }
 
+/* The next target of j: receiver name, to be loaded (j->t has room). */
+static void
+target_add(struct job *j, const char *name)
+{
+	struct target	*t = &j->t[j->nt];
+
+	t->job = j;
+	t->state = T_LOADING;
+	if ((t->receiver = strdup(name)) == NULL ||
+	    (t->timer = evtimer_new(j->d->base, target_timer_cb, t)) == NULL)
+		fatal("deliver target");
+	j->nt++;
+}
+
 /*
  * The reader's sink: one stream entry [id, [field, value, ...] | nil]
  * becomes a job.  1 if it did, 0 if it is held already or not an entry.
@@ -751,28 +765,16 @@ add_entry(const redisReply *e, void *arg)
 	if ((j->t = calloc(nt != NULL && nt->ndeliver ? nt->ndeliver : 1,
 	    sizeof *j->t)) == NULL)
 		fatal("deliver targets");
-	for (size_t i = 0; nt != NULL && i < nt->ndeliver; i++) {
-		struct target	*t = &j->t[j->nt];
-
-		if (j->only != NULL && strcmp(j->only,
-		    nt->deliver[i]->name) != 0)
-			continue;
-		t->job = j;
-		t->state = T_LOADING;
-		if ((t->receiver = strdup(nt->deliver[i]->name)) == NULL ||
-		    (t->timer = evtimer_new(d->base, target_timer_cb,
-		    t)) == NULL)
-			fatal("deliver target");
-		j->nt++;
-	}
+	for (size_t i = 0; nt != NULL && i < nt->ndeliver; i++)
+		if (j->only == NULL || strcmp(j->only,
+		    nt->deliver[i]->name) == 0)
+			target_add(j, nt->deliver[i]->name);
 	if (j->nt == 0 && j->only != NULL) {
 		/*
 		 * A dead letter sent again for one receiver that its target
 		 * no longer lists (or the target is gone): to that receiver
 		 * still, as the operator asked, if the rules define it.
 		 */
-		struct target	*t = &j->t[0];
-
 		if (config_receiver(d->live->cfg, j->only) == NULL) {
 			if (asprintf(&j->bad, "receiver %s is not defined in "
 			    "the rules in force", j->only) == -1)
@@ -782,13 +784,7 @@ add_entry(const redisReply *e, void *arg)
 			ack(j);
 			return 1;
 		}
-		t->job = j;
-		t->state = T_LOADING;
-		if ((t->receiver = strdup(j->only)) == NULL ||
-		    (t->timer = evtimer_new(d->base, target_timer_cb,
-		    t)) == NULL)
-			fatal("deliver target");
-		j->nt = 1;
+		target_add(j, j->only);
 	}
 	if (j->nt == 0) {
 		/* A name only: the alert is in the stream, nothing to post. */

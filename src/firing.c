@@ -573,8 +573,7 @@ tick(evutil_socket_t fd, short ev, void *arg)
 	}
 	f->busy = 1;
 	f->now = now_ms();
-	f->reposts = 0;
-	f->left = 0;
+	f->reposts = 0;		/* f->left: cleared by tick_done() */
 	(void)rconn_command(f->writer, card_reply, f, "ZCARD %s",
 	    f->fixed.firing);
 	/* hiredis's format knows no %zu. */
